@@ -1,0 +1,280 @@
+"""``maica-xero``: the service from a terminal, for scripts, schedulers and support.
+
+Human output and ``--json`` go to standard output; logs and progress to standard error. Every error
+is one sentence and a non-zero exit code; the traceback of an unexpected error goes to the log file
+only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import __version__
+from .core.errors import MaicaXeroError
+from .core.logsetup import configure_logging
+from .core.paths import app_paths
+from .core.service import DEFAULT_CONNECT_TIMEOUT_S, ConnectionsView, Service
+
+log = logging.getLogger("maica_xero_desktop.cli")
+
+EXIT_UNEXPECTED = 70
+EXIT_INTERRUPTED = 130
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def cmd_status(service: Service, args: argparse.Namespace) -> int:
+    status = service.status()
+    if args.json:
+        _json(status.to_json())
+        return 0
+    on = "on" if status.enabled else "off"
+    _out(f"Integration:      {on}")
+    _out(f"Xero:             {status.api_url}" + (" (sandbox)" if status.sandbox else ""))
+    _out(f"Client id:        {status.client_id or 'not set'}")
+    token = {
+        "none": "not connected",
+        "valid": "connected",
+        "expired": "connected (access renews on next use)",
+        "needs_reconnect": "needs reconnecting",
+        "unavailable": "unknown (keyring unavailable)",
+    }.get(status.token_state, status.token_state)
+    _out(f"Sign-in:          {token}")
+    if status.connected_as:
+        who = status.connected_as
+        _out(f"Connected as:     {who.name} <{who.email}>".replace(" <>", ""))
+    if status.active_tenant_id:
+        suffix = {"missing": " — no longer connected", "unknown": ""}.get(
+            status.active_tenant_state, ""
+        )
+        _out(f"Organisation:     {status.active_tenant_name} ({status.active_tenant_id}){suffix}")
+    else:
+        _out("Organisation:     none selected")
+    _out(f"Sync flow:        {status.flow}")
+    schedule = f"every {status.schedule_minutes} min" if status.schedule_minutes else "off"
+    _out(f"Schedule:         {schedule}")
+    _out(f"Webhook site:     {status.webhook_site or 'not set'}")
+    _out(f"Last run:         {'never' if status.last_run is None else status.last_run}")
+    for message in status.messages:
+        _out(f"Note: {message}")
+    return 0
+
+
+def cmd_enable(service: Service, args: argparse.Namespace) -> int:
+    service.set_enabled(True)
+    _out("The Xero integration is on.")
+    return 0
+
+
+def cmd_disable(service: Service, args: argparse.Namespace) -> int:
+    service.set_enabled(False)
+    _out("The Xero integration is off: nothing will be sent to Xero until it is turned on.")
+    return 0
+
+
+def cmd_config(service: Service, args: argparse.Namespace) -> int:
+    if args.action == "get":
+        _out(service.config_get(args.key))
+        return 0
+    if args.key == "client-secret":
+        if args.value is not None:
+            raise MaicaXeroError(
+                "A client secret is not given on the command line (other users can see it): "
+                "run maica-xero config set client-secret and type or pipe it on standard input."
+            )
+        if sys.stdin.isatty():
+            secret = getpass.getpass("Client secret (empty to remove): ")
+        else:
+            secret = sys.stdin.readline()
+        service.set_client_secret(secret.strip() or None)
+        _out("Client secret saved in the keyring." if secret.strip() else "Client secret removed.")
+        return 0
+    if args.value is None:
+        raise MaicaXeroError(f"Give a value: maica-xero config set {args.key} VALUE")
+    shown = service.config_set(args.key, args.value)
+    _out(f"{args.key} = {shown}")
+    return 0
+
+
+def _print_connections(view: ConnectionsView) -> None:
+    if not view.connections:
+        _out("No organisations are connected.")
+    for c in view.connections:
+        marker = "*" if c.tenant_id.lower() == view.active_tenant_id.lower() else " "
+        kind = "" if c.can_receive_invoices else f" [{c.tenant_type.lower()}]"
+        connected = f"  connected {c.created[:10]}" if c.created else ""
+        _out(f"{marker} {c.tenant_name}{kind}  {c.tenant_id}{connected}")
+    for message in view.messages:
+        _out(f"Note: {message}")
+
+
+def cmd_connect(service: Service, args: argparse.Namespace) -> int:
+    def show_url(url: str) -> None:
+        _out("Open this address in a browser to connect to Xero:")
+        _out(url)
+        print(
+            f"Waiting up to {args.timeout:g} s for the sign-in (Ctrl+C cancels)…", file=sys.stderr
+        )
+
+    result = service.connect(show_url, timeout=args.timeout, open_browser=not args.no_browser)
+    who = result.user
+    if who:
+        _out(f"Connected to Xero as {who.name} <{who.email}>.".replace(" <>", ""))
+    else:
+        _out("Connected to Xero.")
+    _print_connections(result.view)
+    return 0
+
+
+def cmd_connections(service: Service, args: argparse.Namespace) -> int:
+    view = service.connections(refresh=not args.cached)
+    if args.json:
+        _json(view.to_json())
+    else:
+        _print_connections(view)
+    return 0
+
+
+def cmd_use(service: Service, args: argparse.Namespace) -> int:
+    chosen = service.use(args.tenant)
+    if args.json:
+        _json(chosen)
+    else:
+        _out(f"Active organisation: {chosen['tenantName']} ({chosen['tenantId']}).")
+    return 0
+
+
+def cmd_disconnect(service: Service, args: argparse.Namespace) -> int:
+    gone = service.disconnect(args.tenant)
+    _out(f"{gone.tenant_name} was disconnected from this app in Xero.")
+    return 0
+
+
+def cmd_logout(service: Service, args: argparse.Namespace) -> int:
+    revoked = service.logout(local_only=args.local)
+    if revoked:
+        _out("Signed out: Xero revoked the sign-in and every organisation connection it had.")
+    else:
+        _out("The sign-in was forgotten on this computer (Xero was not contacted).")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import serve
+
+    return serve(port=args.port, state_file=args.state, auto_consent=args.auto_consent)
+
+
+def cmd_gui(service: Service, args: argparse.Namespace) -> int:
+    raise MaicaXeroError(
+        "The desktop window is not part of this version yet; use the maica-xero commands "
+        "(maica-xero --help)."
+    )
+
+
+# -- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="maica-xero",
+        description="Maica Xero Desktop: link Maica invoice records to a Xero organisation.",
+    )
+    parser.add_argument("--version", action="version", version=f"maica-xero {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("gui", cmd_gui, "open the window")
+    p.add_argument("--demo", action="store_true", help="against the built-in sandbox")
+    p = add("status", cmd_status, "show the integration's state")
+    p.add_argument("--json", action="store_true")
+    add("enable", cmd_enable, "turn the Xero integration on")
+    add("disable", cmd_disable, "turn the Xero integration off (nothing is sent to Xero)")
+    p = add("config", cmd_config, "read or change a setting")
+    p.add_argument("action", choices=["get", "set"])
+    p.add_argument("key")
+    p.add_argument("value", nargs="?")
+    p = add("connect", cmd_connect, "sign in to Xero in the browser and list the organisations")
+    p.add_argument("--no-browser", action="store_true", help="only print the address to open")
+    p.add_argument(
+        "--timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, help="seconds to wait"
+    )
+    p = add("connections", cmd_connections, "list the connected Xero organisations")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--cached", action="store_true", help="the saved list, without asking Xero")
+    p = add("use", cmd_use, "choose the active organisation (tenant id or exact name)")
+    p.add_argument("tenant")
+    p.add_argument("--json", action="store_true")
+    p = add("disconnect", cmd_disconnect, "disconnect one organisation from this app in Xero")
+    p.add_argument("tenant")
+    p = add("logout", cmd_logout, "revoke the Xero sign-in and forget it")
+    p.add_argument("--local", action="store_true", help="forget it here without contacting Xero")
+
+    p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
+    sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    s = sandbox_sub.add_parser("serve", help="serve the sandbox on 127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    s.add_argument("--state", default=None, help="keep the sandbox's state in this JSON file")
+    s.add_argument("--auto-consent", action="store_true", help="grant every organisation at once")
+    s.set_defaults(func=None, sandbox=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "sandbox", False):
+        logging.basicConfig(level=logging.WARNING, format="sandbox %(levelname)s: %(message)s")
+        try:
+            return cmd_sandbox(args)
+        except KeyboardInterrupt:
+            return 0
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or [])])
+    level = logging.INFO if args.verbose else logging.WARNING
+    try:
+        paths = app_paths()
+        configure_logging(paths, console_level=level)
+        service = Service()
+        code: int = args.func(service, args)
+        return code
+    except MaicaXeroError as exc:
+        log.info("Command failed: %s", exc.sentence)
+        print(exc.sentence, file=sys.stderr, flush=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Cancelled.", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except Exception:
+        log.exception("Unexpected error")
+        print(
+            "Something unexpected went wrong; nothing was changed that cannot be retried. The "
+            "details are in the log file (maica-xero status shows where data lives).",
+            file=sys.stderr,
+            flush=True,
+        )
+        return EXIT_UNEXPECTED
+
+
+def gui_main() -> int:
+    return main(["gui"])

@@ -1,0 +1,146 @@
+"""The settings a user may read and change by name (``maica-xero config get|set KEY``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigurationError
+from .settings import Settings
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,128}$")
+_SCOPE = re.compile(r"^[a-z_.]+$")
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    name: str
+    field: str
+    parse: Callable[[str], Any]
+    help: str
+
+    def show(self, settings: Settings) -> str:
+        value = getattr(settings, self.field)
+        if isinstance(value, list):
+            return (" " if self.field == "scopes" else ",").join(str(v) for v in value)
+        return str(value)
+
+
+def _client_id(text: str) -> str:
+    value = text.strip()
+    if value and not _CLIENT_ID.match(value):
+        raise ConfigurationError(
+            "That does not look like a Xero client id: copy the 32-character id shown for the "
+            "app in the Xero developer portal (My Apps → the app → Configuration)."
+        )
+    return value
+
+
+def _scopes(text: str) -> list[str]:
+    scopes = [s for s in re.split(r"[\s,]+", text.strip()) if s]
+    bad = [s for s in scopes if not _SCOPE.match(s)]
+    if bad:
+        raise ConfigurationError(f"'{bad[0]}' is not a Xero scope name.")
+    if "offline_access" not in scopes:
+        raise ConfigurationError(
+            "The scopes must include offline_access, or Xero gives no refresh token and the "
+            "connection ends after 30 minutes."
+        )
+    return list(dict.fromkeys(scopes))
+
+
+def _ports(text: str) -> list[int]:
+    ports: list[int] = []
+    for part in re.split(r"[\s,]+", text.strip()):
+        if not part:
+            continue
+        if not part.isdigit() or not 1024 <= int(part) <= 65535:
+            raise ConfigurationError(
+                f"'{part}' is not a usable port: give port numbers from 1024 to 65535, separated "
+                "by commas, each registered in the Xero app as http://localhost:PORT/callback."
+            )
+        ports.append(int(part))
+    if not ports:
+        raise ConfigurationError("Give at least one redirect port.")
+    return list(dict.fromkeys(ports))
+
+
+def _host(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("localhost", "127.0.0.1"):
+        raise ConfigurationError(
+            "The redirect host is either localhost or 127.0.0.1 (Xero tells them apart: use the "
+            "one registered in the app's redirect URIs)."
+        )
+    return value
+
+
+def _int_range(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = text.strip().lower()
+        if value == "off" and low == 0:
+            return 0
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ConfigurationError(f"{what} is a whole number from {low} to {high}.")
+        return int(value)
+
+    return parse
+
+
+def _code(what: str, limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip()
+        if not value or len(value) > limit or any(c.isspace() for c in value):
+            raise ConfigurationError(
+                f"{what} is a Xero code of 1 to {limit} characters, no spaces."
+            )
+        return value
+
+    return parse
+
+
+KEYS: dict[str, ConfigKey] = {
+    key.name: key
+    for key in (
+        ConfigKey("client-id", "client_id", _client_id, "the Xero app's client id"),
+        ConfigKey("scopes", "scopes", _scopes, "OAuth scopes, space or comma separated"),
+        ConfigKey("redirect-ports", "redirect_ports", _ports, "loopback ports, comma separated"),
+        ConfigKey("redirect-host", "redirect_host", _host, "localhost or 127.0.0.1"),
+        ConfigKey(
+            "default-account-code",
+            "default_account_code",
+            _code("An account code", 10),
+            "revenue account for lines without one",
+        ),
+        ConfigKey(
+            "default-tax-type",
+            "default_tax_type",
+            _code("A tax type", 50),
+            "tax type for lines without one (EXEMPTOUTPUT = GST Free Income)",
+        ),
+        ConfigKey(
+            "payment-terms-days",
+            "payment_terms_days",
+            _int_range(0, 365, "Payment terms"),
+            "days to the due date when an invoice has none",
+        ),
+        ConfigKey(
+            "schedule",
+            "schedule_minutes",
+            _int_range(0, 10080, "The schedule (minutes)"),
+            "minutes between automatic syncs, 0 or off to stop",
+        ),
+    )
+}
+ALIASES = {"redirect-port": "redirect-ports", "schedule-minutes": "schedule"}
+SECRET_KEYS = ("client-secret",)
+
+
+def lookup(name: str) -> ConfigKey:
+    key = KEYS.get(ALIASES.get(name, name))
+    if key is None:
+        known = ", ".join([*KEYS, *SECRET_KEYS])
+        raise ConfigurationError(f"There is no setting called '{name}'. Settings: {known}.")
+    return key

@@ -1,0 +1,467 @@
+"""The one facade the GUI and the CLI call. No Qt, no printing, no business logic elsewhere.
+
+Every method may block (network, keyring, disk): the GUI calls them off its thread. Errors are
+:class:`~maica_xero_desktop.core.errors.MaicaXeroError` subclasses whose text is the sentence to
+show.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from . import pkce
+from .config_keys import lookup
+from .connections import Connection, ConnectionCache, ConnectionList
+from .errors import (
+    ConfigurationError,
+    KeyringUnavailable,
+    NoActiveOrganisation,
+    NotConnected,
+    UnknownOrganisation,
+)
+from .loopback import LoopbackReceiver
+from .paths import AppPaths, app_paths
+from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
+from .settings import CALLBACK_PATH, Settings, SettingsStore
+from .tokens import EXPIRY_MARGIN_S, TokenManager
+from .xero.client import XeroClient
+from .xero.endpoints import XeroEndpoints
+from .xero.http import XeroHttp
+from .xero.identity import IdentityClient, authorize_url
+from .xero.ratelimit import RateLimits
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID_ENV = "MAICA_XERO_CLIENT_ID"
+DEFAULT_CONNECT_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class Status:
+    enabled: bool
+    client_id: str
+    active_tenant_id: str
+    active_tenant_name: str
+    #: none | ok | missing (selected but no longer in Xero's list) | unknown (never listed)
+    active_tenant_state: str
+    #: none | valid | expired (renewed on next use) | needs_reconnect | unavailable (keyring)
+    token_state: str
+    connected_as: ConnectedUser | None
+    flow: str
+    schedule_minutes: int
+    webhook_site: str
+    api_url: str
+    sandbox: bool
+    keyring_backend: str
+    last_run: dict[str, Any] | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "client_id": self.client_id,
+            "active_tenant_id": self.active_tenant_id or None,
+            "active_tenant_name": self.active_tenant_name or None,
+            "active_tenant_state": self.active_tenant_state,
+            "token_state": self.token_state,
+            "connected_as": (
+                {"name": self.connected_as.name, "email": self.connected_as.email}
+                if self.connected_as
+                else None
+            ),
+            "flow": self.flow,
+            "schedule_minutes": self.schedule_minutes,
+            "webhook_site": self.webhook_site or None,
+            "api_url": self.api_url,
+            "sandbox": self.sandbox,
+            "keyring_backend": self.keyring_backend,
+            "last_run": self.last_run,
+            "messages": self.messages,
+        }
+
+
+@dataclass(frozen=True)
+class ConnectionsView:
+    connections: tuple[Connection, ...]
+    active_tenant_id: str
+    messages: tuple[str, ...] = ()
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": c.id,
+                "tenantId": c.tenant_id,
+                "tenantName": c.tenant_name,
+                "tenantType": c.tenant_type,
+                "authEventId": c.auth_event_id or None,
+                "createdDateUtc": c.created or None,
+                "updatedDateUtc": c.updated or None,
+                "active": c.tenant_id.lower() == self.active_tenant_id.lower(),
+                "canReceiveInvoices": c.can_receive_invoices,
+            }
+            for c in self.connections
+        ]
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    user: ConnectedUser | None
+    view: ConnectionsView
+    redirect_uri: str
+
+
+class Service:
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        session: requests.Session | None = None,
+        endpoints: XeroEndpoints | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        browser: Callable[[str], bool] = webbrowser.open,
+    ) -> None:
+        home_str = os.fspath(home) if home is not None else os.environ.get("MAICA_XERO_HOME")
+        self.paths: AppPaths = app_paths(home_str)
+        self.settings_store = SettingsStore(self.paths)
+        self.secrets = SecretStore(str(self.paths.config_dir.parent) if home_str else None)
+        self.connection_cache = ConnectionCache(self.paths.connections_file)
+        self.endpoints = endpoints or XeroEndpoints.from_env()
+        self._clock = clock
+        self._sleep = sleep
+        self._browser = browser
+        self.http = XeroHttp(session or requests.Session(), is_enabled=self.is_enabled)
+        self.tokens = TokenManager(
+            self.secrets,
+            identity=self._identity,
+            lock_path=self.paths.token_lock_file,
+            on_needs_reconnect=self._mark_needs_reconnect,
+            clock=clock,
+            sleep=sleep,
+        )
+        self.limits = RateLimits(clock)
+        self.xero = XeroClient(self.http, self.endpoints, self.tokens, self.limits, sleep=sleep)
+
+    # -- settings and the toggle ----------------------------------------------------------
+
+    def settings(self) -> Settings:
+        return self.settings_store.load()
+
+    def is_enabled(self) -> bool:
+        return self.settings().enabled
+
+    def set_enabled(self, enabled: bool) -> None:
+        def change(s: Settings) -> None:
+            s.enabled = enabled
+
+        self.settings_store.update(change)
+        log.info("Integration %s.", "enabled" if enabled else "disabled")
+
+    def client_id(self, settings: Settings | None = None) -> str:
+        return os.environ.get(CLIENT_ID_ENV) or (settings or self.settings()).client_id
+
+    def config_get(self, name: str) -> str:
+        if name == "client-secret":
+            return "set" if self.secrets.get(CLIENT_SECRET) else "not set"
+        return lookup(name).show(self.settings())
+
+    def config_set(self, name: str, value: str) -> str:
+        key = lookup(name)
+        parsed = key.parse(value)
+
+        def change(s: Settings) -> None:
+            setattr(s, key.field, parsed)
+
+        return key.show(self.settings_store.update(change))
+
+    def set_client_secret(self, secret: str | None) -> None:
+        """Store (or with ``None``/empty, remove) the optional Web App client secret."""
+        if secret:
+            self.secrets.set(CLIENT_SECRET, secret.strip())
+        else:
+            self.secrets.delete(CLIENT_SECRET)
+
+    # -- status ---------------------------------------------------------------------------
+
+    def status(self) -> Status:
+        settings = self.settings()
+        messages = list(self.settings_store.warnings)
+        backend = ""
+        user = None
+        try:
+            backend = self.secrets.check_backend()
+            tokens = self.secrets.load_tokens()
+            token_state = self._token_state(settings, tokens)
+            user = tokens.user if tokens else None
+        except KeyringUnavailable as exc:
+            token_state = "unavailable"
+            messages.append(exc.sentence)
+        if settings.needs_reconnect and settings.needs_reconnect_reason:
+            messages.append(settings.needs_reconnect_reason)
+        cached = self.connection_cache.load()
+        state = self._active_state(settings, cached)
+        if state == "missing":
+            messages.append(_missing_sentence(settings))
+        return Status(
+            enabled=settings.enabled,
+            client_id=self.client_id(settings),
+            active_tenant_id=settings.active_tenant_id,
+            active_tenant_name=settings.active_tenant_name,
+            active_tenant_state=state,
+            token_state=token_state,
+            connected_as=user,
+            flow=settings.flow,
+            schedule_minutes=settings.schedule_minutes,
+            webhook_site=settings.webhook_site,
+            api_url=self.endpoints.api_url,
+            sandbox=self.endpoints.is_sandbox,
+            keyring_backend=backend,
+            messages=messages,
+        )
+
+    def _token_state(self, settings: Settings, tokens: TokenSet | None) -> str:
+        if tokens is None:
+            return "needs_reconnect" if settings.needs_reconnect else "none"
+        if tokens.expires_at - EXPIRY_MARGIN_S > self._clock():
+            return "valid"
+        return "expired"
+
+    @staticmethod
+    def _active_state(settings: Settings, cached: ConnectionList) -> str:
+        if not settings.active_tenant_id:
+            return "none"
+        if not cached.fetched_at:
+            return "unknown"
+        return "ok" if cached.find(settings.active_tenant_id) else "missing"
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def _identity(self) -> IdentityClient:
+        secret = self.secrets.get(CLIENT_SECRET)
+        return IdentityClient(self.http, self.endpoints, self.client_id(), secret or None)
+
+    def _mark_needs_reconnect(self, reason: str) -> None:
+        def change(s: Settings) -> None:
+            s.needs_reconnect = True
+            s.needs_reconnect_reason = reason
+
+        self.settings_store.update(change)
+
+    def redirect_uris(self) -> list[str]:
+        """The exact redirect URIs to register in the Xero app."""
+        return self.settings().redirect_uris()
+
+    def connect(
+        self,
+        on_url: Callable[[str], None],
+        *,
+        timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        open_browser: bool = True,
+        cancel: threading.Event | None = None,
+    ) -> ConnectResult:
+        """Sign in through the browser (PKCE + loopback), save the tokens, list organisations.
+
+        ``on_url`` receives the authorization URL before the browser is asked to open it, so the
+        caller always shows it (a browser may fail to open without saying so).
+        """
+        self.http.ensure_enabled()
+        settings = self.settings()
+        client_id = self.client_id(settings)
+        if not client_id:
+            raise ConfigurationError(
+                "No Xero client id is set. Create an app of type 'Auth Code with PKCE' in the Xero "
+                "developer portal, register these redirect URIs: "
+                + ", ".join(settings.redirect_uris())
+                + " — then save its client id with maica-xero config set client-id ID."
+            )
+        self.secrets.check_backend()  # fail before the browser opens, not after the sign-in
+        identity = self._identity()
+        verifier = pkce.new_verifier()
+        state = pkce.new_state()
+        receiver = LoopbackReceiver(
+            settings.redirect_ports, CALLBACK_PATH, state, settings.redirect_host
+        )
+        port = receiver.start()
+        try:
+            redirect_uri = settings.redirect_uri(port)
+            url = authorize_url(
+                self.endpoints,
+                client_id=client_id,
+                redirect_uri=redirect_uri,
+                scopes=settings.scopes,
+                state=state,
+                code_challenge=pkce.challenge(verifier),
+            )
+            on_url(url)
+            if open_browser:
+                try:
+                    self._browser(url)
+                except Exception as exc:  # a missing browser is not an error: the URL is shown
+                    log.info("Could not open a browser: %s", type(exc).__name__)
+            callback = receiver.wait(timeout, cancel)
+        finally:
+            receiver.close()
+        tokens = identity.exchange_code(callback.code, redirect_uri, verifier, now=self._clock())
+        self.secrets.save_tokens(tokens)
+
+        def change(s: Settings) -> None:
+            s.needs_reconnect = False
+            s.needs_reconnect_reason = ""
+
+        self.settings_store.update(change)
+        log.info("Connected to Xero.")
+        view = self.connections(refresh=True, auto_select=True)
+        return ConnectResult(user=tokens.user, view=view, redirect_uri=redirect_uri)
+
+    # -- organisations --------------------------------------------------------------------
+
+    def connections(self, refresh: bool = True, auto_select: bool = False) -> ConnectionsView:
+        if refresh:
+            items = self.xero.get_connections()
+            parsed = [c for c in (Connection.from_xero(i) for i in items) if c is not None]
+            cached = self.connection_cache.save(parsed)
+        else:
+            cached = self.connection_cache.load()
+        settings = self.settings()
+        messages: list[str] = []
+        if refresh and not cached.connections:
+            messages.append(
+                "Xero lists no organisations for this sign-in: they were all disconnected. "
+                "Connect again and tick at least one organisation."
+            )
+        organisations = [c for c in cached.connections if c.can_receive_invoices]
+        if (
+            auto_select
+            and len(organisations) == 1
+            and (not settings.active_tenant_id or not cached.find(settings.active_tenant_id))
+        ):
+            self._set_active(organisations[0])
+            settings = self.settings()
+            messages.append(f"{organisations[0].tenant_name} is now the active organisation.")
+        state = self._active_state(settings, cached)
+        if state == "missing":
+            messages.append(_missing_sentence(settings))
+        elif state == "none" and organisations:
+            messages.append("Choose the organisation to work with (maica-xero use TENANT).")
+        return ConnectionsView(cached.connections, settings.active_tenant_id, tuple(messages))
+
+    def _match(self, tenant: str, connections: tuple[Connection, ...]) -> Connection:
+        wanted = tenant.strip()
+        by_id = [c for c in connections if c.tenant_id.lower() == wanted.lower()]
+        if by_id:
+            return by_id[0]
+        by_name = [c for c in connections if c.tenant_name == wanted]
+        if len(by_name) == 1:
+            return by_name[0]
+        if len(by_name) > 1:
+            ids = ", ".join(c.tenant_id for c in by_name)
+            raise UnknownOrganisation(
+                f"More than one connected organisation is called '{wanted}'. Use its tenant id "
+                f"instead: {ids}."
+            )
+        known = "; ".join(f"{c.tenant_name} ({c.tenant_id})" for c in connections) or "none"
+        raise UnknownOrganisation(
+            f"No connected Xero organisation matches '{wanted}'. Connected: {known}."
+        )
+
+    def use(self, tenant: str) -> dict[str, Any]:
+        """Select the active organisation, after checking with Xero that it answers."""
+        view = self.connections(refresh=True)
+        connection = self._match(tenant, view.connections)
+        if not connection.can_receive_invoices:
+            raise UnknownOrganisation(
+                f"{connection.tenant_name} is a Xero {connection.tenant_type.lower()}, not an "
+                "organisation, so invoices cannot be sent to it. Choose an organisation."
+            )
+        body = self.xero.accounting("GET", "Organisation", connection.tenant_id)
+        details: dict[str, Any] = {}
+        if isinstance(body, dict) and isinstance(body.get("Organisations"), list):
+            first = body["Organisations"][0] if body["Organisations"] else {}
+            if isinstance(first, dict):
+                details = first
+        self._set_active(connection)
+        log.info("Active organisation set.")
+        return {
+            "tenantId": connection.tenant_id,
+            "tenantName": connection.tenant_name,
+            "tenantType": connection.tenant_type,
+            "countryCode": details.get("CountryCode"),
+            "baseCurrency": details.get("BaseCurrency"),
+            "isDemoCompany": details.get("IsDemoCompany"),
+            "organisationStatus": details.get("OrganisationStatus"),
+        }
+
+    def _set_active(self, connection: Connection | None) -> None:
+        def change(s: Settings) -> None:
+            s.active_tenant_id = connection.tenant_id if connection else ""
+            s.active_tenant_name = connection.tenant_name if connection else ""
+
+        self.settings_store.update(change)
+
+    def active_tenant(self) -> Connection:
+        settings = self.settings()
+        if not settings.active_tenant_id:
+            raise NoActiveOrganisation()
+        found = self.connection_cache.load().find(settings.active_tenant_id)
+        if found is None:
+            raise UnknownOrganisation(_missing_sentence(settings))
+        return found
+
+    def disconnect(self, tenant: str) -> Connection:
+        """Remove one organisation from this app in Xero (DELETE /connections/{id})."""
+        self.http.ensure_enabled()
+        try:
+            connection = self._match(tenant, self.connection_cache.load().connections)
+        except UnknownOrganisation:
+            connection = self._match(tenant, self.connections(refresh=True).connections)
+        self.xero.delete_connection(connection.id)
+        remaining = [c for c in self.connection_cache.load().connections if c.id != connection.id]
+        self.connection_cache.save(remaining)
+        if self.settings().active_tenant_id.lower() == connection.tenant_id.lower():
+            self._set_active(None)
+        log.info("Organisation disconnected.")
+        return connection
+
+    def logout(self, local_only: bool = False) -> bool:
+        """Revoke the sign-in at Xero (unless ``local_only``) and forget it here.
+
+        Returns True if Xero revoked it. Revocation removes every organisation connection of this
+        sign-in to the app.
+        """
+        revoked = False
+        if not local_only:
+            self.http.ensure_enabled()
+            tokens = self.secrets.load_tokens()
+            if tokens is None:
+                raise NotConnected()
+            self._identity().revoke(tokens.refresh_token)
+            revoked = True
+        self.secrets.forget_tokens()
+        self.connection_cache.clear()
+
+        def change(s: Settings) -> None:
+            s.active_tenant_id = ""
+            s.active_tenant_name = ""
+            s.needs_reconnect = False
+            s.needs_reconnect_reason = ""
+
+        self.settings_store.update(change)
+        log.info("Signed out of Xero%s.", "" if revoked else " on this computer only")
+        return revoked
+
+
+def _missing_sentence(settings: Settings) -> str:
+    name = settings.active_tenant_name or settings.active_tenant_id
+    return (
+        f"The active organisation {name} is no longer connected to this app in Xero (it was "
+        "disconnected, or a demo company was reset). Choose another organisation, or connect again."
+    )

@@ -1,0 +1,163 @@
+"""Settings: typed defaults merged with the saved JSON file.
+
+Unknown keys in the file are kept (a newer version may have written them); a value of the wrong type
+falls back to its default with a warning; a file that is not JSON at all is moved aside as
+``settings.json.corrupt-<time>`` and reported, and the defaults are used. Every change is a
+read-modify-write under a file lock, written atomically, so the GUI, the CLI and a scheduled run can
+change settings at once without losing each other's changes. No secret is ever stored here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from filelock import FileLock
+
+from .errors import SettingsError
+from .jsonfile import read_json, write_json_atomic
+from .paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+#: Granular scopes (required for Xero apps created since 2 March 2026).
+DEFAULT_SCOPES: tuple[str, ...] = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.invoices",
+    "accounting.contacts",
+    "accounting.settings.read",
+    "accounting.payments.read",
+)
+DEFAULT_REDIRECT_PORTS: tuple[int, ...] = (5717, 5718, 5719, 5720, 5721)
+CALLBACK_PATH = "/callback"
+
+
+@dataclass
+class Settings:
+    enabled: bool = False
+    client_id: str = ""
+    scopes: list[str] = field(default_factory=lambda: list(DEFAULT_SCOPES))
+    redirect_ports: list[int] = field(default_factory=lambda: list(DEFAULT_REDIRECT_PORTS))
+    redirect_host: str = "localhost"
+    active_tenant_id: str = ""
+    active_tenant_name: str = ""
+    needs_reconnect: bool = False
+    needs_reconnect_reason: str = ""
+    flow: str = "authorised"
+    schedule_minutes: int = 0
+    default_account_code: str = "200"
+    default_tax_type: str = "EXEMPTOUTPUT"
+    payment_terms_days: int = 14
+    webhook_site: str = ""
+    #: Keys this version does not know, kept as they were.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def redirect_uri(self, port: int) -> str:
+        return f"http://{self.redirect_host}:{port}{CALLBACK_PATH}"
+
+    def redirect_uris(self) -> list[str]:
+        return [self.redirect_uri(port) for port in self.redirect_ports]
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"
+        }
+        return {**self.extra, **data}
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+
+
+def _valid(name: str, value: Any) -> bool:
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, list):
+        if not isinstance(value, list) or not default:
+            return isinstance(value, list)
+        kind = type(default[0])
+        return all(isinstance(v, kind) and not isinstance(v, bool) for v in value)
+    return False
+
+
+def settings_from_json(data: Any) -> tuple[Settings, list[str]]:
+    """Merge saved data over the defaults; returns the settings and the warnings to show."""
+    warnings: list[str] = []
+    settings = Settings()
+    if not isinstance(data, dict):
+        return settings, ["The settings file did not hold a settings object; defaults are used."]
+    for key, value in data.items():
+        if key not in _FIELDS:
+            settings.extra[key] = value
+        elif _valid(key, value):
+            setattr(settings, key, value)
+        else:
+            warnings.append(f"The saved setting '{key}' had an invalid value; its default is used.")
+    return settings, warnings
+
+
+class SettingsStore:
+    """Reads and changes the settings file for one set of paths."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self._path = paths.settings_file
+        self._lock = FileLock(str(paths.settings_lock_file), timeout=30)
+        self.warnings: list[str] = []
+
+    def load(self) -> Settings:
+        try:
+            data = read_json(self._path)
+        except FileNotFoundError:
+            return Settings()
+        except (ValueError, UnicodeDecodeError):
+            aside = self._path.with_name(f"{self._path.name}.corrupt-{int(time.time())}")
+            try:
+                os.replace(self._path, aside)
+            except OSError:
+                aside = self._path
+            message = (
+                f"The settings file was damaged and could not be read; it was kept as {aside.name} "
+                "and the default settings are used."
+            )
+            log.warning("%s", message)
+            self.warnings.append(message)
+            return Settings()
+        except OSError as exc:
+            raise SettingsError(
+                f"The settings file {self._path} could not be read ({exc.strerror}). "
+                "Check its permissions."
+            ) from exc
+        settings, warnings = settings_from_json(data)
+        for message in warnings:
+            log.warning("%s", message)
+        self.warnings.extend(warnings)
+        return settings
+
+    def update(self, change: Callable[[Settings], None]) -> Settings:
+        """Apply ``change`` to the current saved settings and save them, under the lock."""
+        with self._lock:
+            settings = self.load()
+            change(settings)
+            self.save(settings)
+            return settings
+
+    def save(self, settings: Settings) -> None:
+        try:
+            write_json_atomic(self._path, settings.to_json())
+        except OSError as exc:
+            raise SettingsError(
+                f"The settings could not be saved to {self._path} ({exc.strerror}). "
+                "Check the free disk space and the folder's permissions."
+            ) from exc

@@ -1,0 +1,232 @@
+"""The one Xero API client: bearer tokens, tenant header, refresh on 401, rate limits, errors.
+
+Every call after sign-in goes through :meth:`XeroClient.call`. It gets a valid access token from the
+:class:`TokenManager` (refreshing if needed), adds ``xero-tenant-id`` for Accounting API calls,
+retries once after a 401 with a refreshed token, waits out minute/concurrency 429s (bounded), stops
+on the day limit with the time it resets, retries 5xx and timeouts only where that cannot create
+anything twice (reads, deletes, and writes carrying an ``Idempotency-Key``), and maps every failure
+to a domain exception with a sentence. Secrets never reach a log or an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+
+from ..errors import (
+    NeedsReconnect,
+    RateLimited,
+    TenantUnavailable,
+    XeroRequestError,
+    XeroUnavailable,
+)
+from ..redact import redact
+from ..tokens import TokenManager
+from .endpoints import XeroEndpoints
+from .http import XeroHttp, error_text
+from .ratelimit import RateLimits, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+MAX_RATE_WAIT_S = 65.0
+MAX_RATE_RETRIES = 5
+SERVER_RETRY_DELAYS_S = (1.0, 2.0, 4.0)
+
+
+class XeroClient:
+    def __init__(
+        self,
+        http: XeroHttp,
+        endpoints: XeroEndpoints,
+        tokens: TokenManager,
+        limits: RateLimits | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.http = http
+        self.endpoints = endpoints
+        self.tokens = tokens
+        self.limits = limits or RateLimits()
+        self._sleep = sleep
+        self.calls = 0
+
+    # -- identity API (no tenant) ---------------------------------------------------------
+
+    def get_connections(self, auth_event_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"authEventId": auth_event_id} if auth_event_id else None
+        response = self.call("GET", self.endpoints.connections, params=params)
+        body = _json(response)
+        if not isinstance(body, list):
+            raise XeroRequestError(
+                "Xero sent an unexpected answer when listing the organisations. Try again.",
+                status=response.status_code,
+            )
+        return [item for item in body if isinstance(item, dict)]
+
+    def delete_connection(self, connection_id: str) -> bool:
+        """True if Xero removed it, False if Xero no longer had it (404)."""
+        response = self.call(
+            "DELETE", self.endpoints.connection(connection_id), allow_statuses=(404,)
+        )
+        return response.status_code != 404
+
+    # -- Accounting API -------------------------------------------------------------------
+
+    def accounting(
+        self,
+        method: str,
+        path: str,
+        tenant_id: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        extra = dict(headers or {})
+        if idempotency_key:
+            extra["Idempotency-Key"] = idempotency_key
+        response = self.call(
+            method,
+            self.endpoints.accounting(path),
+            tenant_id=tenant_id,
+            params=params,
+            json=json,
+            headers=extra,
+        )
+        return _json(response)
+
+    # -- the one path every authorised request takes --------------------------------------
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        tenant_id: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_statuses: tuple[int, ...] = (),
+    ) -> requests.Response:
+        self.http.ensure_enabled()
+        retry_safe = method in ("GET", "HEAD", "DELETE") or bool(
+            headers and "Idempotency-Key" in headers
+        )
+        token = self.tokens.access_token()
+        refreshed = False
+        rate_retries = 0
+        server_delays = iter(SERVER_RETRY_DELAYS_S)
+        while True:
+            all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+            if tenant_id:
+                all_headers["xero-tenant-id"] = tenant_id
+            try:
+                self.calls += 1
+                response = self.http.send(
+                    method, url, headers=all_headers, params=params, json=json
+                )
+            except XeroUnavailable:
+                delay = next(server_delays, None) if retry_safe else None
+                if delay is None:
+                    raise
+                self._sleep(delay)
+                continue
+            self.limits.record(tenant_id, response.status_code, response.headers)
+            status = response.status_code
+            if status < 400 or status in allow_statuses:
+                return response
+            if status == 401 and not refreshed:
+                refreshed = True
+                token = self.tokens.access_token(rejected=token)
+                continue
+            if status == 401:
+                raise NeedsReconnect(
+                    "Xero refused the sign-in even after renewing it. Connect to Xero again.",
+                    detail=error_text(response),
+                )
+            if status == 429:
+                wait = self._rate_wait(response, tenant_id, rate_retries)
+                rate_retries += 1
+                self._sleep(wait)
+                continue
+            if status >= 500:
+                delay = next(server_delays, None) if retry_safe else None
+                if delay is None:
+                    raise XeroUnavailable(
+                        f"Xero answered with a server error (HTTP {status}). Try again in a few "
+                        "minutes.",
+                        detail=error_text(response),
+                    )
+                self._sleep(delay)
+                continue
+            raise self._client_error(response, tenant_id)
+
+    def _rate_wait(self, response: requests.Response, tenant_id: str | None, retries: int) -> float:
+        problem = response.headers.get("X-Rate-Limit-Problem", "").strip().lower()
+        wait = retry_after_seconds(response.headers)
+        if problem == "day" or wait > MAX_RATE_WAIT_S or retries >= MAX_RATE_RETRIES:
+            resets = datetime.now().astimezone() + timedelta(seconds=wait)
+            what = "daily" if problem == "day" else (problem or "rate")
+            raise RateLimited(
+                f"Xero's {what} limit for this organisation has been reached; it resets around "
+                f"{resets:%H:%M on %d %b}. Try again after that.",
+                problem=problem,
+                retry_after=wait,
+            )
+        log.info("Xero rate limit (%s) reached; waiting %.0fs.", problem or "unknown", wait)
+        return wait
+
+    def _client_error(self, response: requests.Response, tenant_id: str | None) -> XeroRequestError:
+        status = response.status_code
+        body = _json_or_none(response)
+        detail = error_text(response)
+        if status == 403 and "AuthenticationUnsuccessful" in detail:
+            return TenantUnavailable(
+                "Xero refused access to this organisation: it is no longer connected to this app "
+                "(or, for a demo company, it was reset). Refresh the organisation list, choose the "
+                "organisation again, or reconnect.",
+                status=status,
+                detail=detail,
+            )
+        if status == 403:
+            return XeroRequestError(
+                "Xero refused the request: the sign-in lacks a permission it needs. Connect again "
+                "and allow every requested permission.",
+                status=status,
+                detail=detail,
+            )
+        message = ""
+        if isinstance(body, dict):
+            message = redact(
+                str(body.get("Message") or body.get("Detail") or body.get("Title") or "")
+            )
+        return XeroRequestError(
+            f"Xero refused the request (HTTP {status})" + (f": {message}" if message else "."),
+            status=status,
+            detail=detail,
+        )
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _json(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    body = _json_or_none(response)
+    if body is None:
+        raise XeroRequestError(
+            "Xero sent an answer that is not JSON. Try again; if it persists, send the log to "
+            "support.",
+            status=response.status_code,
+        )
+    return body

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from maica_xero_desktop.core.paths import app_paths
+from maica_xero_desktop.core.settings import DEFAULT_SCOPES, Settings, SettingsStore
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_home_override_creates_private_folders(home: Path) -> None:
+    paths = app_paths()
+    for folder in (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir):
+        assert folder.is_dir()
+        assert str(folder).startswith(str(home))
+        assert _mode(folder) == 0o700
+
+
+def test_platformdirs_default_without_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    paths = app_paths()
+    assert paths.config_dir == tmp_path / "xdg-config" / "maica-xero-desktop"
+    assert paths.data_dir == tmp_path / "xdg-data" / "maica-xero-desktop"
+
+
+def test_defaults_when_no_file(home: Path) -> None:
+    settings = SettingsStore(app_paths()).load()
+    assert settings == Settings()
+    assert settings.enabled is False
+    assert tuple(settings.scopes) == DEFAULT_SCOPES
+    assert "accounting.transactions" not in settings.scopes  # granular scopes by default
+
+
+def test_saved_values_merge_over_defaults_and_unknown_keys_survive(home: Path) -> None:
+    paths = app_paths()
+    paths.settings_file.write_text(
+        json.dumps({"enabled": True, "client_id": "ABC12345", "from_the_future": {"x": 1}})
+    )
+    store = SettingsStore(paths)
+    settings = store.load()
+    assert settings.enabled is True
+    assert settings.client_id == "ABC12345"
+    assert settings.redirect_ports == [5717, 5718, 5719, 5720, 5721]
+    store.update(lambda s: setattr(s, "schedule_minutes", 30))
+    saved = json.loads(paths.settings_file.read_text())
+    assert saved["from_the_future"] == {"x": 1}
+    assert saved["schedule_minutes"] == 30
+    assert _mode(paths.settings_file) == 0o600
+
+
+def test_wrong_types_fall_back_per_key_with_warning(home: Path) -> None:
+    paths = app_paths()
+    paths.settings_file.write_text(
+        json.dumps({"enabled": "yes", "redirect_ports": [5717, "x"], "client_id": "GOOD1234"})
+    )
+    store = SettingsStore(paths)
+    settings = store.load()
+    assert settings.enabled is False
+    assert settings.redirect_ports == [5717, 5718, 5719, 5720, 5721]
+    assert settings.client_id == "GOOD1234"
+    assert any("'enabled'" in w for w in store.warnings)
+    assert any("'redirect_ports'" in w for w in store.warnings)
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b"[1, 2]"])
+def test_corrupt_file_is_kept_aside_and_reported(home: Path, content: bytes) -> None:
+    paths = app_paths()
+    paths.settings_file.write_bytes(content)
+    store = SettingsStore(paths)
+    settings = store.load()
+    assert settings == Settings()
+    assert store.warnings
+    if content != b"[1, 2]":
+        kept = list(paths.config_dir.glob("settings.json.corrupt-*"))
+        assert len(kept) == 1
+        assert kept[0].read_bytes() == content
+        assert "kept as settings.json.corrupt-" in store.warnings[0]
+
+
+def test_concurrent_updates_lose_nothing(home: Path) -> None:
+    paths = app_paths()
+
+    def bump(index: int) -> None:
+        store = SettingsStore(paths)
+        for _ in range(10):
+            store.update(
+                lambda s: s.extra.__setitem__(f"k{index}", s.extra.get(f"k{index}", 0) + 1)
+            )
+
+    threads = [threading.Thread(target=bump, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    saved = json.loads(paths.settings_file.read_text())
+    assert [saved[f"k{i}"] for i in range(4)] == [10, 10, 10, 10]
+    leftovers = [p for p in paths.config_dir.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_failed_write_keeps_old_file(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from maica_xero_desktop.core import jsonfile
+    from maica_xero_desktop.core.errors import SettingsError
+
+    paths = app_paths()
+    store = SettingsStore(paths)
+    store.update(lambda s: setattr(s, "client_id", "BEFORE123"))
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jsonfile.os, "fsync", full_disk)
+    with pytest.raises(SettingsError, match="free disk space"):
+        store.update(lambda s: setattr(s, "client_id", "AFTER1234"))
+    monkeypatch.undo()
+    assert SettingsStore(paths).load().client_id == "BEFORE123"
+    assert [p for p in paths.config_dir.iterdir() if p.name.endswith(".tmp")] == []
+    assert os.access(paths.settings_file, os.R_OK)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from maica_xero_desktop.core import redact
+
+
+def test_registered_values_and_shapes_are_masked() -> None:
+    redact.register("my-registered-secret-123")
+    text = (
+        "Authorization: Bearer abc.def-ghi refresh_token=r3fr3sh&x=1 "
+        '{"access_token": "tok123456"} my-registered-secret-123 '
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
+    )
+    out = redact.redact(text)
+    for secret in ("abc.def-ghi", "r3fr3sh", "tok123456", "my-registered", "eyJhbGci"):
+        assert secret not in out
+    assert "x=1" in out
+
+
+def test_short_values_are_not_registered() -> None:
+    redact.register("abc")
+    assert redact.redact("abc def") == "abc def"
+
+
+def test_logging_filter_redacts_args(caplog: pytest.LogCaptureFixture) -> None:
+    redact.register("filter-secret-value-9")
+    logger = logging.getLogger("test.redact")
+    caplog.handler.addFilter(redact.RedactingFilter())
+    with caplog.at_level(logging.INFO):
+        logger.info("value=%s", "filter-secret-value-9")
+    assert "filter-secret-value-9" not in caplog.text
+    assert "[redacted]" in caplog.text
