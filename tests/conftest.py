@@ -55,7 +55,7 @@ def _secret_service_backend() -> KeyringBackend | None:
         from keyring.backends import SecretService
 
         backend = SecretService.Keyring()
-        if backend.priority <= 0:  # type: ignore[operator]
+        if backend.priority <= 0:
             return None
         backend.set_password("maica-xero-desktop-test", "probe", "probe")
         backend.delete_password("maica-xero-desktop-test", "probe")

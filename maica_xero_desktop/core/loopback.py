@@ -12,6 +12,7 @@ import errno
 import hmac
 import html
 import logging
+import os
 import socket
 import threading
 import time
@@ -42,8 +43,17 @@ def page(title: str, message: str) -> bytes:
 
 
 class _Server(HTTPServer):
-    allow_reuse_address = False
+    # POSIX: SO_REUSEADDR lets a port be bound again while old connections sit in TIME_WAIT (it
+    # never lets two listeners share it). Windows: that flag would allow port hijacking, so it is
+    # off there and SO_EXCLUSIVEADDRUSE is set instead.
+    allow_reuse_address = os.name != "nt"
     receiver: LoopbackReceiver
+
+    def server_bind(self) -> None:
+        exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
+        if exclusive is not None:
+            self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
+        super().server_bind()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -99,16 +109,9 @@ class LoopbackReceiver:
         """Bind the first free port; returns it. :class:`ConfigurationError` if none is free."""
         for port in self._ports:
             try:
-                server = _Server(("127.0.0.1", port), _Handler, bind_and_activate=False)
-            except OSError:
-                continue
-            try:
-                server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
-                server.server_bind()
-                server.server_activate()
+                server = _Server(("127.0.0.1", port), _Handler)
             except OSError as exc:
-                server.server_close()
-                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
                     continue
                 raise
             server.receiver = self

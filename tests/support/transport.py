@@ -18,13 +18,15 @@ class NoNetwork(BaseAdapter):
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
-        timeout: None | float | tuple[float, float] | tuple[float, None] = None,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
         verify: bool | str = True,
-        cert: None | bytes | str | tuple[bytes | str, bytes | str] = None,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         self.attempts.append(f"{request.method} {request.url}")
-        raise AssertionError(f"a request was sent while it must not be: {request.method} {request.url}")
+        raise AssertionError(
+            f"a request was sent while it must not be: {request.method} {request.url}"
+        )
 
     def close(self) -> None:
         pass

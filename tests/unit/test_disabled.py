@@ -21,8 +21,12 @@ def service(home: Path) -> Service:
     svc = Service(session=session, browser=unused)
     svc.config_set("client-id", "CLIENTID1234567890")
     svc.secrets.save_tokens(
-        TokenSet(access_token="expired-access-1", refresh_token="refresh-abcdef-1",
-                 expires_at=0.0, obtained_at=0.0)
+        TokenSet(
+            access_token="expired-access-1",
+            refresh_token="refresh-abcdef-1",
+            expires_at=0.0,
+            obtained_at=0.0,
+        )
     )
     return svc
 

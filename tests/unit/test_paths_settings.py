@@ -24,7 +24,9 @@ def test_home_override_creates_private_folders(home: Path) -> None:
         assert _mode(folder) == 0o700
 
 
-def test_platformdirs_default_without_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_platformdirs_default_without_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
@@ -120,7 +122,8 @@ def test_failed_write_keeps_old_file(home: Path, monkeypatch: pytest.MonkeyPatch
     def full_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(jsonfile.os, "fsync", full_disk)
+    monkeypatch.setattr(jsonfile, "_fsync_dir", full_disk)
+    monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(SettingsError, match="free disk space"):
         store.update(lambda s: setattr(s, "client_id", "AFTER1234"))
     monkeypatch.undo()

@@ -88,7 +88,7 @@ def test_plaintext_backend_is_refused() -> None:
 
 def test_locked_keyring_says_unlock(memory_keyring: MemoryKeyring) -> None:
     memory_keyring.locked = True
-    with pytest.raises(KeyringUnavailable, match="locked. Unlock it"):
+    with pytest.raises(KeyringUnavailable, match=r"locked\. Unlock it"):
         SecretStore(None).get("client_secret")
 
 

@@ -206,11 +206,16 @@ class IdentityClient:
         error = str(body.get("error", "")) if isinstance(body, dict) else ""
         log.info("Token endpoint (%s) answered %s: %s", during, response.status_code, error)
         if error == "invalid_client":
+            secret = (
+                "or client secret"
+                if self.client_secret
+                else "(or, for a Xero 'Web App', no client secret is saved: maica-xero config "
+                "set client-secret)"
+            )
             raise ConfigurationError(
-                "Xero did not recognise this app's client id"
-                + (" or client secret" if self.client_secret else "")
-                + ". Copy the client id from the app in the Xero developer portal "
-                "(maica-xero config set client-id ID) and connect again.",
+                f"Xero did not recognise this app's client id {secret}. Copy the client id from "
+                "the app in the Xero developer portal (maica-xero config set client-id ID) and "
+                "connect again.",
                 detail=error_text(response),
             )
         if error == "invalid_grant":

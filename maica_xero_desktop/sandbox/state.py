@@ -1,0 +1,217 @@
+"""The sandbox's state: records, a clock, one lock, and optional persistence to a JSON file.
+
+Handlers run on many threads; every read-modify-write of the records happens under ``state.lock``
+and, when a state file is configured, ends with :meth:`SandboxState.save` (temp file + os.replace).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import tempfile
+import threading
+import time
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from .config import SandboxConfig, SandboxOrg
+from .records import (
+    AccessRecord,
+    Code,
+    Connection,
+    Consent,
+    Grant,
+    Org,
+    RefreshRecord,
+    Stores,
+)
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+# store name -> (record class, key attribute)
+_STORE_TYPES: dict[str, tuple[type[Any], str]] = {
+    "orgs": (Org, "tenant_id"),
+    "grants": (Grant, "key"),
+    "connections": (Connection, "id"),
+    "consents": (Consent, "id"),
+    "codes": (Code, "hash"),
+    "refresh": (RefreshRecord, "hash"),
+    "access": (AccessRecord, "hash"),
+}
+
+
+def org_from_seed(seed: SandboxOrg, created: float) -> Org:
+    return Org(
+        tenant_id=seed.tenant_id,
+        name=seed.name,
+        tenant_type=seed.tenant_type,
+        is_demo=seed.is_demo,
+        short_code=seed.short_code,
+        legal_name=seed.legal_name or seed.name,
+        created=created,
+    )
+
+
+class SandboxState:
+    """In-memory state of one sandbox. Attributes are public for in-process tests."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.clock_offset = 0.0
+        self.stores = Stores()
+        self.signing_key = ""
+        self._fresh()
+        self.load()
+
+    # -- clock -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The sandbox clock: every expiry and rate-limit window is measured with it."""
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        with self.lock:
+            self.clock_offset += seconds
+            self.save()
+            return self.clock_offset
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Everything back to a fresh sandbox built from the configuration."""
+        with self.lock:
+            self._fresh()
+            self.save()
+
+    def _fresh(self) -> None:
+        with self.lock:
+            self.clock_offset = 0.0
+            self.stores = Stores()
+            self.signing_key = secrets.token_hex(32)
+            created = self.now()
+            for seed in self.config.initial_orgs():
+                self.stores.orgs[seed.tenant_id] = org_from_seed(seed, created)
+
+    # -- convenience views -------------------------------------------------------------------
+
+    @property
+    def orgs(self) -> dict[str, Org]:
+        return self.stores.orgs
+
+    @property
+    def grants(self) -> dict[str, Grant]:
+        return self.stores.grants
+
+    @property
+    def connections(self) -> dict[str, Connection]:
+        return self.stores.connections
+
+    def grant_connections(self, grant_key: str) -> list[Connection]:
+        with self.lock:
+            found = [c for c in self.stores.connections.values() if c.grant_key == grant_key]
+        return sorted(found, key=lambda c: c.created)  # stable: consent order
+
+    def valid_refresh_count(self) -> int:
+        now = self.now()
+        idle = self.config.refresh_idle_lifetime
+        with self.lock:
+            return sum(
+                1
+                for r in self.stores.refresh.values()
+                if r.successor is None and now < r.issued + idle
+            )
+
+    def remove_grant(self, grant_key: str) -> None:
+        """Revoke everything one user gave one app: tokens, codes and connections."""
+        with self.lock:
+            s = self.stores
+            s.grants.pop(grant_key, None)
+            for store in (s.connections, s.codes, s.refresh, s.access):
+                for key in [k for k, v in store.items() if v.grant_key == grant_key]:
+                    del store[key]
+            self.save()
+
+    def prune(self) -> None:
+        """Drop records that can no longer be used, so the state stays small."""
+        now = self.now()
+        cfg = self.config
+        with self.lock:
+            s = self.stores
+            for key in [k for k, a in s.access.items() if a.exp < now - 3600]:
+                del s.access[key]
+            for key in [k for k, c in s.codes.items() if c.created + cfg.code_lifetime < now]:
+                del s.codes[key]
+            for key in [k for k, c in s.consents.items() if c.created + cfg.consent_lifetime < now]:
+                del s.consents[key]
+            dead = [
+                k
+                for k, r in s.refresh.items()
+                if r.issued + cfg.refresh_idle_lifetime < now
+                or (r.rotated_at is not None and r.rotated_at + cfg.refresh_grace < now)
+            ]
+            for key in dead:
+                del s.refresh[key]
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        with self.lock:
+            data: dict[str, Any] = {
+                "format": FORMAT_VERSION,
+                "clock_offset": self.clock_offset,
+                "signing_key": self.signing_key,
+            }
+            for name in _STORE_TYPES:
+                store: dict[str, Any] = getattr(self.stores, name)
+                data[name] = [asdict(record) for record in store.values()]
+            return data
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"unsupported sandbox state format: {data.get('format')!r}")
+        stores = Stores()
+        for name, (cls, key_attr) in _STORE_TYPES.items():
+            names = {f.name for f in fields(cls)}
+            store: dict[str, Any] = getattr(stores, name)
+            for item in data.get(name, []):
+                record = cls(**{k: v for k, v in item.items() if k in names})
+                store[getattr(record, key_attr)] = record
+        with self.lock:
+            self.stores = stores
+            self.clock_offset = float(data.get("clock_offset", 0.0))
+            self.signing_key = str(data["signing_key"])
+
+    def load(self) -> bool:
+        """Load the state file if there is one. Returns whether something was loaded."""
+        path = self.config.state_file
+        if not path or not Path(path).exists():
+            return False
+        with open(path, encoding="utf-8") as fh:
+            self.load_json(json.load(fh))
+        log.debug("sandbox state loaded from %s", path)
+        return True
+
+    def save(self) -> None:
+        """Write the state file atomically (no-op without a state file)."""
+        path = self.config.state_file
+        if not path:
+            return
+        with self.lock:
+            text = json.dumps(self.to_json(), indent=1, sort_keys=True)
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".sandbox-state-", dir=str(target.parent))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise

@@ -1,0 +1,217 @@
+"""The CLI and the sandbox as separate processes, with the real Secret Service in between."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from keyring.backend import KeyringBackend
+
+from maica_xero_desktop.core.secrets import SecretStore
+
+pytestmark = pytest.mark.secret_service
+
+
+def _cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maica_xero_desktop", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "maica_xero_desktop",
+            "sandbox",
+            "serve",
+            "--auto-consent",
+            "--state",
+            str(tmp_path / "sandbox-state.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline().strip() for _ in range(4)]
+    env_lines = dict(line.split("=", 1) for line in lines)
+    assert sorted(env_lines) == [
+        "MAICA_XERO_API_URL",
+        "MAICA_XERO_CLIENT_ID",
+        "MAICA_XERO_IDENTITY_URL",
+        "MAICA_XERO_LOGIN_URL",
+    ]
+    yield env_lines
+    proc.terminate()
+    proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def cli_env(sandbox_process: dict[str, str], home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAICA_XERO_")}
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    env.update(sandbox_process)
+    env["MAICA_XERO_HOME"] = str(home)
+    return env
+
+
+def _all_text(folder: Path) -> str:
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file()
+    )
+
+
+def test_connect_no_browser_end_to_end(
+    cli_env: dict[str, str], home: Path, secret_service: KeyringBackend
+) -> None:
+    outputs: list[str] = []
+    assert _cli("enable", env=cli_env).returncode == 0
+    connect = subprocess.Popen(
+        [sys.executable, "-m", "maica_xero_desktop", "connect", "--no-browser", "--timeout", "30"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert connect.stdout is not None
+    url = ""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not url:
+        line = connect.stdout.readline()
+        outputs.append(line)
+        if line.startswith("http"):
+            url = line.strip()
+    assert url.startswith(cli_env["MAICA_XERO_LOGIN_URL"] + "/identity/connect/authorize?")
+    page = requests.get(url, timeout=10)  # the "browser" follows the printed address
+    assert page.status_code == 200
+    rest, err = connect.communicate(timeout=30)
+    outputs += [rest, err]
+    assert connect.returncode == 0, err
+    assert "Maica Care Services Pty Ltd" in rest
+    assert "Demo Company (AU)" in rest
+
+    listed = _cli("connections", "--json", env=cli_env)
+    assert listed.returncode == 0, listed.stderr
+    organisations = json.loads(listed.stdout)
+    assert {o["tenantName"] for o in organisations} == {
+        "Maica Care Services Pty Ltd",
+        "Demo Company (AU)",
+    }
+    assert not any(o["active"] for o in organisations)
+    demo = next(o for o in organisations if o["tenantName"] == "Demo Company (AU)")
+    used = _cli("use", demo["tenantId"], env=cli_env)
+    assert used.returncode == 0, used.stderr
+    status = _cli("status", "--json", env=cli_env)
+    state = json.loads(status.stdout)
+    assert state["active_tenant_id"] == demo["tenantId"]
+    assert state["token_state"] == "valid"
+    assert state["enabled"] is True
+    outputs += [listed.stdout, listed.stderr, used.stdout, used.stderr, status.stdout]
+
+    tokens = SecretStore(str(home)).load_tokens()
+    assert tokens is not None, "the token set must be in the Secret Service"
+    everything = _all_text(home) + "\n".join(outputs)
+    for secret in (tokens.access_token, tokens.refresh_token):
+        assert secret not in everything
+    assert (home / "logs" / "maica-xero.log").exists()
+
+    logout = _cli("logout", env=cli_env)
+    assert logout.returncode == 0, logout.stderr
+    assert SecretStore(str(home)).load_tokens() is None
+
+
+def test_no_keyring_backend_is_one_sentence(cli_env: dict[str, str]) -> None:
+    cli_env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    assert _cli("enable", env=cli_env).returncode == 0
+    result = _cli("connect", "--no-browser", "--timeout", "2", env=cli_env)
+    assert result.returncode == 2
+    assert "No secure system keyring is available" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "http" not in result.stdout  # failed before any sign-in started
+
+
+def test_errors_are_sentences_with_exit_codes(cli_env: dict[str, str]) -> None:
+    off = _cli("connections", env=cli_env)
+    assert off.returncode == 2
+    assert "turned off" in off.stderr
+    assert "Traceback" not in off.stderr
+    bad = _cli("config", "set", "redirect-ports", "80", env=cli_env)
+    assert bad.returncode == 2
+    assert "not a usable port" in bad.stderr
+    secret_on_argv = _cli("config", "set", "client-secret", "abc", env=cli_env)
+    assert secret_on_argv.returncode == 2
+    assert "not given on the command line" in secret_on_argv.stderr
+
+
+def test_two_processes_refresh_at_once_without_invalid_grant(
+    cli_env: dict[str, str], home: Path, secret_service: KeyringBackend, tmp_path: Path
+) -> None:
+    """Both find the token expired at the same moment; the lock lets exactly one refresh."""
+    assert _cli("enable", env=cli_env).returncode == 0
+    connect = subprocess.Popen(
+        [sys.executable, "-m", "maica_xero_desktop", "connect", "--no-browser", "--timeout", "30"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert connect.stdout is not None
+    url = ""
+    while not url:
+        line = connect.stdout.readline()
+        assert line, "connect ended before printing the URL"
+        url = line.strip() if line.startswith("http") else ""
+    requests.get(url, timeout=10)
+    _, err = connect.communicate(timeout=30)
+    assert connect.returncode == 0, err
+
+    script = """
+import dataclasses, sys, time
+from pathlib import Path
+from maica_xero_desktop.core.service import Service
+service = Service()
+tokens = service.secrets.load_tokens()
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+service.tokens.access_token(rejected=tokens.access_token)
+print(len(service.connections().connections))
+"""
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(go)],
+            env=cli_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(1.5)  # all three have read the same token set
+    go.touch()
+    results = [p.communicate(timeout=60) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err
+        assert out.strip() == "2"
+    stats = requests.get(cli_env["MAICA_XERO_API_URL"] + "/_sandbox/stats", timeout=10).json()
+    assert stats["calls"].get("token.refresh_token", 0) == 1
+    status = json.loads(_cli("status", "--json", env=cli_env).stdout)
+    assert status["token_state"] == "valid"
