@@ -12,14 +12,17 @@ import getpass
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
 from .core.errors import MaicaXeroError
+from .core.importing import ImportRejected
 from .core.logsetup import configure_logging
 from .core.paths import app_paths
 from .core.service import DEFAULT_CONNECT_TIMEOUT_S, ConnectionsView, Service
+from .core.sync import Progress
 
 log = logging.getLogger("maica_xero_desktop.cli")
 
@@ -174,6 +177,155 @@ def cmd_logout(service: Service, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(service: Service, args: argparse.Namespace) -> int:
+    parsed, summary = service.sync.import_file(args.file)
+    for warning in parsed.warnings:
+        print(f"Note: {warning}", file=sys.stderr)
+    if args.json:
+        _json(
+            {
+                "invoices": len(parsed.invoices),
+                "lines": parsed.lines,
+                "new": summary.new,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+                "flagged": summary.flagged,
+                "warnings": list(parsed.warnings),
+            }
+        )
+        return 0
+    _out(
+        f"Imported {len(parsed.invoices)} invoices ({parsed.lines} lines): {summary.new} new, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged."
+    )
+    if summary.flagged:
+        _out(
+            f"{summary.flagged} invoices changed in Maica after they were sent to Xero; they are "
+            "marked 'changed' and are not sent again (maica-xero invoices --state changed)."
+        )
+    return 0
+
+
+def _import_errors(exc: ImportRejected) -> None:
+    for error in exc.errors:
+        print(f"  {error}", file=sys.stderr)
+
+
+def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
+    rows = service.sync.invoices(state=args.state, limit=args.limit)
+    if args.json:
+        _json(
+            [
+                {
+                    "invoice_number": r.invoice_number,
+                    "state": r.state,
+                    "xero_invoice_id": r.xero_invoice_id,
+                    "message": r.message,
+                    "xero_invoice_number": r.xero_invoice_number,
+                    "invoice_date": r.invoice_date,
+                    "participant": r.participant_name,
+                    "total": r.total,
+                    "status": r.status,
+                    "amount_paid": r.amount_paid,
+                    "amount_due": r.amount_due,
+                    "xero_status": r.xero_status,
+                }
+                for r in rows
+            ]
+        )
+        return 0
+    if not rows:
+        _out(
+            "No invoices"
+            + (f" in state {args.state}." if args.state else " yet: import a Maica export.")
+        )
+    for r in rows:
+        xero = f"  Xero {r.xero_invoice_number or r.xero_invoice_id}" if r.xero_invoice_id else ""
+        message = f"  — {r.message}" if r.message else ""
+        _out(
+            f"{r.invoice_number:<14} {r.invoice_date}  {r.participant_name[:28]:<28} "
+            f"{r.total:>10}  {r.status:<14} {r.state:<8}{xero}{message}"
+        )
+    return 0
+
+
+def cmd_flows(service: Service, args: argparse.Namespace) -> int:
+    flows = service.sync.flows()
+    if args.json:
+        _json([{"name": f.name, "description": f.description, "selected": on} for f, on in flows])
+        return 0
+    for flow, on in flows:
+        _out(f"{'*' if on else ' '} {flow.name}: {flow.description}")
+    return 0
+
+
+def _progress(progress: Progress) -> None:
+    total = f" ({progress.done}/{progress.total})" if progress.total else ""
+    print(f"{progress.step}{total}", file=sys.stderr, flush=True)
+
+
+def cmd_sync(service: Service, args: argparse.Namespace) -> int:
+    result = service.sync.run(
+        flow=args.flow, dry_run=args.dry_run, trigger="cli", progress=_progress
+    )
+    if args.json:
+        _json(result.to_json())
+    else:
+        what = "Preview (nothing was sent)" if result.dry_run else "Sync"
+        _out(
+            f"{what} of {result.tenant_name} with flow {result.flow}: {result.selected} selected, "
+            f"{result.created} created, {result.linked} linked, {result.blocked} blocked, "
+            f"{result.failed} failed; {result.api_calls} Xero calls in {result.duration_s:.1f} s."
+        )
+        for outcome in result.outcomes:
+            if outcome.outcome in ("blocked", "failed"):
+                _out(f"  {outcome.invoice_number}: {outcome.outcome} — {outcome.message}")
+        if result.dry_run:
+            for item in result.preview:
+                if item["action"] == "send":
+                    payload = item["payload"]
+                    _out(
+                        f"  would send {item['invoice_number']} as {payload['Status']} with "
+                        f"{len(payload['LineItems'])} lines"
+                    )
+        if result.message:
+            _out(result.message)
+    if result.dry_run:
+        return 0 if result.blocked == 0 and result.failed == 0 else 1
+    return 0 if result.complete else 1
+
+
+def cmd_history(service: Service, args: argparse.Namespace) -> int:
+    runs = service.sync.history(limit=args.limit)
+    if args.json:
+        _json([run.to_json() for run in runs])
+        return 0
+    if not runs:
+        _out("No runs yet.")
+    for run in runs:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
+        kind = " (preview)" if run.dry_run else ""
+        _out(
+            f"#{run.id} {when} {run.tenant_name} {run.flow}{kind}: {run.state}, "
+            f"{run.created} created, {run.linked} linked, {run.blocked} blocked, "
+            f"{run.failed} failed, {run.api_calls} calls, {run.duration_s:.1f} s"
+            + (f" — {run.message}" if run.message else "")
+        )
+    return 0
+
+
+def cmd_retry(service: Service, args: argparse.Namespace) -> int:
+    count = service.sync.retry_failed()
+    _out(f"{count} failed invoices will be sent again by the next sync.")
+    return 0
+
+
+def cmd_payments(service: Service, args: argparse.Namespace) -> int:
+    changed = service.sync.refresh_payments()
+    _out(f"Payments refreshed from Xero: {changed} invoices changed.")
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
@@ -230,6 +382,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("logout", cmd_logout, "revoke the Xero sign-in and forget it")
     p.add_argument("--local", action="store_true", help="forget it here without contacting Xero")
 
+    p = add("import", cmd_import, "import a Maica invoice export (CSV), all or nothing")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p = add("invoices", cmd_invoices, "the store's invoices and their sync state")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--state", choices=["pending", "blocked", "sending", "synced", "failed", "changed"]
+    )
+    p.add_argument("--limit", type=int, default=-1)
+    p = add("flows", cmd_flows, "the sync flows (config set flow NAME selects one)")
+    p.add_argument("--json", action="store_true")
+    p = add("sync", cmd_sync, "Run Now: push the flow's invoices to the active organisation")
+    p.add_argument("--flow", help="use this flow for this run only")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
+    p.add_argument("--json", action="store_true")
+    p = add("history", cmd_history, "past runs and their outcomes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    add("retry", cmd_retry, "send failed invoices again on the next sync")
+    add("payments", cmd_payments, "refresh payments of synced invoices from Xero")
+
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     s = sandbox_sub.add_parser("serve", help="serve the sandbox on 127.0.0.1")
@@ -261,6 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MaicaXeroError as exc:
         log.info("Command failed: %s", exc.sentence)
         print(exc.sentence, file=sys.stderr, flush=True)
+        if isinstance(exc, ImportRejected):
+            _import_errors(exc)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Cancelled.", file=sys.stderr, flush=True)

@@ -30,6 +30,10 @@ class AppPaths:
         return self.config_dir / "settings.json"
 
     @property
+    def database_file(self) -> Path:
+        return self.data_dir / "maica.db"
+
+    @property
     def connections_file(self) -> Path:
         return self.data_dir / "connections.json"
 

@@ -14,6 +14,7 @@ import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -28,10 +29,14 @@ from .errors import (
     NotConnected,
     UnknownOrganisation,
 )
+from .flows import Flow, all_flows, get_flow
+from .importing import ParsedExport, parse_export_file
 from .loopback import LoopbackReceiver
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
+from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store
+from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .tokens import EXPIRY_MARGIN_S, TokenManager
 from .xero.client import XeroClient
 from .xero.endpoints import XeroEndpoints
@@ -150,6 +155,20 @@ class Service:
         )
         self.limits = RateLimits(clock)
         self.xero = XeroClient(self.http, self.endpoints, self.tokens, self.limits, sleep=sleep)
+        self._store: Store | None = None
+        self.sync = SyncService(self)
+
+    @property
+    def store(self) -> Store:
+        """The invoice database, opened on first use."""
+        if self._store is None:
+            self._store = Store(self.paths.database_file)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     # -- settings and the toggle ----------------------------------------------------------
 
@@ -170,11 +189,15 @@ class Service:
         return os.environ.get(CLIENT_ID_ENV) or (settings or self.settings()).client_id
 
     def config_get(self, name: str) -> str:
+        if name == "flow":
+            return self.settings().flow
         if name == "client-secret":
             return "set" if self.secrets.get(CLIENT_SECRET) else "not set"
         return lookup(name).show(self.settings())
 
     def config_set(self, name: str, value: str) -> str:
+        if name == "flow":
+            return self.set_flow(value)
         key = lookup(name)
         parsed = key.parse(value)
 
@@ -182,6 +205,15 @@ class Service:
             setattr(s, key.field, parsed)
 
         return key.show(self.settings_store.update(change))
+
+    def set_flow(self, name: str) -> str:
+        flow = get_flow(name)
+
+        def change(s: Settings) -> None:
+            s.flow = flow.name
+
+        self.settings_store.update(change)
+        return flow.name
 
     def set_client_secret(self, secret: str | None) -> None:
         """Store (or with ``None``/empty, remove) the optional Web App client secret."""
@@ -211,7 +243,9 @@ class Service:
         state = self._active_state(settings, cached)
         if state == "missing":
             messages.append(_missing_sentence(settings))
+        last = self.store.runs(limit=1)
         return Status(
+            last_run=last[0].to_json() if last else None,
             enabled=settings.enabled,
             client_id=self.client_id(settings),
             active_tenant_id=settings.active_tenant_id,
@@ -465,3 +499,91 @@ def _missing_sentence(settings: Settings) -> str:
         f"The active organisation {name} is no longer connected to this app in Xero (it was "
         "disconnected, or a demo company was reset). Choose another organisation, or connect again."
     )
+
+
+class SyncService:
+    """Import, flows, Run Now, history and payments: the Synchronisation section."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
+
+    def _tenant(self) -> str:
+        return self.service.settings().active_tenant_id
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_file(self, path: str | os.PathLike[str]) -> tuple[ParsedExport, ImportSummary]:
+        """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
+        parsed = parse_export_file(Path(path))
+        invoices = parsed.check()
+        summary = self.store.apply_import(invoices)
+        log.info("Imported %d invoices (%d new).", summary.total, summary.new)
+        return parsed, summary
+
+    def invoices(
+        self, state: str | None = None, limit: int = -1, offset: int = 0
+    ) -> list[InvoiceRow]:
+        return self.store.list_invoices(self._tenant(), state, limit, offset)
+
+    def count_invoices(self, state: str | None = None) -> int:
+        return self.store.count_invoices(self._tenant(), state)
+
+    # -- flows -----------------------------------------------------------------------------
+
+    def flows(self) -> list[tuple[Flow, bool]]:
+        current = self.service.settings().flow
+        return [(flow, flow.name == current) for flow in all_flows()]
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        flow: str | None = None,
+        dry_run: bool = False,
+        trigger: str = "manual",
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncResult:
+        """Run Now. Guards first: enabled, an organisation, a sign-in; then the engine."""
+        service = self.service
+        service.http.ensure_enabled()
+        tenant = service.active_tenant()
+        if not tenant.can_receive_invoices:
+            raise UnknownOrganisation(
+                f"{tenant.tenant_name} is not an organisation that can receive invoices."
+            )
+        service.tokens.current()  # NotConnected before any work
+        settings = service.settings()
+        engine = SyncEngine(
+            self.store,
+            service.xero,
+            settings,
+            get_flow(flow or settings.flow),
+            tenant.tenant_id,
+            tenant.tenant_name,
+            service.paths.data_dir,
+            progress=progress,
+            cancel=cancel,
+        )
+        return engine.run(trigger=trigger, dry_run=dry_run)
+
+    def history(self, limit: int = 20) -> list[RunRecord]:
+        return self.store.runs(limit=limit)
+
+    def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
+        return self.store.run_results(run_id, outcome)
+
+    def retry_failed(self) -> int:
+        """Failed invoices back to pending, for the next run."""
+        return self.store.reset_failed(self._tenant())
+
+    def refresh_payments(self) -> int:
+        """Pull payment changes for this organisation's synced invoices; returns the changes."""
+        self.service.http.ensure_enabled()
+        tenant = self.service.active_tenant()
+        return PaymentSync(self.service.xero, self.store, tenant.tenant_id).pull()

@@ -1,0 +1,30 @@
+"""The local store: Maica invoice records and everything the sync records, in one SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .db import Database, StoreError
+from .invoices import ImportSummary, InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
+from .records import OpenBatch, Outcome, PaymentState, RunRecord, SyncRecords
+
+__all__ = [
+    "ImportSummary",
+    "InvoiceRow",
+    "OpenBatch",
+    "Outcome",
+    "PaymentState",
+    "RunRecord",
+    "Store",
+    "StoreError",
+    "StoredInvoice",
+    "SupportItem",
+]
+
+
+class Store(InvoiceStore, SyncRecords):
+    def __init__(self, path: Path) -> None:
+        self.db = Database(path)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,128 @@
+"""The SQLite file: opened in WAL mode, private, migrated to the current schema."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import MaicaXeroError
+from .schema import MIGRATIONS
+
+
+class StoreError(MaicaXeroError):
+    """The local database could not be opened, read or written."""
+
+
+class Database:
+    """One connection shared by the threads of a process, each transaction under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        new = not path.exists()
+        try:
+            if new and os.name == "posix":
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+            self._conn = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"The invoice database {path} could not be opened ({exc}). If it is damaged, "
+                "move it aside and import the Maica export again.",
+            ) from None
+        if os.name == "posix":
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(f"{path}{suffix}", 0o600)
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"The invoice database {self.path} was written by a newer version of Maica "
+                    "Xero Desktop. Update the program."
+                )
+            for number in range(version, len(MIGRATIONS)):
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _statements(MIGRATIONS[number]):
+                        self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version = {number + 1}")
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all of it is committed, or none of it."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _store_error(self.path, exc) from None
+            try:
+                yield self._conn
+            except sqlite3.OperationalError as exc:
+                self._conn.execute("ROLLBACK")
+                raise _store_error(self.path, exc) from None
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._conn.execute("ROLLBACK")
+                raise _store_error(self.path, exc) from None
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+    text = str(exc)
+    if "full" in text:
+        return StoreError(
+            f"The disk holding {path.parent} is full: nothing was changed. Free some space and "
+            "try again."
+        )
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            "The invoice database is busy in another Maica Xero Desktop process. Try again in a "
+            "moment."
+        )
+    return StoreError(f"The invoice database could not be written ({text}). Nothing was changed.")
+
+
+def _statements(script: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        if stripped.endswith(";") and sqlite3.complete_statement("\n".join(current)):
+            parts.append("\n".join(current))
+            current = []
+    if current:
+        parts.append("\n".join(current))
+    return parts

@@ -1,0 +1,419 @@
+"""Maica invoices in the store: import (all or nothing), reading back, listing for the views."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..models import Invoice, Line
+from .db import Database
+
+SENT_STATES = ("synced", "sending", "changed")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    flagged: int = 0
+    cancelled_after_sync: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged + self.flagged
+
+
+@dataclass(frozen=True)
+class SupportItem:
+    item_number: str
+    name: str = ""
+    xero_description: str = ""
+    account_code: str = ""
+    tax_type: str = ""
+
+
+@dataclass(frozen=True)
+class StoredInvoice:
+    id: int
+    invoice: Invoice
+    fingerprint: str
+    state: str
+    message: str
+    xero_invoice_id: str | None
+    xero_invoice_number: str | None
+    synced_fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """One line of the invoice list (CLI ``invoices``, the window's table)."""
+
+    id: int
+    invoice_number: str
+    invoice_date: str
+    participant_name: str
+    total: str
+    status: str
+    state: str
+    message: str
+    xero_invoice_id: str | None
+    xero_invoice_number: str | None
+    amount_paid: str | None
+    amount_due: str | None
+    xero_status: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def sync_fingerprint(invoice: Invoice) -> str:
+    """The digest of what a push sends: everything but Maica's own payment status."""
+    return dataclasses.replace(invoice, status="").fingerprint()
+
+
+def invoice_total(invoice: Invoice) -> Decimal:
+    total = sum(
+        (
+            (line.quantity * line.unit_price).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            for line in invoice.lines
+        ),
+        Decimal(0),
+    )
+    return total
+
+
+class InvoiceStore:
+    db: Database
+
+    def apply_import(self, invoices: Sequence[Invoice]) -> ImportSummary:
+        """Store a parsed export in one transaction.
+
+        New invoices are added; unsent ones are updated and go back to pending; one already sent to
+        an organisation whose content changed is updated here and its link flagged ``changed`` —
+        never re-sent as a second invoice.
+        """
+        now = time.time()
+        new = updated = unchanged = flagged = cancelled = 0
+        with self.db.tx() as conn:
+            existing = {
+                row["invoice_number"]: (row["id"], row["fingerprint"], row["status"])
+                for row in conn.execute(
+                    "SELECT id, invoice_number, fingerprint, status FROM invoices"
+                )
+            }
+            for invoice in invoices:
+                self._upsert_participant(conn, invoice)
+                fingerprint = sync_fingerprint(invoice)
+                found = existing.get(invoice.invoice_number)
+                if found is None:
+                    invoice_id = self._insert(conn, invoice, fingerprint, now)
+                    existing[invoice.invoice_number] = (invoice_id, fingerprint, invoice.status)
+                    new += 1
+                    continue
+                invoice_id, old_fingerprint, old_status = found
+                links = conn.execute(
+                    "SELECT tenant_id, state, synced_fingerprint FROM xero_links "
+                    "WHERE invoice_id = ?",
+                    (invoice_id,),
+                ).fetchall()
+                sent = [link for link in links if link["state"] in SENT_STATES]
+                became_cancelled = invoice.status == "Cancelled" and old_status != "Cancelled"
+                if fingerprint == old_fingerprint and not became_cancelled:
+                    if not sent and invoice.status != old_status:
+                        conn.execute(
+                            "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?",
+                            (invoice.status, now, invoice_id),
+                        )
+                    unchanged += 1
+                    continue
+                status = old_status if sent and not became_cancelled else invoice.status
+                self._replace(conn, invoice_id, invoice, fingerprint, status, now)
+                if sent:
+                    message = (
+                        "Cancelled in Maica after it was sent to Xero: void it in Xero."
+                        if became_cancelled
+                        else "Changed in Maica after it was sent to Xero: it is not sent again. "
+                        "Update the Xero invoice by hand, or void it there and reset this one."
+                    )
+                    conn.execute(
+                        "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
+                        "WHERE invoice_id = ? AND state IN ('synced', 'changed')",
+                        (message, now, invoice_id),
+                    )
+                    flagged += 1
+                    cancelled += int(became_cancelled)
+                else:
+                    conn.execute(
+                        "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending')",
+                        (now, invoice_id),
+                    )
+                    updated += 1
+        return ImportSummary(new, updated, unchanged, flagged, cancelled)
+
+    @staticmethod
+    def _upsert_participant(conn: Any, invoice: Invoice) -> None:
+        conn.execute(
+            "INSERT INTO participants (participant_id, name, ndis_number, bill_to_name, "
+            "bill_to_email) VALUES (?, ?, ?, ?, ?) ON CONFLICT (participant_id) DO UPDATE SET "
+            "name = excluded.name, ndis_number = excluded.ndis_number, "
+            "bill_to_name = excluded.bill_to_name, bill_to_email = excluded.bill_to_email",
+            (
+                invoice.participant_id,
+                invoice.participant_name,
+                invoice.ndis_number,
+                invoice.bill_to_name,
+                invoice.bill_to_email,
+            ),
+        )
+
+    def _insert(self, conn: Any, invoice: Invoice, fingerprint: str, now: float) -> int:
+        cursor = conn.execute(
+            "INSERT INTO invoices (invoice_number, invoice_date, due_date, status, funding_type, "
+            "participant_id, currency, total, fingerprint, imported_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                invoice.invoice_number,
+                invoice.invoice_date.isoformat(),
+                invoice.due_date.isoformat() if invoice.due_date else None,
+                invoice.status,
+                invoice.funding_type,
+                invoice.participant_id,
+                invoice.currency,
+                str(invoice_total(invoice)),
+                fingerprint,
+                now,
+                now,
+            ),
+        )
+        invoice_id = int(cursor.lastrowid or 0)
+        self._insert_lines(conn, invoice_id, invoice.lines)
+        return invoice_id
+
+    def _replace(
+        self,
+        conn: Any,
+        invoice_id: int,
+        invoice: Invoice,
+        fingerprint: str,
+        status: str,
+        now: float,
+    ) -> None:
+        conn.execute(
+            "UPDATE invoices SET invoice_date = ?, due_date = ?, status = ?, funding_type = ?, "
+            "participant_id = ?, currency = ?, total = ?, fingerprint = ?, updated_at = ? "
+            "WHERE id = ?",
+            (
+                invoice.invoice_date.isoformat(),
+                invoice.due_date.isoformat() if invoice.due_date else None,
+                status,
+                invoice.funding_type,
+                invoice.participant_id,
+                invoice.currency,
+                str(invoice_total(invoice)),
+                fingerprint,
+                now,
+                invoice_id,
+            ),
+        )
+        conn.execute("DELETE FROM invoice_lines WHERE invoice_id = ?", (invoice_id,))
+        self._insert_lines(conn, invoice_id, invoice.lines)
+
+    @staticmethod
+    def _insert_lines(conn: Any, invoice_id: int, lines: Iterable[Line]) -> None:
+        rows = []
+        for number, line in enumerate(lines, start=1):
+            rows.append(
+                (
+                    invoice_id,
+                    number,
+                    line.support_item_number,
+                    line.support_item_name,
+                    line.description,
+                    str(line.quantity),
+                    str(line.unit_price),
+                    line.service_date.isoformat() if line.service_date else None,
+                    line.account_code,
+                    line.tax_type,
+                    json.dumps([list(pair) for pair in line.tracking]),
+                )
+            )
+            conn.execute(
+                "INSERT INTO support_items (item_number, name) VALUES (?, ?) "
+                "ON CONFLICT (item_number) DO UPDATE SET name = CASE WHEN excluded.name != '' "
+                "THEN excluded.name ELSE support_items.name END",
+                (line.support_item_number, line.support_item_name),
+            )
+        conn.executemany(
+            "INSERT INTO invoice_lines (invoice_id, line_no, support_item_number, "
+            "support_item_name, description, quantity, unit_price, service_date, account_code, "
+            "tax_type, tracking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load_invoices(
+        self, tenant_id: str, ids: Sequence[int] | None = None
+    ) -> list[StoredInvoice]:
+        """Invoices with their link to ``tenant_id`` (all, or those with the given ids)."""
+        with self.db.read() as conn:
+            where = ""
+            params: list[Any] = [tenant_id]
+            if ids is not None:
+                if not ids:
+                    return []
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+                conn.execute("DELETE FROM wanted")
+                conn.executemany(
+                    "INSERT OR IGNORE INTO wanted (id) VALUES (?)", [(i,) for i in ids]
+                )
+                where = "WHERE i.id IN (SELECT id FROM wanted)"
+            # `where` is one of two constants, never user input.
+            heads = conn.execute(
+                "SELECT i.*, p.name AS participant_name, p.ndis_number, p.bill_to_name, "  # noqa: S608
+                "p.bill_to_email, l.state, l.message, l.xero_invoice_id, l.xero_invoice_number, "
+                "l.synced_fingerprint FROM invoices i "
+                "JOIN participants p ON p.participant_id = i.participant_id "
+                "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ? "
+                f"{where} ORDER BY i.id",
+                params,
+            ).fetchall()
+            lines: dict[int, list[Line]] = {}
+            line_query = "SELECT * FROM invoice_lines "
+            line_query += "WHERE invoice_id IN (SELECT id FROM wanted) " if ids is not None else ""
+            for row in conn.execute(line_query + "ORDER BY invoice_id, line_no"):
+                lines.setdefault(row["invoice_id"], []).append(_line(row))
+        return [
+            StoredInvoice(
+                id=row["id"],
+                invoice=_invoice(row, tuple(lines.get(row["id"], ()))),
+                fingerprint=row["fingerprint"],
+                state=row["state"] or "pending",
+                message=row["message"] or "",
+                xero_invoice_id=row["xero_invoice_id"],
+                xero_invoice_number=row["xero_invoice_number"],
+                synced_fingerprint=row["synced_fingerprint"],
+            )
+            for row in heads
+        ]
+
+    def count_invoices(self, tenant_id: str, state: str | None = None) -> int:
+        query, params = _list_query(tenant_id, state, "SELECT COUNT(*)")
+        with self.db.read() as conn:
+            return int(conn.execute(query, params).fetchone()[0])
+
+    def list_invoices(
+        self, tenant_id: str, state: str | None = None, limit: int = -1, offset: int = 0
+    ) -> list[InvoiceRow]:
+        query, params = _list_query(
+            tenant_id,
+            state,
+            "SELECT i.id, i.invoice_number, i.invoice_date, p.name AS participant_name, i.total, "
+            "i.status, COALESCE(l.state, 'pending') AS state, COALESCE(l.message, '') AS message, "
+            "l.xero_invoice_id, l.xero_invoice_number, l.amount_paid, l.amount_due, l.xero_status",
+        )
+        query += " ORDER BY i.invoice_date, i.invoice_number LIMIT ? OFFSET ?"
+        with self.db.read() as conn:
+            rows = conn.execute(query, [*params, limit, offset]).fetchall()
+        return [InvoiceRow(**dict(row)) for row in rows]
+
+    def shared_participant_names(self) -> set[str]:
+        """Names (lower case) that more than one participant has."""
+        with self.db.read() as conn:
+            return {
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT lower(name) FROM participants GROUP BY lower(name) HAVING COUNT(*) > 1"
+                )
+            }
+
+    def requeue(self, tenant_id: str, invoice_ids: Sequence[int]) -> None:
+        """Links back to pending: the batch they were in never reached Xero."""
+        with self.db.tx() as conn:
+            conn.executemany(
+                "UPDATE xero_links SET state = 'pending', batch_id = NULL, updated_at = ? "
+                "WHERE tenant_id = ? AND invoice_id = ? AND state = 'sending'",
+                [(time.time(), tenant_id, i) for i in invoice_ids],
+            )
+
+    def support_items(self) -> dict[str, SupportItem]:
+        with self.db.read() as conn:
+            return {
+                row["item_number"]: SupportItem(**dict(row))
+                for row in conn.execute("SELECT * FROM support_items")
+            }
+
+    def set_support_item(self, item: SupportItem) -> None:
+        with self.db.tx() as conn:
+            conn.execute(
+                "INSERT INTO support_items (item_number, name, xero_description, account_code, "
+                "tax_type) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_number) DO UPDATE SET "
+                "name = excluded.name, xero_description = excluded.xero_description, "
+                "account_code = excluded.account_code, tax_type = excluded.tax_type",
+                (
+                    item.item_number,
+                    item.name,
+                    item.xero_description,
+                    item.account_code,
+                    item.tax_type,
+                ),
+            )
+
+
+def _list_query(tenant_id: str, state: str | None, select: str) -> tuple[str, list[Any]]:
+    query = (
+        f"{select} FROM invoices i JOIN participants p ON p.participant_id = i.participant_id "
+        "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ?"
+    )
+    params: list[Any] = [tenant_id]
+    if state == "pending":
+        query += " WHERE l.state IS NULL OR l.state = 'pending'"
+    elif state:
+        query += " WHERE l.state = ?"
+        params.append(state)
+    return query, params
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _line(row: Any) -> Line:
+    return Line(
+        support_item_number=row["support_item_number"],
+        quantity=Decimal(row["quantity"]),
+        unit_price=Decimal(row["unit_price"]),
+        support_item_name=row["support_item_name"],
+        description=row["description"],
+        service_date=_date(row["service_date"]),
+        account_code=row["account_code"],
+        tax_type=row["tax_type"],
+        tracking=tuple((str(c), str(o)) for c, o in json.loads(row["tracking"])),
+    )
+
+
+def _invoice(row: Any, lines: tuple[Line, ...]) -> Invoice:
+    invoice_date = _date(row["invoice_date"])
+    assert invoice_date is not None
+    return Invoice(
+        invoice_number=row["invoice_number"],
+        invoice_date=invoice_date,
+        status=row["status"],
+        funding_type=row["funding_type"],
+        participant_id=row["participant_id"],
+        participant_name=row["participant_name"],
+        lines=lines,
+        due_date=_date(row["due_date"]),
+        ndis_number=row["ndis_number"],
+        bill_to_name=row["bill_to_name"],
+        bill_to_email=row["bill_to_email"],
+        currency=row["currency"],
+    )

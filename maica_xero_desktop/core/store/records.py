@@ -1,0 +1,387 @@
+"""What the sync writes: links per organisation, the batch journal, contacts, runs, payments.
+
+Every method is one transaction. The batch journal is written *before* a request leaves and closed
+after its answer is recorded, so a crash at any point leaves either a closed batch or an open one to
+reconcile — never an invoice whose fate is unknown without a trace.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .db import Database
+
+
+@dataclass(frozen=True)
+class Outcome:
+    invoice_id: int
+    invoice_number: str
+    #: created | linked | blocked | failed | skipped | unknown
+    outcome: str
+    message: str = ""
+    xero_invoice_id: str | None = None
+    xero_invoice_number: str | None = None
+
+
+_LINK_STATE = {
+    "created": "synced",
+    "linked": "synced",
+    "blocked": "blocked",
+    "failed": "failed",
+    "unknown": "sending",
+    "pending": "pending",
+}
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    id: str
+    run_id: int
+    invoice_ids: tuple[int, ...]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    tenant_id: str
+    tenant_name: str
+    flow: str
+    trigger: str
+    dry_run: bool
+    state: str
+    started_at: float
+    finished_at: float | None
+    selected: int
+    created: int
+    linked: int
+    blocked: int
+    failed: int
+    skipped: int
+    api_calls: int
+    message: str
+
+    @property
+    def duration_s(self) -> float:
+        return round((self.finished_at or time.time()) - self.started_at, 3)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["run_id"] = data.pop("id")
+        data["duration_s"] = self.duration_s
+        return data
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    xero_invoice_id: str
+    xero_status: str
+    amount_paid: str
+    amount_due: str
+    last_payment_date: str | None
+    payments: tuple[tuple[str, str, str], ...] = ()  # (payment id, amount, date)
+
+
+class SyncRecords:
+    db: Database
+
+    # -- links -----------------------------------------------------------------------------
+
+    def record_outcomes(
+        self,
+        tenant_id: str,
+        run_id: int,
+        outcomes: Sequence[Outcome],
+        fingerprints: dict[int, str],
+        batch_id: str | None = None,
+    ) -> None:
+        """Each invoice's outcome on its link and in the run's results, in one transaction."""
+        now = time.time()
+        with self.db.tx() as conn:
+            for item in outcomes:
+                state = _LINK_STATE.get(item.outcome)
+                if state is not None:
+                    synced = state == "synced"
+                    conn.execute(
+                        "INSERT INTO xero_links (invoice_id, tenant_id, state, message, batch_id, "
+                        "xero_invoice_id, xero_invoice_number, synced_fingerprint, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (invoice_id, tenant_id) DO UPDATE SET state = excluded.state,"
+                        " message = excluded.message, batch_id = excluded.batch_id, "
+                        "xero_invoice_id = COALESCE(excluded.xero_invoice_id, xero_invoice_id), "
+                        "xero_invoice_number = COALESCE(excluded.xero_invoice_number, "
+                        "xero_invoice_number), synced_fingerprint = COALESCE("
+                        "excluded.synced_fingerprint, synced_fingerprint), "
+                        "updated_at = excluded.updated_at",
+                        (
+                            item.invoice_id,
+                            tenant_id,
+                            state,
+                            item.message,
+                            batch_id if state == "sending" else None,  # "pending" clears it
+                            item.xero_invoice_id,
+                            item.xero_invoice_number,
+                            fingerprints.get(item.invoice_id) if synced else None,
+                            now,
+                        ),
+                    )
+                if item.outcome == "pending":
+                    continue  # back in the queue: not an outcome of this run
+                conn.execute(
+                    "INSERT OR REPLACE INTO run_results (run_id, invoice_id, invoice_number, "
+                    "outcome, xero_invoice_id, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        item.invoice_id,
+                        item.invoice_number,
+                        item.outcome,
+                        item.xero_invoice_id,
+                        item.message,
+                    ),
+                )
+            if batch_id is not None:
+                conn.execute(
+                    "UPDATE batches SET state = 'done', finished_at = ? WHERE id = ?",
+                    (now, batch_id),
+                )
+
+    def begin_batch(
+        self, batch_id: str, run_id: int, tenant_id: str, invoice_ids: Sequence[int]
+    ) -> None:
+        """Journal a batch and mark its invoices ``sending`` before the request leaves."""
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.execute(
+                "INSERT INTO batches (id, run_id, tenant_id, state, invoices, created_at) "
+                "VALUES (?, ?, ?, 'sending', ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "state = 'sending', run_id = excluded.run_id",
+                (batch_id, run_id, tenant_id, json.dumps(list(invoice_ids)), now),
+            )
+            conn.executemany(
+                "INSERT INTO xero_links (invoice_id, tenant_id, state, batch_id, updated_at) "
+                "VALUES (?, ?, 'sending', ?, ?) ON CONFLICT (invoice_id, tenant_id) DO UPDATE SET "
+                "state = 'sending', batch_id = excluded.batch_id, message = '', "
+                "updated_at = excluded.updated_at",
+                [(i, tenant_id, batch_id, now) for i in invoice_ids],
+            )
+
+    def open_batches(self, tenant_id: str) -> list[OpenBatch]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM batches WHERE tenant_id = ? AND state IN ('sending', 'unknown') "
+                "ORDER BY created_at",
+                (tenant_id,),
+            ).fetchall()
+        return [
+            OpenBatch(r["id"], r["run_id"], tuple(json.loads(r["invoices"])), r["created_at"])
+            for r in rows
+        ]
+
+    def close_batch(self, batch_id: str, state: str = "reconciled") -> None:
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE batches SET state = ?, finished_at = ? WHERE id = ?",
+                (state, time.time(), batch_id),
+            )
+
+    def reset_failed(self, tenant_id: str, invoice_ids: Iterable[int] | None = None) -> int:
+        """Failed invoices back to pending (Retry failed)."""
+        with self.db.tx() as conn:
+            if invoice_ids is None:
+                cursor = conn.execute(
+                    "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                    "WHERE tenant_id = ? AND state = 'failed'",
+                    (time.time(), tenant_id),
+                )
+                return cursor.rowcount
+            total = 0
+            for invoice_id in invoice_ids:
+                total += conn.execute(
+                    "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                    "WHERE tenant_id = ? AND state = 'failed' AND invoice_id = ?",
+                    (time.time(), tenant_id, invoice_id),
+                ).rowcount
+            return total
+
+    # -- contacts --------------------------------------------------------------------------
+
+    def contacts(self, tenant_id: str) -> dict[str, tuple[str, str]]:
+        """participant id → (Xero ContactID, the name used in Xero)."""
+        with self.db.read() as conn:
+            return {
+                r["participant_id"]: (r["xero_contact_id"], r["name_used"])
+                for r in conn.execute("SELECT * FROM contacts WHERE tenant_id = ?", (tenant_id,))
+            }
+
+    def save_contacts(self, tenant_id: str, found: dict[str, tuple[str, str]]) -> None:
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO contacts (tenant_id, participant_id, xero_contact_id, "
+                "name_used) VALUES (?, ?, ?, ?)",
+                [(tenant_id, pid, cid, name) for pid, (cid, name) in found.items()],
+            )
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def start_run(
+        self, tenant_id: str, tenant_name: str, flow: str, trigger: str, dry_run: bool
+    ) -> int:
+        with self.db.tx() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (tenant_id, tenant_name, flow, trigger, dry_run, state, "
+                "started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)",
+                (tenant_id, tenant_name, flow, trigger, int(dry_run), time.time()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, state: str, counts: dict[str, int], message: str) -> None:
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE runs SET state = ?, finished_at = ?, selected = ?, created = ?, "
+                "linked = ?, blocked = ?, failed = ?, skipped = ?, api_calls = ?, message = ? "
+                "WHERE id = ?",
+                (
+                    state,
+                    time.time(),
+                    counts.get("selected", 0),
+                    counts.get("created", 0),
+                    counts.get("linked", 0),
+                    counts.get("blocked", 0),
+                    counts.get("failed", 0),
+                    counts.get("skipped", 0),
+                    counts.get("api_calls", 0),
+                    message,
+                    run_id,
+                ),
+            )
+
+    def close_abandoned_runs(self, tenant_id: str) -> None:
+        """Runs left 'running' by a process that died (called while holding the run lock)."""
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE runs SET state = 'failed', finished_at = COALESCE(finished_at, ?), "
+                "message = 'The run was interrupted (the program stopped); its batches were "
+                "checked against Xero by the next run.' WHERE tenant_id = ? AND state = 'running'",
+                (time.time(), tenant_id),
+            )
+
+    def runs(self, limit: int = 20, tenant_id: str | None = None) -> list[RunRecord]:
+        query = "SELECT * FROM runs"
+        params: list[Any] = []
+        if tenant_id:
+            query += " WHERE tenant_id = ?"
+            params.append(tenant_id)
+        query += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        with self.db.read() as conn:
+            rows = conn.execute(query, params).fetchall()
+        return [_run(r) for r in rows]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
+        query = "SELECT * FROM run_results WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if outcome:
+            query += " AND outcome = ?"
+            params.append(outcome)
+        with self.db.read() as conn:
+            rows = conn.execute(query + " ORDER BY invoice_number", params).fetchall()
+        return [
+            Outcome(
+                invoice_id=r["invoice_id"],
+                invoice_number=r["invoice_number"],
+                outcome=r["outcome"],
+                message=r["message"],
+                xero_invoice_id=r["xero_invoice_id"],
+            )
+            for r in rows
+        ]
+
+    # -- payments and marks ----------------------------------------------------------------
+
+    def synced_xero_ids(self, tenant_id: str) -> dict[str, int]:
+        with self.db.read() as conn:
+            return {
+                r["xero_invoice_id"]: r["invoice_id"]
+                for r in conn.execute(
+                    "SELECT invoice_id, xero_invoice_id FROM xero_links WHERE tenant_id = ? AND "
+                    "xero_invoice_id IS NOT NULL",
+                    (tenant_id,),
+                )
+            }
+
+    def record_payment_states(
+        self, tenant_id: str, states: Sequence[PaymentState], maica_status: dict[str, str]
+    ) -> int:
+        """Payment figures from Xero onto links, payments and the Maica status; returns changes."""
+        changed = 0
+        with self.db.tx() as conn:
+            for state in states:
+                row = conn.execute(
+                    "SELECT invoice_id, amount_paid, xero_status FROM xero_links WHERE "
+                    "tenant_id = ? AND xero_invoice_id = ?",
+                    (tenant_id, state.xero_invoice_id),
+                ).fetchone()
+                if row is None:
+                    continue
+                if (row["amount_paid"], row["xero_status"]) != (
+                    state.amount_paid,
+                    state.xero_status,
+                ):
+                    changed += 1
+                conn.execute(
+                    "UPDATE xero_links SET xero_status = ?, amount_paid = ?, amount_due = ?, "
+                    "last_payment_date = COALESCE(?, last_payment_date), updated_at = ? "
+                    "WHERE tenant_id = ? AND xero_invoice_id = ?",
+                    (
+                        state.xero_status,
+                        state.amount_paid,
+                        state.amount_due,
+                        state.last_payment_date,
+                        time.time(),
+                        tenant_id,
+                        state.xero_invoice_id,
+                    ),
+                )
+                status = maica_status.get(state.xero_invoice_id)
+                if status:
+                    conn.execute(
+                        "UPDATE invoices SET status = ? WHERE id = ?", (status, row["invoice_id"])
+                    )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO payments (tenant_id, xero_payment_id, invoice_id, "
+                    "amount, date) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (tenant_id, pid, row["invoice_id"], amount, day)
+                        for pid, amount, day in state.payments
+                    ],
+                )
+        return changed
+
+    def mark(self, tenant_id: str, name: str) -> str | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT value FROM sync_marks WHERE tenant_id = ? AND name = ?", (tenant_id, name)
+            ).fetchone()
+        return str(row["value"]) if row else None
+
+    def set_mark(self, tenant_id: str, name: str, value: str) -> None:
+        with self.db.tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_marks (tenant_id, name, value) VALUES (?, ?, ?)",
+                (tenant_id, name, value),
+            )
+
+
+def _run(row: Any) -> RunRecord:
+    data = dict(row)
+    data["dry_run"] = bool(data["dry_run"])
+    return RunRecord(**data)

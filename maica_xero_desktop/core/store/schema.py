@@ -1,0 +1,144 @@
+"""The store's schema, as an ordered list of migrations (``PRAGMA user_version`` counts them)."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: invoices, lines, participants, support items, per-organisation sync links, runs, payments.
+    """
+    CREATE TABLE participants (
+        participant_id TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        ndis_number    TEXT NOT NULL DEFAULT '',
+        bill_to_name   TEXT NOT NULL DEFAULT '',
+        bill_to_email  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX participants_name ON participants (name COLLATE NOCASE);
+
+    CREATE TABLE support_items (
+        item_number      TEXT PRIMARY KEY,
+        name             TEXT NOT NULL DEFAULT '',
+        xero_description TEXT NOT NULL DEFAULT '',
+        account_code     TEXT NOT NULL DEFAULT '',
+        tax_type         TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE invoices (
+        id              INTEGER PRIMARY KEY,
+        invoice_number  TEXT NOT NULL UNIQUE,
+        invoice_date    TEXT NOT NULL,
+        due_date        TEXT,
+        status          TEXT NOT NULL,
+        funding_type    TEXT NOT NULL,
+        participant_id  TEXT NOT NULL REFERENCES participants (participant_id),
+        currency        TEXT NOT NULL,
+        total           TEXT NOT NULL,
+        fingerprint     TEXT NOT NULL,
+        imported_at     REAL NOT NULL,
+        updated_at      REAL NOT NULL
+    );
+    CREATE INDEX invoices_participant ON invoices (participant_id);
+
+    CREATE TABLE invoice_lines (
+        invoice_id          INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        line_no             INTEGER NOT NULL,
+        support_item_number TEXT NOT NULL,
+        support_item_name   TEXT NOT NULL DEFAULT '',
+        description         TEXT NOT NULL DEFAULT '',
+        quantity            TEXT NOT NULL,
+        unit_price          TEXT NOT NULL,
+        service_date        TEXT,
+        account_code        TEXT NOT NULL DEFAULT '',
+        tax_type            TEXT NOT NULL DEFAULT '',
+        tracking            TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (invoice_id, line_no)
+    );
+
+    -- One row per invoice and Xero organisation: where the invoice stands in that organisation.
+    CREATE TABLE xero_links (
+        invoice_id          INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        tenant_id           TEXT NOT NULL,
+        state               TEXT NOT NULL
+            CHECK (state IN ('pending','blocked','sending','synced','failed','changed')),
+        message             TEXT NOT NULL DEFAULT '',
+        batch_id            TEXT,
+        xero_invoice_id     TEXT,
+        xero_invoice_number TEXT,
+        synced_fingerprint  TEXT,
+        xero_status         TEXT,
+        amount_paid         TEXT,
+        amount_due          TEXT,
+        last_payment_date   TEXT,
+        updated_at          REAL NOT NULL,
+        PRIMARY KEY (invoice_id, tenant_id)
+    );
+    CREATE INDEX xero_links_state ON xero_links (tenant_id, state);
+    CREATE INDEX xero_links_xero_id ON xero_links (tenant_id, xero_invoice_id);
+
+    -- The journal of invoice batches sent to Xero: written before the request, closed after.
+    CREATE TABLE batches (
+        id          TEXT PRIMARY KEY,
+        run_id      INTEGER NOT NULL,
+        tenant_id   TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('sending','done','unknown','reconciled')),
+        invoices    TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX batches_open ON batches (tenant_id, state);
+
+    CREATE TABLE contacts (
+        tenant_id       TEXT NOT NULL,
+        participant_id  TEXT NOT NULL,
+        xero_contact_id TEXT NOT NULL,
+        name_used       TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, participant_id)
+    );
+
+    CREATE TABLE runs (
+        id           INTEGER PRIMARY KEY,
+        tenant_id    TEXT NOT NULL,
+        tenant_name  TEXT NOT NULL DEFAULT '',
+        flow         TEXT NOT NULL,
+        trigger      TEXT NOT NULL,
+        dry_run      INTEGER NOT NULL DEFAULT 0,
+        state        TEXT NOT NULL CHECK (state IN ('running','finished','failed','cancelled')),
+        started_at   REAL NOT NULL,
+        finished_at  REAL,
+        selected     INTEGER NOT NULL DEFAULT 0,
+        created      INTEGER NOT NULL DEFAULT 0,
+        linked       INTEGER NOT NULL DEFAULT 0,
+        blocked      INTEGER NOT NULL DEFAULT 0,
+        failed       INTEGER NOT NULL DEFAULT 0,
+        skipped      INTEGER NOT NULL DEFAULT 0,
+        api_calls    INTEGER NOT NULL DEFAULT 0,
+        message      TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE run_results (
+        run_id          INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        invoice_id      INTEGER NOT NULL,
+        invoice_number  TEXT NOT NULL,
+        outcome         TEXT NOT NULL,
+        xero_invoice_id TEXT,
+        message         TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, invoice_id)
+    );
+    CREATE INDEX run_results_outcome ON run_results (run_id, outcome);
+
+    CREATE TABLE payments (
+        tenant_id       TEXT NOT NULL,
+        xero_payment_id TEXT NOT NULL,
+        invoice_id      INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        amount          TEXT NOT NULL,
+        date            TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, xero_payment_id)
+    );
+
+    CREATE TABLE sync_marks (
+        tenant_id TEXT NOT NULL,
+        name      TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+    );
+    """,
+)

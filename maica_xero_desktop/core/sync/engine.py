@@ -1,0 +1,412 @@
+"""Run Now: push every eligible Maica invoice into the active Xero organisation exactly once.
+
+The order of a run (see docs/architecture.md):
+
+1. guards — one run per organisation across processes (a file lock); runs a dead process left
+   "running" are closed; batches it left open are **reconciled** against Xero before anything else;
+2. selection by the flow; 3. **pre-flight** against the organisation's settings (blocked invoices
+   get a reason and are not sent); 4. **contacts** found or created; 5. **invoices** in batches of
+   at most 50 and 3.5 MB: each batch is journalled, then sent with a deterministic
+   ``Idempotency-Key`` and ``summarizeErrors=false``, and every element's outcome is recorded in one
+   transaction. An answer that never came leaves the batch open; the next step (or the next run)
+   looks its invoices up in Xero, links what Xero has and only then re-sends the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ..errors import MaicaXeroError, RateLimited, XeroRequestError, XeroUnavailable
+from ..flows import Flow, MappingContext
+from ..settings import Settings
+from ..store import Outcome, Store, StoredInvoice
+from ..xero.client import XeroClient
+from .contacts import ContactResolver, Participant
+from .preflight import OrgSettings, check
+from .reconcile import Reconciler
+from .xerodata import ZERO_ID, amount, items, messages
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 50
+MAX_BATCH_BYTES = 3_500_000 - 50_000  # Xero's 3.5 MB cap, with room for the envelope
+ELIGIBLE_STATES = ("pending", "failed", "blocked")
+
+
+class SyncBusy(MaicaXeroError):
+    """Another run for the same organisation holds the lock."""
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    step: str
+
+
+@dataclass
+class SyncResult:
+    run_id: int
+    flow: str
+    tenant_id: str
+    tenant_name: str
+    dry_run: bool
+    state: str = "finished"
+    selected: int = 0
+    created: int = 0
+    linked: int = 0
+    blocked: int = 0
+    failed: int = 0
+    skipped: int = 0
+    api_calls: int = 0
+    duration_s: float = 0.0
+    message: str = ""
+    outcomes: list[Outcome] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.state == "finished" and self.failed == 0 and self.blocked == 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "selected": self.selected,
+            "created": self.created,
+            "linked": self.linked,
+            "blocked": self.blocked,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "api_calls": self.api_calls,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "run_id": self.run_id,
+            "flow": self.flow,
+            "tenant_id": self.tenant_id,
+            "tenant_name": self.tenant_name,
+            "dry_run": self.dry_run,
+            "state": self.state,
+            **self.counts(),
+            "duration_s": self.duration_s,
+            "message": self.message,
+            "outcomes": [
+                {
+                    "invoice_number": o.invoice_number,
+                    "outcome": o.outcome,
+                    "xero_invoice_id": o.xero_invoice_id,
+                    "xero_invoice_number": o.xero_invoice_number,
+                    "message": o.message,
+                }
+                for o in self.outcomes
+            ],
+        }
+        if self.dry_run:
+            data["preview"] = self.preview
+        return data
+
+
+def batch_key(tenant_id: str, flow: str, invoices: Sequence[StoredInvoice]) -> str:
+    """The same batch always gets the same key: a retry is replayed by Xero, not re-applied."""
+    text = "|".join(
+        [tenant_id, flow, *(f"{s.invoice.invoice_number}={s.fingerprint}" for s in invoices)]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        client: XeroClient,
+        settings: Settings,
+        flow: Flow,
+        tenant_id: str,
+        tenant_name: str,
+        lock_dir: Path,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.flow = flow
+        self.tenant_id = tenant_id
+        self.tenant_name = tenant_name
+        self._lock = FileLock(str(lock_dir / f"sync-{tenant_id}.lock"), timeout=0)
+        self._progress = progress or (lambda p: None)
+        self._cancel = cancel or threading.Event()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self, trigger: str = "manual", dry_run: bool = False) -> SyncResult:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise SyncBusy(
+                f"A sync for {self.tenant_name} is already running (in another window, a "
+                "schedule or a terminal). Wait for it to finish, then try again."
+            ) from None
+        try:
+            return self._run_locked(trigger, dry_run)
+        finally:
+            self._lock.release()
+
+    def _run_locked(self, trigger: str, dry_run: bool) -> SyncResult:
+        started = time.monotonic()
+        calls_before = self.client.calls
+        self.store.close_abandoned_runs(self.tenant_id)
+        run_id = self.store.start_run(
+            self.tenant_id, self.tenant_name, self.flow.name, trigger, dry_run
+        )
+        result = SyncResult(run_id, self.flow.name, self.tenant_id, self.tenant_name, dry_run)
+        try:
+            self._steps(result)
+            if self._cancel.is_set():
+                result.state = "cancelled"
+                result.message = result.message or "The run was cancelled; nothing is half-sent."
+        except (MaicaXeroError, XeroUnavailable) as exc:
+            result.state = "failed"
+            result.message = exc.sentence
+            log.warning("Sync stopped: %s", exc.sentence)
+        except BaseException:
+            result.state = "failed"
+            result.message = "The run stopped unexpectedly; the next run checks its batches."
+            raise
+        finally:
+            result.api_calls = self.client.calls - calls_before
+            result.duration_s = round(time.monotonic() - started, 3)
+            self.store.finish_run(run_id, result.state, result.counts(), result.message)
+        return result
+
+    def _steps(self, result: SyncResult) -> None:
+        reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
+        if not result.dry_run:
+            self._say(0, 0, "Checking batches an earlier run left unanswered")
+            for outcome in reconciler.reconcile_open_batches(result.run_id):
+                self._count(result, outcome)
+        everything = self.store.load_invoices(self.tenant_id)
+        chosen = [
+            s for s in everything if s.state in ELIGIBLE_STATES and self.flow.selects(s.invoice)
+        ]
+        result.selected = len(chosen)
+        result.skipped = sum(
+            1 for s in everything if self.flow.selects(s.invoice) and s.state not in ELIGIBLE_STATES
+        )
+        if not chosen:
+            result.message = "Every invoice this flow selects is already in Xero."
+            return
+        self._say(0, len(chosen), "Reading the organisation's accounts, tax rates and tracking")
+        org = OrgSettings.fetch(self.client, self.tenant_id)
+        contacts = self._contacts(chosen, result)
+        items_map = self.store.support_items()
+        sendable: list[tuple[StoredInvoice, dict[str, Any]]] = []
+        blocked: list[Outcome] = []
+        failed: list[Outcome] = []
+        for stored in chosen:
+            invoice = stored.invoice
+            contact_id = contacts.found.get(invoice.participant_id)
+            if contact_id is None:
+                reason = contacts.failed.get(invoice.participant_id)
+                if reason:
+                    failed.append(_outcome(stored, "failed", reason))
+                    continue
+                contact_id = ZERO_ID  # dry run: the contact would be created
+            context = MappingContext(
+                contact_id=contact_id,
+                support_items=items_map,
+                default_account_code=self.settings.default_account_code,
+                default_tax_type=self.settings.default_tax_type,
+                payment_terms_days=self.settings.payment_terms_days,
+            )
+            payload = self.flow.to_xero(invoice, context)
+            reasons = check(invoice, payload, org)
+            if reasons:
+                blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
+            else:
+                sendable.append((stored, payload))
+        if result.dry_run:
+            result.preview = [
+                {"invoice_number": s.invoice.invoice_number, "action": "send", "payload": p}
+                for s, p in sendable
+            ] + [
+                {"invoice_number": o.invoice_number, "action": "blocked", "reason": o.message}
+                for o in blocked + failed
+            ]
+            result.blocked = len(blocked)
+            result.failed = len(failed)
+            result.outcomes = blocked + failed
+            if contacts.would_create:
+                result.message = f"{len(contacts.would_create)} contacts would be created."
+            return
+        self._record(result, blocked + failed, batch_id=None, sent=[])
+        self._send(result, sendable, reconciler)
+
+    def _contacts(self, chosen: list[StoredInvoice], result: SyncResult) -> Any:
+        self._say(0, len(chosen), "Finding or creating the participants' contacts")
+        participants: dict[str, Participant] = {}
+        for stored in chosen:
+            inv = stored.invoice
+            participants.setdefault(
+                inv.participant_id,
+                Participant(
+                    inv.participant_id, inv.participant_name, inv.ndis_number, inv.bill_to_email
+                ),
+            )
+        resolver = ContactResolver(self.client, self.store, self.tenant_id)
+        return resolver.resolve(list(participants.values()), dry_run=result.dry_run)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _send(
+        self,
+        result: SyncResult,
+        sendable: list[tuple[StoredInvoice, dict[str, Any]]],
+        reconciler: Reconciler,
+    ) -> None:
+        total = len(sendable)
+        done = 0
+        for batch in _batches(sendable):
+            if self._cancel.is_set():
+                return
+            self._say(done, total, f"Sending invoices {done + 1}-{done + len(batch)} of {total}")
+            stored = [s for s, _ in batch]
+            key = batch_key(self.tenant_id, self.flow.name, stored)
+            self.store.begin_batch(key, result.run_id, self.tenant_id, [s.id for s in stored])
+            try:
+                body = self.client.accounting(
+                    "PUT",
+                    "Invoices",
+                    self.tenant_id,
+                    params={"summarizeErrors": "false", "unitdp": "4"},
+                    json={"Invoices": [p for _, p in batch]},
+                    idempotency_key=key,
+                )
+            except RateLimited:
+                # 429: Xero did not act on the request; the invoices wait for the next run.
+                self.store.requeue(self.tenant_id, [s.id for s in stored])
+                self.store.close_batch(key)
+                raise
+            except XeroUnavailable:
+                # No answer: Xero may or may not have the invoices. Look before anything else.
+                outcomes = reconciler.reconcile_batch(result.run_id, key, stored)
+                for outcome in outcomes:
+                    self._count(result, outcome)
+                raise
+            except XeroRequestError as exc:
+                outcomes = [_outcome(s, "failed", exc.sentence) for s in stored]
+                self._record(result, outcomes, batch_id=key, sent=stored)
+                done += len(batch)
+                continue
+            outcomes = self._outcomes(stored, items(body, "Invoices"), reconciler)
+            self._record(result, outcomes, batch_id=key, sent=stored)
+            done += len(batch)
+            self._say(done, total, f"Sent {done} of {total}")
+
+    def _outcomes(
+        self,
+        stored: list[StoredInvoice],
+        elements: list[dict[str, Any]],
+        reconciler: Reconciler,
+    ) -> list[Outcome]:
+        if len(elements) != len(stored):
+            # Cannot pair answers with invoices: treat as unanswered and look them up.
+            return reconciler.lookup(stored, if_missing="pending")
+        outcomes: list[Outcome] = []
+        duplicates: list[StoredInvoice] = []
+        for item, element in zip(stored, elements, strict=True):
+            problems = messages(element)
+            xero_id = str(element.get("InvoiceID") or "")
+            if problems or not xero_id or xero_id == ZERO_ID:
+                if any("must be unique" in m for m in problems):
+                    duplicates.append(item)
+                    continue
+                outcomes.append(
+                    _outcome(item, "failed", "Xero refused it: " + "; ".join(problems or ["?"]))
+                )
+                continue
+            note = _total_note(item, element)
+            warnings = messages(element, "Warnings")
+            outcomes.append(
+                Outcome(
+                    item.id,
+                    item.invoice.invoice_number,
+                    "created",
+                    " ".join([*warnings, note]).strip(),
+                    xero_id,
+                    str(element.get("InvoiceNumber") or "") or None,
+                )
+            )
+        if duplicates:
+            outcomes.extend(reconciler.lookup(duplicates, if_missing="failed"))
+        return outcomes
+
+    def _record(
+        self,
+        result: SyncResult,
+        outcomes: list[Outcome],
+        batch_id: str | None,
+        sent: list[StoredInvoice],
+    ) -> None:
+        fingerprints = {s.id: s.fingerprint for s in sent}
+        self.store.record_outcomes(self.tenant_id, result.run_id, outcomes, fingerprints, batch_id)
+        for outcome in outcomes:
+            self._count(result, outcome)
+
+    @staticmethod
+    def _count(result: SyncResult, outcome: Outcome) -> None:
+        if outcome.outcome == "pending":
+            return
+        if outcome.outcome in ("created", "linked", "blocked", "failed"):
+            setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
+        result.outcomes.append(outcome)
+
+    def _say(self, done: int, total: int, step: str) -> None:
+        self._progress(Progress(done, total, step))
+
+
+def _outcome(stored: StoredInvoice, outcome: str, message: str) -> Outcome:
+    return Outcome(stored.id, stored.invoice.invoice_number, outcome, message)
+
+
+def _total_note(stored: StoredInvoice, element: dict[str, Any]) -> str:
+    """Xero computes line amounts itself: say so when its subtotal is not Maica's."""
+    xero_subtotal = amount(element.get("SubTotal"))
+    if xero_subtotal is None:
+        return ""
+    maica = sum((line.quantity * line.unit_price for line in stored.invoice.lines), Decimal(0))
+    if abs(xero_subtotal - maica) >= Decimal("0.01"):
+        return (
+            f"Xero's subtotal {xero_subtotal} differs from Maica's {maica:.4f} by rounding; "
+            "check the invoice in Xero."
+        )
+    return ""
+
+
+def _batches(
+    sendable: list[tuple[StoredInvoice, dict[str, Any]]],
+) -> list[list[tuple[StoredInvoice, dict[str, Any]]]]:
+    batches: list[list[tuple[StoredInvoice, dict[str, Any]]]] = []
+    current: list[tuple[StoredInvoice, dict[str, Any]]] = []
+    size = 0
+    for entry in sendable:
+        entry_size = len(json.dumps(entry[1]))
+        if current and (len(current) >= MAX_BATCH or size + entry_size > MAX_BATCH_BYTES):
+            batches.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += entry_size
+    if current:
+        batches.append(current)
+    return batches

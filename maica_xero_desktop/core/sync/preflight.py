@@ -1,0 +1,135 @@
+"""Pre-flight: what the organisation would reject, found before anything is sent.
+
+Reads Accounts, TaxRates, TrackingCategories and Currencies once per run and checks every mapped
+invoice against them, so that an archived account, a tax type that cannot apply to revenue or an
+unknown tracking option blocks that invoice with a plain reason instead of failing in Xero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..models import Invoice
+from ..xero.client import XeroClient
+from .xerodata import items
+
+MAX_LINES = 50
+MAX_UNIT_DECIMALS = 4
+
+
+@dataclass
+class OrgSettings:
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tax_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tracking: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    currencies: set[str] = field(default_factory=set)
+
+    @classmethod
+    def fetch(cls, client: XeroClient, tenant_id: str) -> OrgSettings:
+        org = cls()
+        for account in items(client.accounting("GET", "Accounts", tenant_id), "Accounts"):
+            if account.get("Code"):
+                org.accounts[str(account["Code"]).upper()] = account
+        for rate in items(client.accounting("GET", "TaxRates", tenant_id), "TaxRates"):
+            if rate.get("TaxType"):
+                org.tax_types[str(rate["TaxType"]).upper()] = rate
+        body = client.accounting("GET", "TrackingCategories", tenant_id)
+        for category in items(body, "TrackingCategories"):
+            name = str(category.get("Name", ""))
+            options = {
+                str(o.get("Name", "")).lower(): str(o.get("Status", "ACTIVE"))
+                for o in items(category, "Options")
+            }
+            org.tracking[name.lower()] = (str(category.get("Status", "ACTIVE")), options)
+        for currency in items(client.accounting("GET", "Currencies", tenant_id), "Currencies"):
+            if currency.get("Code"):
+                org.currencies.add(str(currency["Code"]).upper())
+        return org
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def check(invoice: Invoice, payload: dict[str, Any], org: OrgSettings) -> list[str]:
+    """The reasons Xero would reject this invoice (empty: it can be sent)."""
+    reasons: list[str] = []
+    lines = payload.get("LineItems", [])
+    if not lines:
+        reasons.append("The invoice has no lines.")
+    if len(lines) > MAX_LINES:
+        reasons.append(
+            f"The invoice has {len(lines)} lines; at most {MAX_LINES} can be sent as one invoice. "
+            "Split it in Maica."
+        )
+    currency = str(payload.get("CurrencyCode", "")).upper()
+    if org.currencies and currency not in org.currencies:
+        reasons.append(
+            f"The currency {currency} is not set up in this Xero organisation (Settings → "
+            "Currencies)."
+        )
+    seen: set[str] = set()
+    for number, (line, entry) in enumerate(zip(invoice.lines, lines, strict=False), start=1):
+        for reason in _check_line(number, line.unit_price, line.quantity, entry, org):
+            if reason not in seen:
+                seen.add(reason)
+                reasons.append(reason)
+    return reasons
+
+
+def _check_line(
+    number: int, unit_price: Decimal, quantity: Decimal, entry: dict[str, Any], org: OrgSettings
+) -> list[str]:
+    reasons = []
+    code = str(entry.get("AccountCode", ""))
+    account = org.accounts.get(code.upper())
+    if account is None:
+        reasons.append(
+            f"Line {number}: account code '{code}' does not exist in Xero. Set the support item's "
+            "account code, or add the account in Xero."
+        )
+    elif str(account.get("Status", "ACTIVE")).upper() == "ARCHIVED":
+        reasons.append(
+            f"Line {number}: account '{code}' ({account.get('Name', '')}) is archived in Xero. "
+            "Choose an active revenue account for the support item."
+        )
+    tax_type = str(entry.get("TaxType", ""))
+    rate = org.tax_types.get(tax_type.upper())
+    if rate is None:
+        reasons.append(f"Line {number}: tax type '{tax_type}' does not exist in Xero.")
+    elif str(rate.get("Status", "ACTIVE")).upper() != "ACTIVE":
+        reasons.append(f"Line {number}: tax type '{tax_type}' is not active in Xero.")
+    elif rate.get("CanApplyToRevenue") is False:
+        reasons.append(
+            f"Line {number}: tax type '{tax_type}' ({rate.get('Name', '')}) cannot be used on "
+            "income. Use EXEMPTOUTPUT (GST Free Income) or OUTPUT (GST on Income)."
+        )
+    tracking = entry.get("Tracking", [])
+    if len(tracking) > 2:
+        reasons.append(f"Line {number}: Xero allows at most two tracking categories.")
+    for pair in tracking:
+        reasons.extend(_check_tracking(number, str(pair["Name"]), str(pair["Option"]), org))
+    if _decimals(unit_price) > MAX_UNIT_DECIMALS or _decimals(quantity) > MAX_UNIT_DECIMALS:
+        reasons.append(
+            f"Line {number}: amounts with more than {MAX_UNIT_DECIMALS} decimals cannot be sent "
+            "to Xero exactly."
+        )
+    return reasons
+
+
+def _check_tracking(number: int, name: str, option: str, org: OrgSettings) -> list[str]:
+    category = org.tracking.get(name.lower())
+    if category is None:
+        return [f"Line {number}: tracking category '{name}' does not exist in Xero."]
+    status, options = category
+    if status.upper() != "ACTIVE":
+        return [f"Line {number}: tracking category '{name}' is archived in Xero."]
+    option_status = options.get(option.lower())
+    if option_status is None:
+        return [f"Line {number}: tracking option '{option}' does not exist in category '{name}'."]
+    if option_status.upper() != "ACTIVE":
+        return [f"Line {number}: tracking option '{name}: {option}' is archived in Xero."]
+    return []
