@@ -1,0 +1,204 @@
+"""The SQLite store: import semantics, the batch journal, runs and payments, on a real file."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import stat
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from maica_xero_desktop.core.models import Invoice, Line
+from maica_xero_desktop.core.store import Outcome, PaymentState, Store, StoreError
+from maica_xero_desktop.core.store.invoices import sync_fingerprint
+
+T = "tenant-1"
+
+
+def _invoice(number: str = "INV-1", participant: str = "P-1", qty: str = "2") -> Invoice:
+    return Invoice(
+        invoice_number=number,
+        invoice_date=date(2026, 10, 1),
+        status="Not Paid",
+        funding_type="Plan Managed",
+        participant_id=participant,
+        participant_name="Adam Smith",
+        lines=(
+            Line("01_011_0107_1_1", Decimal(qty), Decimal("67.56"), "Self-care"),
+            Line(
+                "07_001_0106_8_3",
+                Decimal("1"),
+                Decimal("100.1400"),
+                tracking=(("Region", "North"),),
+            ),
+        ),
+        ndis_number="431234567",
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "maica.db")
+
+
+def test_file_is_private_wal_and_versioned(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "maica.db"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    conn.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "maica.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="newer version"):
+        Store(path)
+
+
+def test_import_round_trip(store: Store) -> None:
+    summary = store.apply_import([_invoice("INV-1"), _invoice("INV-2", "P-2")])
+    assert (summary.new, summary.updated, summary.unchanged) == (2, 0, 0)
+    loaded = store.load_invoices(T)
+    assert [s.invoice for s in loaded] == [_invoice("INV-1"), _invoice("INV-2", "P-2")]
+    assert all(s.state == "pending" for s in loaded)
+    rows = store.list_invoices(T)
+    assert rows[0].total == "235.26"
+    assert store.count_invoices(T, "pending") == 2
+    assert store.shared_participant_names() == {"adam smith"}
+
+
+def test_reimport_same_is_unchanged_and_unsent_change_updates(store: Store) -> None:
+    store.apply_import([_invoice()])
+    assert store.apply_import([_invoice()]).unchanged == 1
+    summary = store.apply_import([_invoice(qty="3")])
+    assert summary.updated == 1
+    assert store.load_invoices(T)[0].invoice.lines[0].quantity == Decimal("3")
+
+
+def _sync(store: Store, invoice_id: int, fingerprint: str) -> None:
+    run = store.start_run(T, "Org", "authorised", "test", False)
+    store.begin_batch("b1", run, T, [invoice_id])
+    store.record_outcomes(
+        T,
+        run,
+        [Outcome(invoice_id, "INV-1", "created", "", "xero-id-1", "INV-1")],
+        {invoice_id: fingerprint},
+        batch_id="b1",
+    )
+
+
+def test_changed_after_sync_is_flagged_not_requeued(store: Store) -> None:
+    store.apply_import([_invoice()])
+    stored = store.load_invoices(T)[0]
+    _sync(store, stored.id, stored.fingerprint)
+    assert store.load_invoices(T)[0].state == "synced"
+    summary = store.apply_import([_invoice(qty="5")])
+    assert summary.flagged == 1
+    after = store.load_invoices(T)[0]
+    assert after.state == "changed"
+    assert "not sent again" in after.message
+    assert after.synced_fingerprint == stored.fingerprint != after.fingerprint
+
+
+def test_status_only_change_of_synced_invoice_is_not_a_change(store: Store) -> None:
+    store.apply_import([_invoice()])
+    stored = store.load_invoices(T)[0]
+    _sync(store, stored.id, stored.fingerprint)
+    paid = dataclasses.replace(_invoice(), status="Fully Paid")
+    assert sync_fingerprint(paid) == stored.fingerprint
+    assert store.apply_import([paid]).unchanged == 1
+    assert store.load_invoices(T)[0].state == "synced"
+
+
+def test_cancelled_after_sync_says_void_it(store: Store) -> None:
+    store.apply_import([_invoice()])
+    stored = store.load_invoices(T)[0]
+    _sync(store, stored.id, stored.fingerprint)
+    summary = store.apply_import([dataclasses.replace(_invoice(), status="Cancelled")])
+    assert summary.cancelled_after_sync == 1
+    assert "void it in Xero" in store.load_invoices(T)[0].message
+
+
+def test_import_failing_midway_leaves_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.apply_import([_invoice("INV-1")])
+    calls = []
+    original = Store._upsert_participant
+
+    def flaky(conn: sqlite3.Connection, invoice: Invoice) -> None:
+        calls.append(invoice.invoice_number)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        original(conn, invoice)
+
+    monkeypatch.setattr(Store, "_upsert_participant", staticmethod(flaky))
+    with pytest.raises(StoreError, match="is full"):
+        store.apply_import([_invoice("INV-2", "P-2"), _invoice("INV-3", "P-3"), _invoice("INV-4")])
+    assert [s.invoice.invoice_number for s in store.load_invoices(T)] == ["INV-1"]
+
+
+def test_batch_journal_and_requeue(store: Store) -> None:
+    store.apply_import([_invoice("INV-1"), _invoice("INV-2", "P-2")])
+    ids = [s.id for s in store.load_invoices(T)]
+    run = store.start_run(T, "Org", "authorised", "test", False)
+    store.begin_batch("batch-a", run, T, ids)
+    assert [s.state for s in store.load_invoices(T)] == ["sending", "sending"]
+    (open_batch,) = store.open_batches(T)
+    assert open_batch.invoice_ids == tuple(ids)
+    store.requeue(T, ids)
+    store.close_batch("batch-a")
+    assert store.open_batches(T) == []
+    assert [s.state for s in store.load_invoices(T)] == ["pending", "pending"]
+
+
+def test_runs_results_and_abandoned(store: Store) -> None:
+    run = store.start_run(T, "Org", "authorised", "cli", False)
+    store.close_abandoned_runs(T)
+    record = store.run(run)
+    assert record is not None
+    assert record.state == "failed"
+    assert "interrupted" in record.message
+    other = store.start_run(T, "Org", "draft", "cli", True)
+    store.finish_run(other, "finished", {"selected": 3, "created": 2, "api_calls": 7}, "ok")
+    latest = store.runs(limit=1)[0]
+    assert latest.to_json()["run_id"] == other
+    assert latest.created == 2
+    assert latest.dry_run is True
+
+
+def test_payment_states_update_links_and_status(store: Store) -> None:
+    store.apply_import([_invoice()])
+    stored = store.load_invoices(T)[0]
+    _sync(store, stored.id, stored.fingerprint)
+    state = PaymentState(
+        "xero-id-1",
+        "AUTHORISED",
+        "100.00",
+        "135.26",
+        "2026-11-02",
+        (("pay-1", "100.00", "2026-11-02"),),
+    )
+    assert store.record_payment_states(T, [state], {"xero-id-1": "Partially Paid"}) == 1
+    assert store.record_payment_states(T, [state], {"xero-id-1": "Partially Paid"}) == 0
+    row = store.list_invoices(T)[0]
+    assert (row.amount_paid, row.amount_due, row.status) == ("100.00", "135.26", "Partially Paid")
+
+
+def test_disk_full_is_a_sentence(store: Store) -> None:
+    def write_then_fail() -> None:
+        with store.db.tx() as conn:
+            conn.execute("INSERT INTO sync_marks VALUES ('t', 'n', 'v')")
+            raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(StoreError, match="is full: nothing was changed"):
+        write_then_fail()
+    assert store.mark("t", "n") is None
