@@ -5,6 +5,7 @@ It shares no code with ``maica_xero_desktop.core``: both are checked against Xer
 """
 
 from .config import SandboxConfig, SandboxOrg, SandboxUser
+from .ledger import LedgerEvent
 from .server import Sandbox, serve
 
-__all__ = ["Sandbox", "SandboxConfig", "SandboxOrg", "SandboxUser", "serve"]
+__all__ = ["LedgerEvent", "Sandbox", "SandboxConfig", "SandboxOrg", "SandboxUser", "serve"]

@@ -51,6 +51,7 @@ def stats(app: SandboxApp) -> dict[str, Any]:
             "faults": app.faults.to_json(),
             "auto_consent": app.auto_consent,
             "limits": asdict(app.limiter.limits),
+            "tenants": tenant_stats(app),
         }
 
 
@@ -75,6 +76,7 @@ def reset_demo(app: SandboxApp) -> dict[str, Any]:
             raise ValueError("there is no demo company")
         old_id = demo.tenant_id
         del state.stores.orgs[old_id]
+        state.ledgers.pop(old_id, None)
         demo.tenant_id = str(uuid.uuid4())
         demo.created = state.now()
         state.stores.orgs[demo.tenant_id] = demo
@@ -105,14 +107,44 @@ def add_practice(app: SandboxApp) -> dict[str, Any]:
         return {"tenant_id": seed.tenant_id, "tenant_name": seed.name, "tenant_type": "PRACTICE"}
 
 
-def set_limits(app: SandboxApp, **changes: int) -> dict[str, Any]:
-    """Change rate limits (``minute``, ``day``, ``app_minute``, ``concurrent``).
+def tenant_stats(app: SandboxApp) -> dict[str, Any]:
+    """Per organisation: calls by endpoint, write batch sizes, and how many invoices, contacts
+    and payments it holds."""
+    state = app.state
+    with state.lock:
+        tenants = set(app.stats.tenants()) | set(state.ledgers)
+        out: dict[str, Any] = {}
+        for tenant in sorted(tenants):
+            entry = app.stats.tenant_snapshot(tenant)
+            ledger = state.ledgers.get(tenant)
+            entry["invoices"] = len(ledger.invoices) if ledger else 0
+            entry["contacts"] = len(ledger.contacts) if ledger else 0
+            entry["payments"] = len(ledger.payments) if ledger else 0
+            out[tenant] = entry
+        return out
+
+
+def set_limits(app: SandboxApp, **changes: Any) -> dict[str, Any]:
+    """Change rate limits (``minute``, ``day``, ``app_minute``, ``concurrent``: 0 = no limit;
+    ``window_seconds``: length of the "minute"; ``enabled``: false turns every limit off).
     The counters start again."""
     current = asdict(app.limiter.limits)
     unknown = set(changes) - set(current)
     if unknown:
         raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
-    current.update({k: int(v) for k, v in changes.items()})
+    for key, value in changes.items():
+        if key == "enabled":
+            if not isinstance(value, bool):
+                raise ValueError("enabled must be true or false")
+            current[key] = value
+        elif key == "window_seconds":
+            if not 0 < float(value) <= 86400:
+                raise ValueError("window_seconds must be between 0 and 86400")
+            current[key] = float(value)
+        else:
+            if int(value) < 0:
+                raise ValueError(f"{key} must not be negative")
+            current[key] = int(value)
     app.limiter.reset(Limits(**current))
     return current
 

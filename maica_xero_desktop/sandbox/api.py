@@ -77,8 +77,10 @@ def add_api_route(
             return forbidden()
         if not set(scopes) & set(access.scopes):
             return problem(401, "Unauthorized", "AuthorizationUnsuccessful")
+        app.stats.count_tenant(org.tenant_id, request.endpoint)
         decision = app.limiter.acquire(org.tenant_id)
         if decision.problem is not None:
+            app.stats.count_tenant(org.tenant_id, f"rate_limited.{decision.problem}")
             detail = f"Rate limit exceeded: {decision.problem}"
             return problem(429, "Too Many Requests", detail, decision.headers)
         try:

@@ -10,7 +10,18 @@ import logging
 import time
 from dataclasses import dataclass
 
-from . import accounting, admin, authorize, connections, identity
+from . import (
+    accounting,
+    admin,
+    admin_books,
+    authorize,
+    connections,
+    contacts,
+    identity,
+    invoices,
+    payments,
+    settings_api,
+)
 from .config import SandboxConfig
 from .faults import CallStats, FaultBook
 from .ratelimit import Limits, RateLimiter
@@ -34,6 +45,8 @@ def limits_from_config(config: SandboxConfig) -> Limits:
         day=config.rate_day,
         app_minute=config.rate_app_minute,
         concurrent=config.rate_concurrent,
+        window_seconds=config.rate_window_seconds,
+        enabled=config.rate_limits_enabled,
     )
 
 
@@ -47,7 +60,8 @@ class SandboxApp:
         self.auto_consent = config.auto_consent
         self.base_url = f"http://{config.host}:{config.port}"
         self.router = Router()
-        for module in (authorize, identity, connections, accounting, admin):
+        modules = (authorize, identity, connections, accounting, settings_api, contacts, invoices)
+        for module in (*modules, payments, admin, admin_books):
             module.register(self.router)
 
     def reset(self) -> None:
@@ -76,7 +90,9 @@ class SandboxApp:
         route = found.route
         request.endpoint = route.endpoint(request)
         self.stats.count(request.endpoint)
-        status_fault = self.faults.take("status", request.endpoint)
+        status_fault = self.faults.roll(request.endpoint) or self.faults.take(
+            "status", request.endpoint
+        )
         if status_fault is not None:
             headers = {}
             if status_fault.retry_after is not None:

@@ -100,7 +100,8 @@ class SandboxConfig:
     """Everything that makes one sandbox; every field has a default.
 
     ``port`` 0 picks an ephemeral port. Lifetimes are seconds. Rate limits apply per tenant
-    (``rate_minute``, ``rate_day``, ``rate_concurrent``) and per app (``rate_app_minute``).
+    (``rate_minute``, ``rate_day``, ``rate_concurrent``) and per app (``rate_app_minute``);
+    ``rate_window_seconds`` shortens the "minute"; ``rate_limits_enabled=False`` turns them off.
     """
 
     port: int = 0
@@ -126,7 +127,16 @@ class SandboxConfig:
     rate_day: int = 5000
     rate_app_minute: int = 10000
     rate_concurrent: int = 5
+    #: length of the "minute" window in seconds (a benchmark can use a short one)
+    rate_window_seconds: float = 60.0
+    rate_limits_enabled: bool = True
     max_body_bytes: int = 4 * 1024 * 1024
+    #: Xero refuses Accounting API request bodies over 3.5 MB (413)
+    api_max_body_bytes: int = 3_500_000
+    #: how long an ``Idempotency-Key`` answer is replayed (sandbox clock seconds)
+    idempotency_lifetime: float = 360.0
+    #: with a state file, accounting changes are written at most this often (and on stop)
+    state_save_interval: float = 2.0
 
     def client_secret(self, client_id: str) -> str | None:
         """The secret a client must present: None for the PKCE app (and unknown apps)."""

@@ -1,5 +1,9 @@
 """Fault injection and call statistics, for tests of the client's error handling.
 
+Kinds: ``drop_response`` (alias ``drop_after_commit``: the call is processed and committed, then
+the connection closes without an answer), ``status`` (answer 4xx/5xx without acting), ``delay``,
+and ``error_rate`` (a seeded random fraction of calls answers ``status`` without acting).
+
 Endpoint names look like ``token.refresh_token``, ``connections.get``, ``api.GET.Organisation``.
 A fault's ``endpoint`` matches a name exactly, as a dotted prefix (``token`` matches
 ``token.refresh_token``) or everything (``*``).
@@ -7,12 +11,14 @@ A fault's ``endpoint`` matches a name exactly, as a dotted prefix (``token`` mat
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_KINDS = ("drop_response", "status", "delay")
+FAULT_KINDS = ("drop_response", "status", "delay", "error_rate")
+UNLIMITED = 10**9
 
 
 @dataclass
@@ -23,6 +29,8 @@ class Fault:
     status: int = 503
     delay_seconds: float = 0.0
     retry_after: int | None = None
+    rate: float = 0.0
+    seed: int | None = None
 
     def matches(self, endpoint: str) -> bool:
         return (
@@ -33,14 +41,29 @@ class Fault:
 def fault_from_json(data: dict[str, Any]) -> Fault:
     """``{"drop_response": EP, "count": N}``, ``{"status": 503, "endpoint": EP, "count": N,
     "retry_after": S}`` or ``{"delay_seconds": 2.5, "endpoint": EP, "count": N}``."""
-    count = int(data.get("count", 1))
+    count = int(data.get("count", UNLIMITED if "error_rate" in data else 1))
     if count < 1:
         raise ValueError("count must be at least 1")
-    if "drop_response" in data:
-        return Fault("drop_response", str(data["drop_response"]), count)
+    for alias in ("drop_response", "drop_after_commit"):
+        if alias in data:
+            return Fault("drop_response", str(data[alias]), count)
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("endpoint is required")
+    if "error_rate" in data:
+        rate = float(data["error_rate"])
+        status = int(data.get("status", 503))
+        if not 0 < rate <= 1 or not 400 <= status <= 599:
+            raise ValueError("error_rate must be in (0, 1] and status 4xx/5xx")
+        seed = data.get("seed")
+        return Fault(
+            "error_rate",
+            endpoint,
+            count,
+            status,
+            rate=rate,
+            seed=None if seed is None else int(seed),
+        )
     if "status" in data:
         status = int(data["status"])
         if not 400 <= status <= 599:
@@ -54,7 +77,9 @@ def fault_from_json(data: dict[str, Any]) -> Fault:
         if not 0 <= delay <= 60:
             raise ValueError("delay_seconds must be between 0 and 60")
         return Fault("delay", endpoint, count, delay_seconds=delay)
-    raise ValueError("expected one of drop_response, status, delay_seconds")
+    raise ValueError(
+        "expected one of drop_response, drop_after_commit, status, delay_seconds, error_rate"
+    )
 
 
 class FaultBook:
@@ -63,12 +88,29 @@ class FaultBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._rngs: dict[int, random.Random] = {}
 
     def add(self, fault: Fault) -> None:
         if fault.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {fault.kind!r}")
         with self._lock:
             self._faults.append(fault)
+            if fault.kind == "error_rate":
+                self._rngs[id(fault)] = random.Random(fault.seed)  # noqa: S311 (not crypto)
+
+    def roll(self, endpoint: str) -> Fault | None:
+        """An ``error_rate`` fault that fires for this call (drawn from its seeded generator)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind != "error_rate" or not fault.matches(endpoint):
+                    continue
+                if self._rngs[id(fault)].random() < fault.rate:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+                        del self._rngs[id(fault)]
+                    return fault
+        return None
 
     def take(self, kind: str, endpoint: str) -> Fault | None:
         """Fire the first armed fault of ``kind`` for ``endpoint``, if any."""
@@ -84,6 +126,7 @@ class FaultBook:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._rngs.clear()
 
     def to_json(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -91,15 +134,30 @@ class FaultBook:
 
 
 class CallStats:
-    """Calls per endpoint name since start (or the last reset)."""
+    """Calls per endpoint name since start (or the last reset); per tenant too, with the sizes
+    of write batches."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._tenant_calls: dict[str, Counter[str]] = {}
+        # tenant -> endpoint -> [requests, elements, largest]
+        self._batches: dict[str, dict[str, list[int]]] = {}
 
     def count(self, endpoint: str) -> None:
         with self._lock:
             self._calls[endpoint] += 1
+
+    def count_tenant(self, tenant: str, endpoint: str) -> None:
+        with self._lock:
+            self._tenant_calls.setdefault(tenant, Counter())[endpoint] += 1
+
+    def batch(self, tenant: str, endpoint: str, size: int) -> None:
+        with self._lock:
+            found = self._batches.setdefault(tenant, {}).setdefault(endpoint, [0, 0, 0])
+            found[0] += 1
+            found[1] += size
+            found[2] = max(found[2], size)
 
     def get(self, endpoint: str) -> int:
         with self._lock:
@@ -109,6 +167,24 @@ class CallStats:
         with self._lock:
             return dict(sorted(self._calls.items()))
 
+    def tenant_snapshot(self, tenant: str) -> dict[str, Any]:
+        with self._lock:
+            calls = self._tenant_calls.get(tenant, Counter())
+            batches = self._batches.get(tenant, {})
+            return {
+                "calls": dict(sorted(calls.items())),
+                "batches": {
+                    ep: {"requests": b[0], "elements": b[1], "largest": b[2]}
+                    for ep, b in sorted(batches.items())
+                },
+            }
+
+    def tenants(self) -> list[str]:
+        with self._lock:
+            return sorted(set(self._tenant_calls) | set(self._batches))
+
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._tenant_calls.clear()
+            self._batches.clear()

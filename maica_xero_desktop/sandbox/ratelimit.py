@@ -2,7 +2,9 @@
 
 Windows are fixed: a window opens with the first call after the previous one closed, and the
 count resets when it closes. Time comes from the sandbox clock, so tests can jump past a window.
-Rejected calls are not counted.
+Rejected calls are not counted. ``window_seconds`` sets the length of the "minute" windows (per
+tenant and per app); a limit of 0 means "no limit"; ``enabled=False`` switches every check off
+(calls are still counted, so the headers stay meaningful).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class Limits:
     day: int = 5000
     app_minute: int = 10000
     concurrent: int = 5
+    window_seconds: float = 60.0
+    enabled: bool = True
 
 
 @dataclass
@@ -50,7 +54,7 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._lock = threading.Lock()
-        self._app = _Window(60.0)
+        self._app = _Window(limits.window_seconds)
         self._minute: dict[str, _Window] = {}
         self._day: dict[str, _Window] = {}
         self._in_flight: dict[str, int] = {}
@@ -59,7 +63,7 @@ class RateLimiter:
         with self._lock:
             if limits is not None:
                 self.limits = limits
-            self._app = _Window(60.0)
+            self._app = _Window(self.limits.window_seconds)
             self._minute.clear()
             self._day.clear()
             self._in_flight.clear()
@@ -69,33 +73,37 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             self._app.roll(now)
-            if self._app.count >= self.limits.app_minute:
+            if self._over(self._app.count, self.limits.app_minute):
                 return self._reject("appminute", self._app.retry_after(now), None)
             self._app.count += 1
-            return Decision({"X-AppMinLimit-Remaining": str(self._app_remaining())})
+            return Decision({"X-AppMinLimit-Remaining": self._app_remaining()})
 
     def acquire(self, tenant: str) -> Decision:
         """Count one Accounting API call for ``tenant`` and take a concurrency slot.
         When the decision has no problem the caller must :meth:`release` the slot."""
         with self._lock:
             now = self._clock()
-            minute = self._minute.setdefault(tenant, _Window(60.0))
+            minute = self._minute.setdefault(tenant, _Window(self.limits.window_seconds))
             day = self._day.setdefault(tenant, _Window(86400.0))
             for window in (self._app, minute, day):
                 window.roll(now)
-            if self._in_flight.get(tenant, 0) >= self.limits.concurrent:
+            limits = self.limits
+            if self._over(self._in_flight.get(tenant, 0), limits.concurrent):
                 return self._reject("concurrent", 1, tenant)
-            if self._app.count >= self.limits.app_minute:
+            if self._over(self._app.count, limits.app_minute):
                 return self._reject("appminute", self._app.retry_after(now), tenant)
-            if day.count >= self.limits.day:
+            if self._over(day.count, limits.day):
                 return self._reject("day", day.retry_after(now), tenant)
-            if minute.count >= self.limits.minute:
+            if self._over(minute.count, limits.minute):
                 return self._reject("minute", minute.retry_after(now), tenant)
             self._app.count += 1
             minute.count += 1
             day.count += 1
             self._in_flight[tenant] = self._in_flight.get(tenant, 0) + 1
             return Decision(self._headers(tenant))
+
+    def _over(self, count: int, limit: int) -> bool:
+        return self.limits.enabled and limit > 0 and count >= limit
 
     def release(self, tenant: str) -> None:
         with self._lock:
@@ -105,16 +113,22 @@ class RateLimiter:
             else:
                 self._in_flight.pop(tenant, None)
 
-    def _app_remaining(self) -> int:
-        return max(0, self.limits.app_minute - self._app.count)
+    def _remaining(self, limit: int, count: int) -> str:
+        """What the headers report; a limit that is not enforced never looks used up."""
+        if not self.limits.enabled or limit <= 0:
+            return str(limit if limit > 0 else 1_000_000)
+        return str(max(0, limit - count))
+
+    def _app_remaining(self) -> str:
+        return self._remaining(self.limits.app_minute, self._app.count)
 
     def _headers(self, tenant: str | None) -> dict[str, str]:
-        headers = {"X-AppMinLimit-Remaining": str(self._app_remaining())}
+        headers = {"X-AppMinLimit-Remaining": self._app_remaining()}
         if tenant is not None:
             minute = self._minute[tenant]
             day = self._day[tenant]
-            headers["X-MinLimit-Remaining"] = str(max(0, self.limits.minute - minute.count))
-            headers["X-DayLimit-Remaining"] = str(max(0, self.limits.day - day.count))
+            headers["X-MinLimit-Remaining"] = self._remaining(self.limits.minute, minute.count)
+            headers["X-DayLimit-Remaining"] = self._remaining(self.limits.day, day.count)
         return headers
 
     def _reject(self, problem: str, retry_after: int, tenant: str | None) -> Decision:

@@ -1,118 +1,24 @@
-"""The sandbox's HTTP server (stdlib ThreadingHTTPServer on loopback) and its public face,
-:class:`Sandbox` and :func:`serve`."""
+"""The sandbox's public face: :class:`Sandbox` (start/stop, test controls) and :func:`serve`.
+The HTTP layer itself is in httpd.py."""
 
 from __future__ import annotations
 
 import logging
 import signal
-import socketserver
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
-from urllib.parse import parse_qs, urlsplit
 
-from . import admin
-from .app import Outcome, SandboxApp
+from . import admin, admin_books
+from .app import SandboxApp
 from .config import SandboxConfig
+from .httpd import SandboxHandler, SandboxServer
+from .ledger import Listener
 from .state import SandboxState
-from .web import Request, Response, json_response
 
 log = logging.getLogger("maica_xero_desktop.sandbox")
-
-_DISPATCHED = ("GET", "POST", "PUT", "DELETE", "PATCH")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    app: SandboxApp
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind() calls socket.getfqdn(), a DNS lookup: not needed on loopback.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("sandbox: connection error from %s", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "XeroSandbox/1.0"
-    sys_version = ""
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("sandbox: %s - %s", self.address_string(), format % args)
-
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        # Any other method (HEAD, OPTIONS, TRACE, FOO ...) is answered 405.
-        if name.startswith("do_"):
-            return self._not_allowed
-        raise AttributeError(name)
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
-
-    def _not_allowed(self) -> None:
-        allow = ", ".join(_DISPATCHED)
-        self._send(json_response(405, {"error": "method_not_allowed"}, {"Allow": allow}))
-
-    def _handle(self) -> None:
-        app = self.server.app
-        try:
-            outcome = self._outcome(app)
-        except Exception:
-            log.exception("sandbox: %s %s failed", self.command, self.path)
-            outcome = Outcome(
-                json_response(500, {"error": "server_error", "message": "internal error"})
-            )
-        if outcome.drop:
-            log.debug("sandbox: dropping the response to %s %s (fault)", self.command, self.path)
-            self.close_connection = True
-            return
-        self._send(outcome.response)
-
-    def _outcome(self, app: SandboxApp) -> Outcome:
-        if self.headers.get("Transfer-Encoding"):
-            return Outcome(json_response(411, {"error": "length_required"}))
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            return Outcome(json_response(400, {"error": "bad_content_length"}))
-        if length > app.config.max_body_bytes:
-            return Outcome(json_response(413, {"error": "request_too_large"}))
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        return app.dispatch(Request(self.command, parts.path, query, self.headers, body))
-
-    def _send(self, response: Response) -> None:
-        self.close_connection = True
-        try:
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            if response.content_type:
-                self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(response.body)
-        except (BrokenPipeError, ConnectionResetError):
-            log.debug("sandbox: client went away before the response was sent")
 
 
 class Sandbox:
@@ -125,8 +31,10 @@ class Sandbox:
         config = config or SandboxConfig()
         self.config = replace(config, **overrides) if overrides else config
         self.app = SandboxApp(self.config)
-        self._server: _Server | None = None
+        self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
+        self._saver: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -134,7 +42,7 @@ class Sandbox:
         """Listen and serve in a daemon thread; returns once the socket is listening."""
         if self._server is not None:
             raise RuntimeError("sandbox already started")
-        server = _Server((self.config.host, self.config.port), _Handler)
+        server = SandboxServer((self.config.host, self.config.port), SandboxHandler)
         server.app = self.app
         self.app.base_url = f"http://{self.config.host}:{server.server_port}"
         self._server = server
@@ -145,12 +53,28 @@ class Sandbox:
             daemon=True,
         )
         self._thread.start()
+        if self.config.state_file:
+            self._stopping.clear()
+            self._saver = threading.Thread(target=self._save_loop, name="xero-sandbox-saver")
+            self._saver.daemon = True
+            self._saver.start()
         return self
+
+    def _save_loop(self) -> None:
+        """Write accounting changes at most every ``state_save_interval`` seconds."""
+        while not self._stopping.wait(self.config.state_save_interval):
+            try:
+                self.app.state.save_if_dirty()
+            except OSError:
+                log.exception("sandbox: could not save the state file")
 
     def stop(self) -> None:
         """Stop serving, close the socket, join the thread, save the state (if a file is set)."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
+        server, thread, saver = self._server, self._thread, self._saver
+        self._server = self._thread = self._saver = None
+        self._stopping.set()
+        if saver is not None:
+            saver.join(timeout=30)
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -221,7 +145,8 @@ class Sandbox:
     def add_practice(self) -> str:
         return str(admin.add_practice(self.app)["tenant_id"])
 
-    def set_limits(self, **limits: int) -> dict[str, Any]:
+    def set_limits(self, **limits: Any) -> dict[str, Any]:
+        """E.g. ``set_limits(minute=3, window_seconds=2)`` or ``set_limits(enabled=False)``."""
         return admin.set_limits(self.app, **limits)
 
     def set_auto_consent(self, enabled: bool) -> None:
@@ -229,6 +154,41 @@ class Sandbox:
 
     def reset(self) -> None:
         self.app.reset()
+
+    # -- accounting data (the same as /_sandbox/invoices, contacts, payments, void) --------
+
+    def invoices(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
+        """Every invoice of an organisation (default: the first) in creation order:
+        InvoiceID, InvoiceNumber, Reference, Status, Total, AmountPaid, AmountDue, Contact..."""
+        return admin_books.list_invoices(self.app, tenant_id)
+
+    def contacts(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
+        return admin_books.list_contacts(self.app, tenant_id)
+
+    def pay(
+        self,
+        amount: float | str,
+        *,
+        invoice_id: str | None = None,
+        invoice_number: str | None = None,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
+        return admin_books.change_invoice(self.app, {**body, "amount": amount}, "pay")
+
+    def void(
+        self,
+        *,
+        invoice_id: str | None = None,
+        invoice_number: str | None = None,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
+        return admin_books.change_invoice(self.app, body, "void")
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(LedgerEvent)`` after each invoice/contact change (webhook hook)."""
+        self.app.state.listeners.append(listener)
 
 
 def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | None = None) -> int:

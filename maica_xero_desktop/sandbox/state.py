@@ -1,7 +1,10 @@
 """The sandbox's state: records, a clock, one lock, and optional persistence to a JSON file.
 
-Handlers run on many threads; every read-modify-write of the records happens under ``state.lock``
-and, when a state file is configured, ends with :meth:`SandboxState.save` (temp file + os.replace).
+Handlers run on many threads; every read-modify-write of the records happens under ``state.lock``.
+With a state file, identity changes end with :meth:`SandboxState.save` (temp file + os.replace);
+accounting changes only :meth:`SandboxState.mark_dirty`: the server's saver thread writes a dirty
+state every ``SandboxConfig.state_save_interval`` seconds and on stop, so a benchmark's thousands
+of invoices do not rewrite a large file on every call.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from .config import SandboxConfig, SandboxOrg
+from .ledger import Ledger, LedgerEvent, Listener
 from .records import (
     AccessRecord,
     Code,
@@ -65,6 +70,12 @@ class SandboxState:
         self.clock_offset = 0.0
         self.stores = Stores()
         self.signing_key = ""
+        self.ledgers: dict[str, Ledger] = {}
+        #: called with each :class:`LedgerEvent` (invoice/contact created or changed): the hook
+        #: for webhook delivery. Exceptions are logged and ignored.
+        self.listeners: list[Listener] = []
+        self._dirty = False
+        self._save_lock = threading.Lock()
         self._fresh()
         self.load()
 
@@ -93,6 +104,7 @@ class SandboxState:
             self.clock_offset = 0.0
             self.stores = Stores()
             self.signing_key = secrets.token_hex(32)
+            self.ledgers = {}
             created = self.now()
             for seed in self.config.initial_orgs():
                 self.stores.orgs[seed.tenant_id] = org_from_seed(seed, created)
@@ -110,6 +122,25 @@ class SandboxState:
     @property
     def connections(self) -> dict[str, Connection]:
         return self.stores.connections
+
+    def ledger(self, tenant_id: str) -> Ledger:
+        """The accounting data of an organisation (created on first use). Hold ``lock``."""
+        with self.lock:
+            found = self.ledgers.get(tenant_id)
+            if found is None:
+                org = self.stores.orgs.get(tenant_id)
+                found = Ledger(tenant_id, bool(org and org.is_demo))
+                self.ledgers[tenant_id] = found
+            return found
+
+    def notify(self, events: Iterable[LedgerEvent]) -> None:
+        """Tell the listeners about changes (call without holding ``lock``)."""
+        for event in events:
+            for listener in list(self.listeners):
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("sandbox: ledger listener failed")
 
     def grant_connections(self, grant_key: str) -> list[Connection]:
         with self.lock:
@@ -169,6 +200,7 @@ class SandboxState:
             for name in _STORE_TYPES:
                 store: dict[str, Any] = getattr(self.stores, name)
                 data[name] = [asdict(record) for record in store.values()]
+            data["ledgers"] = {t: ledger.to_json() for t, ledger in self.ledgers.items()}
             return data
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -181,8 +213,14 @@ class SandboxState:
             for item in data.get(name, []):
                 record = cls(**{k: v for k, v in item.items() if k in names})
                 store[getattr(record, key_attr)] = record
+        ledgers: dict[str, Ledger] = {}
+        for tenant_id, books in (data.get("ledgers") or {}).items():
+            org = stores.orgs.get(tenant_id)
+            ledgers[tenant_id] = Ledger(tenant_id, bool(org and org.is_demo))
+            ledgers[tenant_id].load_json(books)
         with self.lock:
             self.stores = stores
+            self.ledgers = ledgers
             self.clock_offset = float(data.get("clock_offset", 0.0))
             self.signing_key = str(data["signing_key"])
 
@@ -196,13 +234,27 @@ class SandboxState:
         log.debug("sandbox state loaded from %s", path)
         return True
 
+    def mark_dirty(self) -> None:
+        """Accounting data changed: the saver thread (or stop) writes it later."""
+        self._dirty = True
+
+    def save_if_dirty(self) -> None:
+        if self._dirty:
+            self.save()
+
     def save(self) -> None:
-        """Write the state file atomically (no-op without a state file)."""
+        """Write the state file atomically (no-op without a state file). Snapshots are taken and
+        written in order; the JSON is encoded and written outside ``lock``."""
         path = self.config.state_file
         if not path:
+            self._dirty = False
             return
         with self.lock:
-            text = json.dumps(self.to_json(), indent=1, sort_keys=True)
+            self._save_lock.acquire()  # released after writing: files are written in order
+            data = self.to_json()
+            self._dirty = False
+        try:
+            text = json.dumps(data, separators=(",", ":"), sort_keys=True)
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".sandbox-state-", dir=str(target.parent))
@@ -215,3 +267,5 @@ class SandboxState:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+        finally:
+            self._save_lock.release()

@@ -1,0 +1,101 @@
+"""What every Accounting API write shares: reading ``{"Invoices": [...]}`` bodies (or a single
+object), ``summarizeErrors``, Xero's 400 ``ValidationException`` / ``PostDataInvalidException``,
+``Idempotency-Key`` replays, and Xero's error for unparseable queries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .accounting import envelope
+from .api import ApiContext
+from .query import QueryError
+from .web import Request, Response, json_response
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+
+MAX_IDEMPOTENCY_KEY = 128
+
+
+class PostDataError(ValueError):
+    """The body is not the JSON Xero expects (400 PostDataInvalidException)."""
+
+
+def xero_error(number: int, kind: str, message: str, elements: list[Any] | None = None) -> Response:
+    data: dict[str, Any] = {"ErrorNumber": number, "Type": kind, "Message": message}
+    if elements is not None:
+        data["Elements"] = elements
+    return json_response(400, data)
+
+
+def query_error(exc: QueryError) -> Response:
+    return xero_error(16, "QueryParseException", str(exc))
+
+
+def elements(request: Request, key: str) -> list[Any]:
+    """The items of ``{"<key>": [...]}``; a single object (without ``key``) is one item."""
+    try:
+        data = request.json()
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PostDataError(f"JSON for post data was invalid: {exc}") from exc
+    if isinstance(data, dict) and key in data:
+        items = data[key]
+        if not isinstance(items, list):
+            raise PostDataError(f"'{key}' must be an array")
+        return items
+    if isinstance(data, dict) and data:
+        return [data]
+    raise PostDataError("The request body is empty or not an object")
+
+
+def summarize_errors(request: Request) -> bool:
+    """``summarizeErrors`` defaults to true: any failure turns the answer into a 400."""
+    value = request.arg("summarizeErrors")
+    return value is None or value.strip().lower() not in ("false", "0", "no")
+
+
+def unitdp(request: Request) -> int:
+    return 4 if (request.arg("unitdp") or "").strip() == "4" else 2
+
+
+def batch_response(
+    app: SandboxApp, key: str, results: list[tuple[dict[str, Any], bool]], summarize: bool
+) -> Response:
+    """``results``: (element JSON, failed?). Failures under summarizeErrors -> 400 whose
+    ``Elements`` are the failed elements (the good ones were stored all the same)."""
+    if summarize and any(failed for _, failed in results):
+        failed = [item for item, bad in results if bad]
+        return xero_error(10, "ValidationException", "A validation exception occurred", failed)
+    return json_response(200, envelope(app, key, [item for item, _ in results]))
+
+
+def idempotent(
+    app: SandboxApp, request: Request, ctx: ApiContext, act: Callable[[], Response]
+) -> Response:
+    """Run ``act`` unless this tenant already answered this ``Idempotency-Key`` within
+    ``SandboxConfig.idempotency_lifetime`` seconds: then the first answer, verbatim."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return act()
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.strip():
+        return xero_error(
+            10,
+            "ValidationException",
+            f"The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} characters long",
+        )
+    state = app.state
+    with state.lock:
+        ledger = state.ledger(ctx.org.tenant_id)
+        now = state.now()
+        found = ledger.replay(key, now)
+        if found is not None:
+            app.stats.count_tenant(ctx.org.tenant_id, "idempotent_replays")
+            status, body, ctype = found
+            return Response(status, body, {}, ctype)
+        response = act()
+        if response.status < 500:
+            expires = now + app.config.idempotency_lifetime
+            ledger.remember(key, expires, response.status, response.body, response.content_type)
+        return response

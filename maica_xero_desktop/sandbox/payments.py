@@ -1,0 +1,192 @@
+"""``PUT /Payments`` (against AUTHORISED invoices: AmountPaid/AmountDue, PAID when settled) and
+``GET /Payments``; plus :func:`pay` and :func:`void` for the admin shortcuts."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .api import ApiContext, add_api_route
+from .batch import (
+    PostDataError,
+    batch_response,
+    elements,
+    idempotent,
+    query_error,
+    summarize_errors,
+    xero_error,
+)
+from .invoice_rules import ZERO_ID, number, parse_day, text_of
+from .ledger import Invoice, Ledger, LedgerEvent, Payment
+from .listing import listing
+from .query import Fields, QueryError
+from .routes import Router
+from .timefmt import today
+from .views import payment_json
+from .web import Request, Response, json_response
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+
+READ = (
+    "accounting.payments",
+    "accounting.payments.read",
+    "accounting.transactions",
+    "accounting.transactions.read",
+)
+WRITE = ("accounting.payments", "accounting.transactions")
+DEFAULT_BANK = "090"
+
+FIELDS: Fields = {
+    "paymentid": lambda p: p.payment_id,
+    "status": lambda p: p.status,
+    "amount": lambda p: p.amount,
+    "date": lambda p: p.date,
+    "reference": lambda p: p.reference,
+    "invoice.invoiceid": lambda p: p.invoice_id,
+}
+
+
+class PaymentError(ValueError):
+    pass
+
+
+def find_invoice(ledger: Ledger, invoice_id: str | None, invoice_number: str | None) -> Invoice:
+    found = None
+    if invoice_id:
+        found = ledger.invoices.get(invoice_id.lower())
+    elif invoice_number:
+        found = ledger.invoice_by_number(invoice_number)
+    if found is None:
+        raise PaymentError("Invoice could not be found.")
+    return found
+
+
+def pay(
+    ledger: Ledger,
+    invoice: Invoice,
+    amount: Decimal,
+    now: float,
+    *,
+    day: str | None = None,
+    account_code: str = DEFAULT_BANK,
+    reference: str = "",
+) -> Payment:
+    """Apply a payment (hold the state lock). Raises PaymentError with Xero-like messages."""
+    account = ledger.chart.accounts.get(account_code)
+    if account is None or account["Status"] != "ACTIVE":
+        raise PaymentError(f"Account code '{account_code}' is not a valid code for this document.")
+    if account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
+        raise PaymentError("Payments can only be made to a bank account or one enabled for them.")
+    if invoice.status != "AUTHORISED":
+        raise PaymentError("Payments can only be made against Authorised documents.")
+    due = Decimal(str(invoice.amount_due))
+    if amount <= 0:
+        raise PaymentError("The payment amount must be greater than zero.")
+    if amount > due:
+        raise PaymentError("The payment amount exceeds the amount outstanding on this document.")
+    payment = Payment(
+        payment_id=str(uuid.uuid4()),
+        invoice_id=invoice.invoice_id,
+        account_code=account_code,
+        date=day or today(now),
+        amount=float(amount),
+        reference=reference,
+        status="AUTHORISED",
+        created=now,
+        updated=now,
+    )
+    ledger.payments[payment.payment_id] = payment
+    invoice.payment_ids.append(payment.payment_id)
+    invoice.amount_paid = float(Decimal(str(invoice.amount_paid)) + amount)
+    invoice.updated = now
+    if invoice.amount_due <= 0:
+        invoice.status = "PAID"
+        invoice.fully_paid_on = payment.date
+    return payment
+
+
+def void(invoice: Invoice, now: float) -> None:
+    if invoice.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or invoice.amount_paid > 0:
+        raise PaymentError("Invoice not of valid status for modification")
+    invoice.status = "VOIDED" if invoice.status == "AUTHORISED" else "DELETED"
+    invoice.updated = now
+
+
+def _one(ledger: Ledger, given: Any, now: float) -> Payment:
+    if not isinstance(given, dict):
+        raise PaymentError("Invalid payment")
+    inv: dict[str, Any] = given["Invoice"] if isinstance(given.get("Invoice"), dict) else {}
+    invoice = find_invoice(ledger, text_of(inv, "InvoiceID"), text_of(inv, "InvoiceNumber"))
+    acc: dict[str, Any] = given["Account"] if isinstance(given.get("Account"), dict) else {}
+    code = text_of(acc, "Code")
+    if code is None and (acc_id := text_of(acc, "AccountID")):
+        code = next(
+            (a["Code"] for a in ledger.chart.accounts.values() if a["AccountID"] == acc_id), ""
+        )
+    if not code:
+        raise PaymentError("An Account must be specified for the payment.")
+    amount = number(given.get("Amount"))
+    if amount is None:
+        raise PaymentError("The payment amount must be specified.")
+    day = parse_day(given["Date"]) if "Date" in given else None
+    if "Date" in given and day is None:
+        raise PaymentError("The payment date is required.")
+    reference = str(given["Reference"]) if isinstance(given.get("Reference"), str) else ""
+    return pay(ledger, invoice, amount, now, day=day, account_code=code, reference=reference)
+
+
+def put_payments(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+) -> Response:
+    def act() -> Response:
+        try:
+            items = elements(request, "Payments")
+        except PostDataError as exc:
+            return xero_error(14, "PostDataInvalidException", str(exc))
+        state, tenant = app.state, ctx.org.tenant_id
+        results: list[tuple[dict[str, Any], bool]] = []
+        events: list[LedgerEvent] = []
+        with state.lock:
+            ledger = state.ledger(tenant)
+            now = state.now()
+            for given in items:
+                try:
+                    payment = _one(ledger, given, now)
+                except PaymentError as exc:
+                    failed = {
+                        "PaymentID": ZERO_ID,
+                        "HasValidationErrors": True,
+                        "StatusAttributeString": "ERROR",
+                        "ValidationErrors": [{"Message": str(exc)}],
+                    }
+                    results.append((failed, True))
+                    continue
+                events.append(LedgerEvent(tenant, "INVOICE", "UPDATE", payment.invoice_id, now))
+                results.append((payment_json(ledger, payment), False))
+            if events:
+                state.mark_dirty()
+        app.stats.batch(tenant, request.endpoint, len(items))
+        state.notify(events)
+        return batch_response(app, "Payments", results, summarize_errors(request))
+
+    return idempotent(app, request, ctx, act)
+
+
+def get_payments(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+) -> Response:
+    with app.state.lock:
+        ledger = app.state.ledger(ctx.org.tenant_id)
+        try:
+            found, page = listing(request, ledger.payments, FIELDS, "Payment", {}, [])
+        except QueryError as exc:
+            return query_error(exc)
+        items = [payment_json(ledger, p) for p in found]
+    return json_response(200, page(app, "Payments", items))
+
+
+def register(router: Router) -> None:
+    add_api_route(router, "GET", r"Payments/?", get_payments, scopes=READ)
+    add_api_route(router, "PUT", r"Payments/?", put_payments, scopes=WRITE)
