@@ -32,7 +32,8 @@ from ..flows import Flow, MappingContext
 from ..settings import Settings
 from ..store import Outcome, Store, StoredInvoice
 from ..xero.client import XeroClient
-from .contacts import ContactResolver, Participant
+from .contacts import ContactResolver, ContactResult, Participant
+from .payments import payment_state
 from .preflight import OrgSettings, check
 from .reconcile import Reconciler
 from .xerodata import ZERO_ID, amount, items, messages
@@ -209,33 +210,34 @@ class SyncEngine:
             return
         self._say(0, len(chosen), "Reading the organisation's accounts, tax rates and tracking")
         org = OrgSettings.fetch(self.client, self.tenant_id)
-        contacts = self._contacts(chosen, result)
         items_map = self.store.support_items()
-        sendable: list[tuple[StoredInvoice, dict[str, Any]]] = []
+        context = MappingContext(
+            contact_id=ZERO_ID,  # set once the contact is known
+            support_items=items_map,
+            default_account_code=self.settings.default_account_code,
+            default_tax_type=self.settings.default_tax_type,
+            payment_terms_days=self.settings.payment_terms_days,
+        )
+        mapped: list[tuple[StoredInvoice, dict[str, Any]]] = []
         blocked: list[Outcome] = []
-        failed: list[Outcome] = []
         for stored in chosen:
-            invoice = stored.invoice
-            contact_id = contacts.found.get(invoice.participant_id)
-            if contact_id is None:
-                reason = contacts.failed.get(invoice.participant_id)
-                if reason:
-                    failed.append(_outcome(stored, "failed", reason))
-                    continue
-                contact_id = ZERO_ID  # dry run: the contact would be created
-            context = MappingContext(
-                contact_id=contact_id,
-                support_items=items_map,
-                default_account_code=self.settings.default_account_code,
-                default_tax_type=self.settings.default_tax_type,
-                payment_terms_days=self.settings.payment_terms_days,
-            )
-            payload = self.flow.to_xero(invoice, context)
-            reasons = check(invoice, payload, org)
+            payload = self.flow.to_xero(stored.invoice, context)
+            reasons = check(stored.invoice, payload, org)
             if reasons:
                 blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
             else:
-                sendable.append((stored, payload))
+                mapped.append((stored, payload))
+        contacts = self._contacts([s for s, _ in mapped], result)
+        sendable: list[tuple[StoredInvoice, dict[str, Any]]] = []
+        failed: list[Outcome] = []
+        for stored, payload in mapped:
+            participant = stored.invoice.participant_id
+            reason = contacts.failed.get(participant)
+            if reason:
+                failed.append(_outcome(stored, "failed", reason))
+                continue
+            payload["Contact"] = {"ContactID": contacts.found.get(participant, ZERO_ID)}
+            sendable.append((stored, payload))
         if result.dry_run:
             result.preview = [
                 {"invoice_number": s.invoice.invoice_number, "action": "send", "payload": p}
@@ -253,7 +255,7 @@ class SyncEngine:
         self._record(result, blocked + failed, batch_id=None, sent=[])
         self._send(result, sendable, reconciler)
 
-    def _contacts(self, chosen: list[StoredInvoice], result: SyncResult) -> Any:
+    def _contacts(self, chosen: list[StoredInvoice], result: SyncResult) -> ContactResult:
         self._say(0, len(chosen), "Finding or creating the participants' contacts")
         participants: dict[str, Participant] = {}
         for stored in chosen:
@@ -309,8 +311,13 @@ class SyncEngine:
                 self._record(result, outcomes, batch_id=key, sent=stored)
                 done += len(batch)
                 continue
-            outcomes = self._outcomes(stored, items(body, "Invoices"), reconciler)
+            elements = items(body, "Invoices")
+            outcomes = self._outcomes(stored, elements, reconciler)
             self._record(result, outcomes, batch_id=key, sent=stored)
+            created = [e for e in elements if not e.get("HasErrors") and e.get("InvoiceID")]
+            self.store.record_payment_states(
+                self.tenant_id, [payment_state(e) for e in created], {}
+            )
             done += len(batch)
             self._say(done, total, f"Sent {done} of {total}")
 
