@@ -1038,7 +1038,7 @@ def _mutate(text: str, rng: random.Random) -> str:
 
 
 def test_mutated_samples_never_raise_and_stay_all_or_nothing() -> None:
-    rng = random.Random(20261012)  # noqa: S311 - test data, not secrets
+    rng = random.Random(20261012)
     text = SAMPLE.read_bytes().decode("utf-8")
     outcomes = {"valid": 0, "rejected": 0}
     for _ in range(200):
