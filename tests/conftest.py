@@ -77,3 +77,16 @@ def secret_service() -> Iterator[KeyringBackend]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def _drop_log_handlers() -> Iterator[None]:
+    """main() installs the product's log handlers on the root logger; take them off after."""
+    yield
+    import logging
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_maica", False):
+            root.removeHandler(handler)
+            handler.close()
