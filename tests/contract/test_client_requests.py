@@ -18,7 +18,15 @@ from maica_xero_desktop.core.secrets import TokenSet
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 
-from .openapi import ACCOUNTING, IDENTITY, operation, validate
+from .openapi import (
+    ACCOUNTING,
+    IDENTITY,
+    _resolve_local,
+    find_path,
+    load_spec,
+    operation,
+    validate,
+)
 
 
 @pytest.fixture
@@ -60,11 +68,21 @@ def _exercise(service: Service) -> None:
     service.logout()
 
 
+def declared_headers(declared: list[Any]) -> set[str]:
+    return {
+        str(p["name"]).lower() for p in declared if isinstance(p, dict) and p.get("in") == "header"
+    }
+
+
 def _check_api_request(request: requests.PreparedRequest) -> str:
     parts = urlsplit(request.url or "")
     spec = ACCOUNTING if parts.path.startswith("/api.xro/") else IDENTITY
     op = operation(spec, parts.path, request.method or "GET")
-    declared = op.get("parameters", [])
+    path_item = load_spec(spec)["paths"][find_path(spec, parts.path)]
+    declared = [
+        _resolve_local(spec, p)
+        for p in [*path_item.get("parameters", []), *op.get("parameters", [])]
+    ]
     query_names = {p["name"] for p in declared if isinstance(p, dict) and p.get("in") == "query"}
     used = set(parse_qs(parts.query))
     assert used <= query_names, (
@@ -75,6 +93,8 @@ def _check_api_request(request: requests.PreparedRequest) -> str:
             assert param["name"].lower() in {h.lower() for h in request.headers}, (
                 f"{request.method} {parts.path} lacks header {param['name']}"
             )
+    if spec == ACCOUNTING:
+        assert "xero-tenant-id" in declared_headers(declared)
     assert request.headers["Authorization"].startswith("Bearer ")
     assert request.headers["Accept"] == "application/json"
     return f"{request.method} {spec}"
@@ -114,4 +134,49 @@ def test_every_request_matches_the_specs(
         f"GET {IDENTITY}",
         f"DELETE {IDENTITY}",
         f"GET {ACCOUNTING}",
+    }
+
+
+def test_sync_requests_match_the_accounting_spec(
+    recorded: tuple[Service, list[requests.PreparedRequest]],
+) -> None:
+    import json as jsonlib
+
+    from tests.support.exports import SAMPLE
+
+    from .openapi import errors, request_body_schema
+
+    service, sent = recorded
+    service.connect(lambda url: None, timeout=10)
+    service.use("Demo Company (AU)")
+    service.sync.import_file(SAMPLE)
+    service.sync.run()
+    service.sync.refresh_payments()
+    bodies = 0
+    seen: set[str] = set()
+    for request in sent:
+        parts = urlsplit(request.url or "")
+        if not parts.path.startswith("/api.xro/"):
+            continue
+        seen.add(f"{request.method} {parts.path.removeprefix('/api.xro/2.0')}")
+        _check_api_request(request)
+        if request.method in ("PUT", "POST"):
+            assert len(request.headers["Idempotency-Key"]) <= 128
+            schema = request_body_schema(ACCOUNTING, parts.path, request.method)
+            assert schema is not None
+            body = jsonlib.loads(request.body or b"{}")
+            problems = errors(ACCOUNTING, schema, body, forbid_additional=True)
+            assert problems == [], f"{request.method} {parts.path}: {problems[:5]}"
+            bodies += 1
+    assert bodies >= 2
+    assert seen >= {
+        "GET /Organisation",
+        "GET /Accounts",
+        "GET /TaxRates",
+        "GET /TrackingCategories",
+        "GET /Currencies",
+        "GET /Contacts",
+        "PUT /Contacts",
+        "PUT /Invoices",
+        "GET /Invoices",
     }
