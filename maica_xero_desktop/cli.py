@@ -11,6 +11,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,10 @@ EXIT_INTERRUPTED = 130
 
 def _out(text: str = "") -> None:
     print(text, flush=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _json(data: Any) -> None:
@@ -316,13 +321,13 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_retry(service: Service, args: argparse.Namespace) -> int:
     count = service.sync.retry_failed()
-    _out(f"{count} failed invoices will be sent again by the next sync.")
+    _out(f"{_plural(count, 'failed invoice')} will be sent again by the next sync.")
     return 0
 
 
 def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     changed = service.sync.refresh_payments()
-    _out(f"Payments refreshed from Xero: {changed} invoices changed.")
+    _out(f"Payments refreshed from Xero: {_plural(changed, 'invoice')} changed.")
     return 0
 
 
@@ -440,6 +445,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Cancelled.", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): the work itself is done.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("Unexpected error")
         print(

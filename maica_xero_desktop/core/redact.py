@@ -23,9 +23,11 @@ _PATTERNS = (
     # JWTs: three base64url parts, the first starting with '{"' encoded.
     re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"),
     re.compile(
-        r"(?i)((?:access_token|refresh_token|id_token|client_secret|code_verifier|code|token)"
+        r"(?i)((?:access_token|refresh_token|id_token|client_secret|code_verifier)"
         r"[\"']?\s*[=:]\s*[\"']?)[^\"'&\s,}]+"
     ),
+    # The authorization code and a bare token as form or query fields (code=..., token=...).
+    re.compile(r"(?i)((?<![\w.])(?:code|token)=)[^&\s\"']+"),
 )
 
 

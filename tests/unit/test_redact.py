@@ -33,3 +33,13 @@ def test_logging_filter_redacts_args(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("value=%s", "filter-secret-value-9")
     assert "filter-secret-value-9" not in caplog.text
     assert "[redacted]" in caplog.text
+
+
+def test_code_words_in_tracebacks_are_not_masked() -> None:
+    line = "    code: int = args.func(service, args)  # token: str"
+    assert redact.redact(line) == line
+    assert (
+        redact.redact("GET /callback?code=abc123&state=x")
+        == "GET /callback?code=[redacted]&state=x"
+    )
+    assert "rt-1234" not in redact.redact("grant_type=refresh_token&token=rt-1234")

@@ -250,7 +250,8 @@ class SyncEngine:
             result.failed = len(failed)
             result.outcomes = blocked + failed
             if contacts.would_create:
-                result.message = f"{len(contacts.would_create)} contacts would be created."
+                count = len(contacts.would_create)
+                result.message = f"{count} contact{'' if count == 1 else 's'} would be created."
             return
         self._record(result, blocked + failed, batch_id=None, sent=[])
         self._send(result, sendable, reconciler)
