@@ -331,6 +331,37 @@ def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_items(service: Service, args: argparse.Namespace) -> int:
+    if args.action == "set":
+        if not args.item:
+            raise MaicaXeroError(
+                "Name the support item: maica-xero items set ITEM --account-code X"
+            )
+        item = service.sync.set_support_item(
+            args.item,
+            account_code=args.account_code,
+            tax_type=args.tax_type,
+            description=args.description,
+        )
+        _out(
+            f"{item.item_number}: account {item.account_code or '(default)'}, tax type "
+            f"{item.tax_type or '(default)'}, description {item.xero_description or '(its name)'}"
+        )
+        return 0
+    items = service.sync.support_items()
+    if args.json:
+        _json([vars(item) for item in items])
+        return 0
+    settings = service.settings()
+    for item in items:
+        _out(
+            f"{item.item_number:<18} {item.account_code or settings.default_account_code:<6} "
+            f"{item.tax_type or settings.default_tax_type:<13} "
+            f"{item.xero_description or item.name}"
+        )
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
@@ -405,6 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("history", cmd_history, "past runs and their outcomes")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=20)
+    p = add("items", cmd_items, "support items and their Xero mapping (account, tax type)")
+    p.add_argument("action", nargs="?", choices=["list", "set"], default="list")
+    p.add_argument("item", nargs="?")
+    p.add_argument("--account-code")
+    p.add_argument("--tax-type")
+    p.add_argument("--description")
+    p.add_argument("--json", action="store_true")
     add("retry", cmd_retry, "send failed invoices again on the next sync")
     add("payments", cmd_payments, "refresh payments of synced invoices from Xero")
 

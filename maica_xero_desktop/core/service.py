@@ -35,7 +35,7 @@ from .loopback import LoopbackReceiver
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
-from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store
+from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .tokens import EXPIRY_MARGIN_S, TokenManager
 from .xero.client import XeroClient
@@ -577,6 +577,33 @@ class SyncService:
 
     def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
         return self.store.run_results(run_id, outcome)
+
+    def support_items(self) -> list[SupportItem]:
+        return sorted(self.store.support_items().values(), key=lambda item: item.item_number)
+
+    def set_support_item(
+        self,
+        item_number: str,
+        *,
+        account_code: str | None = None,
+        tax_type: str | None = None,
+        description: str | None = None,
+    ) -> SupportItem:
+        """Change a support item's Xero mapping; blocked invoices using it are re-checked."""
+        current = self.store.support_items().get(item_number)
+        if current is None:
+            raise ConfigurationError(
+                f"There is no support item {item_number} in the imported invoices."
+            )
+        changed = SupportItem(
+            item_number=item_number,
+            name=current.name,
+            xero_description=current.xero_description if description is None else description,
+            account_code=current.account_code if account_code is None else account_code.strip(),
+            tax_type=current.tax_type if tax_type is None else tax_type.strip().upper(),
+        )
+        self.store.set_support_item(changed)
+        return changed
 
     def retry_failed(self) -> int:
         """Failed invoices back to pending, for the next run."""

@@ -77,33 +77,42 @@ def _all_text(folder: Path) -> str:
     )
 
 
-def test_connect_no_browser_end_to_end(
-    cli_env: dict[str, str], home: Path, secret_service: KeyringBackend
-) -> None:
-    outputs: list[str] = []
-    assert _cli("enable", env=cli_env).returncode == 0
+def _connect_following_the_url(env: dict[str, str]) -> tuple[str, str, list[str]]:
+    """`connect --no-browser` as a process; a "browser" follows the URL it prints.
+
+    Returns the URL, the rest of standard output, and everything it printed."""
     connect = subprocess.Popen(
         [sys.executable, "-m", "maica_xero_desktop", "connect", "--no-browser", "--timeout", "30"],
-        env=cli_env,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         stdin=subprocess.DEVNULL,
     )
     assert connect.stdout is not None
+    outputs: list[str] = []
     url = ""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and not url:
         line = connect.stdout.readline()
+        assert line, "connect ended before printing the URL"
         outputs.append(line)
         if line.startswith("http"):
             url = line.strip()
-    assert url.startswith(cli_env["MAICA_XERO_LOGIN_URL"] + "/identity/connect/authorize?")
-    page = requests.get(url, timeout=10)  # the "browser" follows the printed address
+    page = requests.get(url, timeout=10)
     assert page.status_code == 200
     rest, err = connect.communicate(timeout=30)
     outputs += [rest, err]
     assert connect.returncode == 0, err
+    return url, rest, outputs
+
+
+def test_connect_no_browser_end_to_end(
+    cli_env: dict[str, str], home: Path, secret_service: KeyringBackend
+) -> None:
+    assert _cli("enable", env=cli_env).returncode == 0
+    url, rest, outputs = _connect_following_the_url(cli_env)
+    assert url.startswith(cli_env["MAICA_XERO_LOGIN_URL"] + "/identity/connect/authorize?")
     assert "Maica Care Services Pty Ltd" in rest
     assert "Demo Company (AU)" in rest
 
@@ -165,22 +174,7 @@ def test_two_processes_refresh_at_once_without_invalid_grant(
 ) -> None:
     """Both find the token expired at the same moment; the lock lets exactly one refresh."""
     assert _cli("enable", env=cli_env).returncode == 0
-    connect = subprocess.Popen(
-        [sys.executable, "-m", "maica_xero_desktop", "connect", "--no-browser", "--timeout", "30"],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert connect.stdout is not None
-    url = ""
-    while not url:
-        line = connect.stdout.readline()
-        assert line, "connect ended before printing the URL"
-        url = line.strip() if line.startswith("http") else ""
-    requests.get(url, timeout=10)
-    _, err = connect.communicate(timeout=30)
-    assert connect.returncode == 0, err
+    _connect_following_the_url(cli_env)
 
     script = """
 import dataclasses, sys, time

@@ -257,3 +257,13 @@ def test_guards(ready: Service, xero_env: Sandbox) -> None:
         )
         == []
     )
+
+
+def test_support_item_mapping_drives_preflight(ready: Service, xero_env: Sandbox) -> None:
+    item = ready.sync.set_support_item("01_011_0107_1_1", account_code="250", tax_type="output")
+    assert (item.account_code, item.tax_type) == ("250", "OUTPUT")
+    preview = ready.sync.run(dry_run=True)
+    archived = [o for o in preview.outcomes if "is archived in Xero" in o.message]
+    assert archived
+    ready.sync.set_support_item("01_011_0107_1_1", account_code="", tax_type="")
+    assert ready.sync.run(dry_run=True).blocked == 1

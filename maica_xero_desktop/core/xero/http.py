@@ -66,27 +66,19 @@ class XeroHttp:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
-        except requests.Timeout as exc:
-            log.info("%s %s timed out: %s", method, url, redact(str(exc)))
-            raise XeroUnavailable(
-                "Xero did not answer in time. Check the internet connection and try again.",
-                detail=type(exc).__name__,
-            ) from None
-        except requests.ConnectionError as exc:
-            log.info("%s %s failed: %s", method, url, redact(str(exc)))
-            raise XeroUnavailable(
-                "Xero could not be reached. Check the internet connection and try again.",
-                detail=type(exc).__name__,
-            ) from None
         except requests.RequestException as exc:
             log.info("%s %s failed: %s", method, url, redact(str(exc)))
-            raise XeroUnavailable(
-                "The request to Xero failed. Try again; if it keeps failing, send the log to "
-                "support.",
-                detail=type(exc).__name__,
-            ) from None
+            raise XeroUnavailable(_network_sentence(exc), detail=type(exc).__name__) from None
         log.debug("%s %s -> %s", method, url, response.status_code)
         return response
+
+
+def _network_sentence(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "Xero did not answer in time. Check the internet connection and try again."
+    if isinstance(exc, requests.ConnectionError):
+        return "Xero could not be reached. Check the internet connection and try again."
+    return "The request to Xero failed. Try again; if it keeps failing, send the log to support."
 
 
 def error_text(response: requests.Response, limit: int = 300) -> str:
