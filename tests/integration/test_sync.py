@@ -158,7 +158,10 @@ def test_many_batches_under_a_short_minute(
 
 
 def test_day_limit_stops_cleanly_and_resumes(
-    connected: Service, xero_env: Sandbox, tmp_path: Path
+    connected: Service,
+    make_service: Callable[..., Service],
+    xero_env: Sandbox,
+    tmp_path: Path,
 ) -> None:
     connected.use(DEMO)
     connected.sync.import_file(generated(tmp_path, 300))
@@ -169,8 +172,12 @@ def test_day_limit_stops_cleanly_and_resumes(
     assert "resets around" in first.message
     assert connected.sync.count_invoices("sending") == 0
     assert first.created == 50 * (9 - 4 - 2)
-    xero_env.set_limits(day=5000)
-    second = connected.sync.run()
+    calls = xero_env.stats()["tenants"][_tenant(connected)]["calls"].get("api.PUT.Invoices", 0)
+    refused = connected.sync.run()  # known exhausted: refused without calling Xero
+    assert "daily limit" in refused.message
+    assert xero_env.stats()["tenants"][_tenant(connected)]["calls"]["api.PUT.Invoices"] == calls
+    xero_env.set_limits(day=5000)  # "tomorrow", as a new process sees it
+    second = make_service().sync.run()
     assert second.state == "finished"
     assert first.created + second.created == first.selected
     _assert_exactly_once(connected, xero_env)

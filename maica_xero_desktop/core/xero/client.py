@@ -117,6 +117,8 @@ class XeroClient:
         retry_safe = method in ("GET", "HEAD", "DELETE") or bool(
             headers and "Idempotency-Key" in headers
         )
+        if tenant_id:
+            self._respect_limits(tenant_id)
         token = self.tokens.access_token()
         refreshed = False
         rate_retries = 0
@@ -165,6 +167,22 @@ class XeroClient:
                 self._sleep(delay)
                 continue
             raise self._client_error(response, tenant_id)
+
+    def _respect_limits(self, tenant_id: str) -> None:
+        """Use what the last answers said: no call into a known-exhausted limit."""
+        state = self.limits.get(tenant_id)
+        wait = state.retry_at - self.limits.now()
+        if state.day_remaining == 0 and state.last_problem == "day" and wait > 0:
+            resets = datetime.now().astimezone() + timedelta(seconds=wait)
+            raise RateLimited(
+                "Xero's daily limit for this organisation has been reached; it resets around "
+                f"{resets:%H:%M on %d %b}. Try again after that.",
+                problem="day",
+                retry_after=wait,
+            )
+        if 0 < wait <= MAX_RATE_WAIT_S and state.minute_remaining == 0:
+            log.info("Waiting %.1fs for Xero's minute limit to reset.", wait)
+            self._sleep(wait)
 
     def _rate_wait(self, response: requests.Response, tenant_id: str | None, retries: int) -> float:
         problem = response.headers.get("X-Rate-Limit-Problem", "").strip().lower()

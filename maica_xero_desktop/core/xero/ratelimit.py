@@ -51,6 +51,9 @@ class RateLimits:
         self._lock = threading.Lock()
         self._state: dict[str, LimitState] = {}
 
+    def now(self) -> float:
+        return self._clock()
+
     def get(self, tenant_id: str | None) -> LimitState:
         with self._lock:
             return self._state.get(tenant_id or APP, LimitState())
