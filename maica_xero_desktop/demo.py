@@ -1,0 +1,123 @@
+"""Demo mode: the whole product against the built-in offline Xero, in a throw-away home.
+
+:func:`start_demo` makes a temporary home, starts the sandbox in this process (auto-consent, two
+organisations), points the ``MAICA_XERO_*`` variables at it, keeps secrets in an in-memory keyring
+(this mode only: nothing is real), turns the integration on and imports the sample export.
+:meth:`DemoContext.close` undoes all of it.
+
+The sign-in's "browser" follows the authorization address with ``urllib`` in a background thread
+(the sandbox consents by itself and redirects to the loopback), so the demo completes on machines
+without a browser. The system browser is not opened as well: the state is single-use, so whichever
+reached the loopback second would show an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from .core.service import Service
+from .gui.resources import resource_path
+from .sandbox import Sandbox, SandboxConfig
+
+log = logging.getLogger(__name__)
+
+SAMPLE = "sample-maica-export.csv"
+
+
+class DemoKeyring(KeyringBackend):
+    """Secrets in memory, for the demo only (the real product refuses non-OS keyrings)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._entries: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        with self._lock:
+            return self._entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._lock:
+            self._entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        with self._lock:
+            if self._entries.pop((service, username), None) is None:
+                raise PasswordDeleteError("not found")
+
+
+def follow_in_background(url: str) -> bool:
+    """The demo's browser: GET the authorize address (the sandbox redirects to the loopback)."""
+
+    def follow() -> None:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:  # noqa: S310 (sandbox URL)
+                answer.read()
+        except OSError as exc:
+            log.info("Demo browser could not follow the sign-in address: %s", exc)
+
+    threading.Thread(target=follow, name="demo-browser", daemon=True).start()
+    return True
+
+
+@dataclass
+class DemoContext:
+    home: Path
+    sandbox: Sandbox
+    service: Service
+    _folder: Path
+    _previous_env: dict[str, str | None] = field(default_factory=dict)
+    _previous_keyring: KeyringBackend | None = None
+    closed: bool = False
+
+    def close(self) -> None:
+        """Stop the sandbox, forget the demo's environment and keyring, delete the home."""
+        if self.closed:
+            return
+        self.closed = True
+        self.service.close()
+        self.sandbox.stop()
+        for name, value in self._previous_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if self._previous_keyring is not None:
+            keyring.set_keyring(self._previous_keyring)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def start_demo(*, import_sample: bool = True) -> DemoContext:
+    folder = Path(tempfile.mkdtemp(prefix="maica-xero-demo-"))
+    home = folder / "home"
+    previous_keyring = keyring.get_keyring()
+    keyring.set_keyring(DemoKeyring())
+    sandbox = Sandbox(SandboxConfig(port=0, auto_consent=True)).start()
+    env = dict(line.split("=", 1) for line in sandbox.env_lines())
+    env["MAICA_XERO_HOME"] = str(home)
+    previous_env = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    service = Service(home, browser=follow_in_background)
+    context = DemoContext(home, sandbox, service, folder, previous_env, previous_keyring)
+    try:
+        service.set_enabled(True)
+        if import_sample:
+            service.sync.import_file(resource_path(SAMPLE))
+    except BaseException:
+        context.close()
+        raise
+    log.info("Demo started against the sandbox at %s.", sandbox.base_url)
+    return context

@@ -1,0 +1,83 @@
+"""Start the window: ``main(argv, demo)``. Heavy modules are imported inside ``main`` and data
+loads only after the window is shown (through the task runner), so it appears quickly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+_STARTED = time.perf_counter()
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="maica-xero-desktop", add_help=True)
+    parser.add_argument("--demo", action="store_true", help="against the built-in sandbox")
+    # Hidden: documentation screenshots, and a start-up time check.
+    parser.add_argument("--screenshots", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    args, _qt_args = parser.parse_known_args(list(argv))
+    return args
+
+
+def main(argv: list[str] | None = None, demo: bool = False) -> int:
+    """Open the window (``demo``: against the offline sandbox in a throw-away home); returns the
+    exit code. ``argv`` are extra arguments (``--demo``), not including the program name."""
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    demo = demo or args.demo or bool(args.screenshots)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ..core.logsetup import configure_logging
+    from ..core.service import Service
+    from .errors import install_excepthook
+    from .log_view import install_log_handler
+    from .main_window import MainWindow
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    app.setApplicationName("Maica Xero Desktop")
+    app.setOrganizationName("Maica")
+
+    context = None
+    if demo:
+        from ..demo import start_demo
+
+        context = start_demo()
+        service = context.service
+    else:
+        service = Service()
+    configure_logging(service.paths)
+    handler = install_log_handler()
+    window = MainWindow(service, demo=demo, log_handler=handler)
+    previous_hook = install_excepthook(window.presenter)
+    window.show()
+
+    if args.quit_after_show:
+
+        def report() -> None:
+            print(f"window shown after {time.perf_counter() - _STARTED:.3f} s", flush=True)
+            window.close()
+
+        QTimer.singleShot(0, report)
+    if args.screenshots and context is not None:
+        from pathlib import Path
+
+        from .screenshots import ScreenshotTour
+
+        tour = ScreenshotTour(window, context, Path(args.screenshots))
+        QTimer.singleShot(300, tour.start)
+    try:
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook
+        if context is not None:
+            context.close()
+        else:
+            service.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

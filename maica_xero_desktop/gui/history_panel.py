@@ -1,0 +1,193 @@
+"""The history of runs and, for the selected run, each invoice's outcome; Retry failed."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import MaicaXeroError
+from ..core.service import Service
+from ..core.store import Outcome, RunRecord
+from .state import StatusHub
+from .table_model import RowsModel
+from .tasks import Task, TaskRunner
+from .widgets import StatusLine
+
+HISTORY_LIMIT = 50
+
+RUN_COLUMNS = (
+    ("Started", lambda r: time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))),
+    ("Organisation", lambda r: r.tenant_name),
+    ("Kind", lambda r: "preview" if r.dry_run else r.trigger),
+    ("State", lambda r: r.state),
+    ("Selected", lambda r: str(r.selected)),
+    ("Created", lambda r: str(r.created)),
+    ("Linked", lambda r: str(r.linked)),
+    ("Blocked", lambda r: str(r.blocked)),
+    ("Failed", lambda r: str(r.failed)),
+    ("Time", lambda r: f"{r.duration_s:.2f} s"),
+)
+RESULT_COLUMNS = (
+    ("Invoice", lambda o: o.invoice_number),
+    ("Outcome", lambda o: o.outcome),
+    ("Xero number", lambda o: o.xero_invoice_number or ""),
+    ("Message", lambda o: o.message),
+)
+FILTERS = (("All outcomes", None), ("Failed", "failed"), ("Blocked", "blocked"))
+
+
+def _table(name: str) -> QTableView:
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class HistoryPanel(QWidget):
+    #: failed invoices were put back in the queue; the sync panel runs them
+    retry_requested = Signal()
+
+    def __init__(
+        self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.hub = hub
+        self._results_asked = 0
+        self.runs: RowsModel[RunRecord] = RowsModel(RUN_COLUMNS)
+        self.results: RowsModel[Outcome] = RowsModel(RESULT_COLUMNS)
+        self.runs_table = _table("Past runs")
+        self.runs_table.setModel(self.runs)
+        runs_header = self.runs_table.horizontalHeader()
+        runs_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        runs_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        runs_header.resizeSection(1, 150)  # long organisation names elide (full in the tooltip)
+        self.results_table = _table("Outcomes of the selected run")
+        self.results_table.setModel(self.results)
+        self.filter = QComboBox()
+        self.filter.setAccessibleName("Show outcomes")
+        for label, value in FILTERS:
+            self.filter.addItem(label, value)
+        filter_label = QLabel("S&how:")
+        filter_label.setBuddy(self.filter)
+        self.retry_button = QPushButton("Retr&y failed")
+        self.retry_button.setAccessibleName("Retry the failed invoices")
+        self.retry_button.setToolTip("Put every failed invoice back in the queue and run now")
+        self.status = StatusLine()
+        tools = QHBoxLayout()
+        tools.addWidget(filter_label)
+        tools.addWidget(self.filter)
+        tools.addStretch(1)
+        tools.addWidget(self.retry_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(tools)
+        right_layout.addWidget(self.results_table, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.runs_table)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+        self.runs_table.selectionModel().selectionChanged.connect(self._run_selected)
+        self.filter.currentIndexChanged.connect(lambda _: self.load_results())
+        self.retry_button.clicked.connect(self.retry_failed)
+        hub.connection_changed.connect(lambda _: self.reload())
+
+    def reload(self, select_latest: bool = False) -> None:
+        """The latest runs; ``select_latest`` selects the newest (after a run), otherwise the
+        selection stays on the run it was on."""
+
+        def work(task: Task[list[RunRecord]]) -> list[RunRecord]:
+            return self.service.sync.history(limit=HISTORY_LIMIT)
+
+        self.runner.submit(
+            work,
+            on_done=lambda runs: self._show_runs(runs, select_latest),
+            on_error=self._failed,
+            name="history",
+        )
+
+    def _show_runs(self, runs: list[RunRecord], select_latest: bool = False) -> None:
+        selected = None if select_latest else self.selected_run()
+        self.runs.set_rows(runs)
+        row = 0
+        if selected is not None:
+            row = next((i for i, r in enumerate(runs) if r.id == selected.id), 0)
+        if runs:
+            self.runs_table.selectRow(row)
+        else:
+            self.results.set_rows([])
+
+    def selected_run(self) -> RunRecord | None:
+        rows = self.runs_table.selectionModel().selectedRows()
+        return self.runs.row(rows[0].row()) if rows else None
+
+    def _run_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self.load_results()
+
+    def load_results(self) -> None:
+        self._results_asked += 1
+        asked = self._results_asked
+        run = self.selected_run()
+        if run is None:
+            self.results.set_rows([])
+            return
+        outcome = self.filter.currentData()
+
+        def work(task: Task[list[Outcome]]) -> list[Outcome]:
+            return self.service.sync.run_results(run.id, outcome)
+
+        def show(outcomes: list[Outcome]) -> None:
+            if asked == self._results_asked:  # an answer to an older question is dropped
+                self.results.set_rows(outcomes)
+
+        self.runner.submit(work, on_done=show, on_error=self._failed, name="run_results")
+
+    def retry_failed(self) -> None:
+        def work(task: Task[int]) -> int:
+            return self.service.sync.retry_failed()
+
+        self.runner.submit(
+            work,
+            on_done=self._retried,
+            on_error=self._failed,
+            queue=self.hub.sync_queue(),
+            button=self.retry_button,
+            name="retry_failed",
+        )
+
+    def _retried(self, count: int) -> None:
+        if count == 0:
+            self.status.show_message("No invoice is marked failed: nothing to retry.", "info")
+            return
+        self.status.show_message(
+            f"{count} failed invoice{'s' if count != 1 else ''} queued again; running now.", "ok"
+        )
+        self.retry_requested.emit()
+
+    def _failed(self, error: MaicaXeroError) -> None:
+        self.status.show_message(error.sentence, "error")

@@ -1,0 +1,170 @@
+"""The invoice list as a lazily paged table model: 100,000 invoices without a widget per row.
+
+``reload()`` asks the runner for the count and the first page; the view asks for more through
+``canFetchMore``/``fetchMore`` as the user scrolls, one page (a runner task) at a time. Pages of an
+older generation (a reload happened meanwhile) are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QApplication
+
+from ..core.errors import MaicaXeroError
+from ..core.service import Service
+from ..core.store import InvoiceRow
+from .tasks import Task, TaskRunner
+from .widgets import hint_color
+
+PAGE = 500
+
+
+def money(value: str | None) -> str:
+    """Two decimals for display (the store keeps Maica's and Xero's own precision)."""
+    if not value:
+        return ""
+    try:
+        return f"{Decimal(value):,.2f}"
+    except InvalidOperation:
+        return value
+
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS: tuple[tuple[str, Callable[[InvoiceRow], str]], ...] = (
+    ("Invoice", lambda r: r.invoice_number),
+    ("Date", lambda r: r.invoice_date),
+    ("Participant", lambda r: r.participant_name),
+    ("Total", lambda r: money(r.total)),
+    ("Maica status", lambda r: r.status),
+    ("Sync state", lambda r: r.state),
+    ("Xero number", lambda r: r.xero_invoice_number or ""),
+    ("Paid", lambda r: money(r.amount_paid)),
+    ("Due", lambda r: money(r.amount_due)),
+    ("Message", lambda r: r.message),
+)
+STATE_HINT = {"synced": "ok", "blocked": "warning", "changed": "warning", "failed": "error"}
+NUMERIC = {3, 7, 8}
+
+
+class InvoiceTableModel(QAbstractTableModel):
+    #: (rows loaded, total) after each page or reload
+    loaded = Signal(int, int)
+    #: a page could not be read; carries the MaicaXeroError
+    failed = Signal(object)
+
+    def __init__(self, service: Service, runner: TaskRunner, page_size: int = PAGE) -> None:
+        super().__init__()
+        self.service = service
+        self.runner = runner
+        self.page_size = page_size
+        self.state: str | None = None
+        self.total = 0
+        self._rows: list[InvoiceRow] = []
+        self._generation = 0
+        self._fetching = False
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def reload(self, state: str | None = None) -> None:
+        self.state = state
+        self._generation += 1
+        generation = self._generation
+        self._fetching = True
+        limit = self.page_size
+
+        def work(task: Task[tuple[int, list[InvoiceRow]]]) -> tuple[int, list[InvoiceRow]]:
+            sync = self.service.sync
+            return sync.count_invoices(state), sync.invoices(state, limit=limit, offset=0)
+
+        self.runner.submit(
+            work,
+            on_done=lambda answer: self._first_page(generation, *answer),
+            on_error=self._failed,
+            name="invoices",
+        )
+
+    def _first_page(self, generation: int, total: int, rows: list[InvoiceRow]) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self.beginResetModel()
+        self.total = total
+        self._rows = rows
+        self.endResetModel()
+        self.loaded.emit(len(self._rows), self.total)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._fetching and len(self._rows) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        generation = self._generation
+        state, offset, limit = self.state, len(self._rows), self.page_size
+
+        def work(task: Task[list[InvoiceRow]]) -> list[InvoiceRow]:
+            return self.service.sync.invoices(state, limit=limit, offset=offset)
+
+        self.runner.submit(
+            work,
+            on_done=lambda rows: self._more(generation, rows),
+            on_error=self._failed,
+            name="invoices page",
+        )
+
+    def _more(self, generation: int, rows: list[InvoiceRow]) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        if not rows:
+            self.total = len(self._rows)  # the list shrank meanwhile
+        else:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self.loaded.emit(len(self._rows), self.total)
+
+    def _failed(self, error: MaicaXeroError) -> None:
+        self._fetching = False
+        self.failed.emit(error)
+
+    @property
+    def loading(self) -> bool:
+        return self._fetching
+
+    # -- the model ---------------------------------------------------------------------------
+
+    def row(self, number: int) -> InvoiceRow:
+        return self._rows[number]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return COLUMNS[column][1](row)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.state in STATE_HINT:
+            return hint_color(STATE_HINT[row.state], QApplication.palette())
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0]
+        return None

@@ -1,0 +1,167 @@
+"""The main window: the four sections of Maica's Xero Integration page, in order, in one scroll
+area. It wires the panels together; each panel does its own work."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import __version__
+from ..core.service import Service, Status
+from .connections_panel import ConnectionsPanel
+from .enable_panel import EnablePanel
+from .errors import ErrorPresenter
+from .log_view import LogDialog, QtLogHandler, install_log_handler
+from .state import StatusHub
+from .sync_panel import SyncPanel
+from .tasks import TaskRunner
+from .webhooks_panel import WebhooksPanel
+from .widgets import StatusLine
+
+log = logging.getLogger(__name__)
+
+TITLE = "Maica Xero Desktop"
+DEMO_BANNER = "Demo — offline sandbox, nothing is real; secrets kept in memory."
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        service: Service,
+        *,
+        demo: bool = False,
+        log_handler: QtLogHandler | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.setWindowTitle(f"{TITLE} (demo)" if demo else TITLE)
+        self.presenter = ErrorPresenter(self)
+        self.presenter.window = self
+        self.presenter.log_file = str(service.paths.log_file)
+        self.runner = TaskRunner(self.presenter, self)
+        self.hub = StatusHub(service, self.runner, self)
+        self._own_handler = log_handler is None
+        self.log_handler = log_handler or install_log_handler()
+        self.log_dialog: LogDialog | None = None
+
+        self.enable = EnablePanel(service, self.runner, self.hub)
+        self.connections = ConnectionsPanel(service, self.runner, self.hub)
+        self.webhooks = WebhooksPanel()
+        self.sync = SyncPanel(service, self.runner, self.hub)
+        self.gated = QWidget()  # everything the Enable toggle governs
+        gated_layout = QVBoxLayout(self.gated)
+        gated_layout.setContentsMargins(0, 0, 0, 0)
+        gated_layout.addWidget(self.connections)
+        gated_layout.addWidget(self.webhooks)
+        gated_layout.addWidget(self.sync, 1)
+        self.gated.setEnabled(False)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.banner: StatusLine | None = None
+        if demo:
+            self.banner = StatusLine()
+            self.banner.setAccessibleName("Demo mode")
+            self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+            self.banner.setMargin(6)
+            self.banner.show_message(DEMO_BANNER, "warning")
+            layout.addWidget(self.banner)
+        layout.addWidget(self.enable)
+        layout.addWidget(self.gated, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        self.setCentralWidget(scroll)
+        self._menus()
+        self.setTabOrder(self.enable.toggle, self.connections.table)
+
+        self.hub.status_changed.connect(self._show_status)
+        self._started = False
+        self._lists_loaded = False
+        self._settings = QSettings(
+            str(service.paths.config_dir / "window.ini"), QSettings.Format.IniFormat
+        )
+        geometry = self._settings.value("geometry")
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
+            self.resize(1240, 780)
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        import_action = QAction("&Import invoices…", self)
+        import_action.setShortcut(QKeySequence("Ctrl+I"))
+        import_action.triggered.connect(self.sync.invoices.choose_file)
+        file_menu.addAction(import_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        log_action = QAction("&Log…", self)
+        log_action.setShortcut(QKeySequence("Ctrl+L"))
+        log_action.triggered.connect(self.show_log)
+        view_menu.addAction(log_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._started:
+            self._started = True
+            QTimer.singleShot(0, self.start)
+
+    def start(self) -> None:
+        """Load everything, off the GUI thread, once the window is on screen. The status comes
+        first: it opens the invoice database, which the lists then share (Service.store is
+        opened lazily and not guarded against two first uses at once).
+
+        The objects alive at this point (modules, Qt wrappers, the window) live as long as the
+        process: ``gc.freeze()`` moves them out of the cyclic collector's reach, so a full
+        collection during a sync (which stops every thread, the GUI thread included) walks only
+        what was created since — measured: 40 to 60 ms pauses become under 10 ms."""
+        gc.freeze()
+        self.hub.refresh()
+
+    def _show_status(self, status: Status) -> None:
+        self.gated.setEnabled(status.enabled)
+        if not self._lists_loaded:
+            self._lists_loaded = True
+            self.sync.invoices.reload()
+            self.sync.history.reload()
+
+    def show_log(self) -> None:
+        if self.log_dialog is None:
+            self.log_dialog = LogDialog(self.log_handler, str(self.service.paths.log_file), self)
+        self.log_dialog.show()
+        self.log_dialog.raise_()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {TITLE}",
+            f"{TITLE} {__version__}\nLinks Maica invoice records to a Xero organisation.\n"
+            f"Settings and logs: {self.service.paths.config_dir.parent}",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._settings.setValue("geometry", self.saveGeometry())
+        self._settings.sync()
+        self.runner.shutdown()
+        if self._own_handler:
+            logging.getLogger().removeHandler(self.log_handler)
+        super().closeEvent(event)

@@ -1,0 +1,78 @@
+"""Preview (a dry run): what would be sent, and what is blocked and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.sync import SyncResult
+from .table_model import RowsModel
+
+
+def _details(entry: dict[str, Any]) -> str:
+    if entry.get("action") != "send":
+        return str(entry.get("reason") or "")
+    payload = entry.get("payload") or {}
+    lines = payload.get("LineItems") or []
+    parts = [f"{len(lines)} line{'s' if len(lines) != 1 else ''}"]
+    if payload.get("Status"):
+        parts.append(f"as {payload['Status']}")
+    if payload.get("Reference"):
+        parts.append(f"reference “{payload['Reference']}”")
+    return ", ".join(parts)
+
+
+COLUMNS = (
+    ("Invoice", lambda e: str(e.get("invoice_number", ""))),
+    ("Would be", lambda e: "sent" if e.get("action") == "send" else "blocked"),
+    ("Details", _details),
+)
+
+
+class PreviewDialog(QDialog):
+    def __init__(self, result: SyncResult, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("Preview — nothing was sent")
+        self.resize(820, 460)
+        sends = sum(1 for e in result.preview if e.get("action") == "send")
+        blocked = len(result.preview) - sends
+        text = (
+            f"A run with the “{result.flow}” flow to {result.tenant_name} would send {sends} "
+            f"invoice{'s' if sends != 1 else ''}; {blocked} {'is' if blocked == 1 else 'are'} "
+            "blocked and would not be sent."
+        )
+        if result.message:
+            text += f" {result.message}"
+        self.summary = QLabel(text)
+        self.summary.setWordWrap(True)
+        self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS)
+        blocked_first = sorted(result.preview, key=lambda e: e.get("action") == "send")
+        self.model.set_rows(blocked_first)
+        self.table = QTableView()
+        self.table.setAccessibleName("Invoices the run would send or block")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)

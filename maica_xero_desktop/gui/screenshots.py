@@ -1,0 +1,254 @@
+"""A scripted tour of the real window in demo mode that saves a PNG of each state
+(``python -m maica_xero_desktop.gui.app --screenshots DIR``; ``scripts/screenshots`` runs it
+under Xvfb). Each step acts, waits (without blocking the event loop) until the window shows the
+state, then grabs it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from ..demo import DemoContext
+from .main_window import MainWindow
+from .resources import resource_path
+
+log = logging.getLogger(__name__)
+
+LONG_NAME = (
+    "Maica Care Services and Community Participation Supports for the Northern Rivers, New "
+    "England, Mid North Coast, Hunter and Central Coast Regions of New South Wales Pty Ltd"
+)
+POLL_MS = 50
+SETTLE_MS = 250
+STEP_TIMEOUT_MS = 20_000
+
+
+@dataclass
+class Step:
+    name: str
+    action: Callable[[], None]
+    ready: Callable[[], bool]
+    #: grab the whole screen (dialogs are separate windows) instead of the main window
+    screen: bool = False
+
+
+class ScreenshotTour(QObject):
+    def __init__(self, window: MainWindow, context: DemoContext, folder: Path) -> None:
+        super().__init__(window)
+        self.window = window
+        self.context = context
+        self.folder = folder
+        self.saved: list[Path] = []
+        self._steps: list[Step] = []
+        self._waited = 0
+        self._finished_runs = 0
+        self._scratch = Path(tempfile.mkdtemp(prefix="maica-xero-shots-"))
+        window.sync.run_finished.connect(self._count_run)
+
+    def _count_run(self, _: object) -> None:
+        self._finished_runs += 1
+
+    # -- the tour ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.window.setGeometry(0, 0, 1280, 800)
+        self._steps = self._plan()
+        self._next()
+
+    def _idle(self) -> bool:
+        return self.window.hub.status is not None and not self.window.runner.is_busy()
+
+    def _plan(self) -> list[Step]:
+        w = self.window
+        panel = w.connections
+        main_org = "3d6c2f0e-5b8a-4c71-9e2d-7a1f4b8c6d53"
+        runs_before = 0
+
+        def connect_and_use() -> None:
+            panel.connect_button.click()
+
+        def use_first() -> None:
+            panel.select_tenant(main_org)
+            panel.use_button.click()
+
+        def preview() -> None:
+            w.sync.preview_button.click()
+
+        def rename() -> None:
+            _close_dialogs()
+            w.sync.result_line.clear_message()
+            orgs = self.context.sandbox.state.orgs
+            orgs[main_org] = dataclasses.replace(orgs[main_org], name=LONG_NAME)
+            panel.refresh_button.click()
+            use_after_refresh.start()
+
+        def use_again() -> None:
+            # choose it again so the settings (and the status) carry the new name
+            panel.select_tenant(main_org)
+            panel.use_selected()
+
+        use_after_refresh = QTimer(self)
+        use_after_refresh.setSingleShot(True)
+        use_after_refresh.setInterval(600)
+        use_after_refresh.timeout.connect(use_again)
+
+        def disable() -> None:
+            w.enable.toggle.click()
+
+        def enable_and_break() -> None:
+            w.enable.toggle.click()
+            self.context.sandbox.add_fault(status=503, endpoint="connections.get", count=50)
+            fail_refresh.start()
+
+        fail_refresh = QTimer(self)
+        fail_refresh.setSingleShot(True)
+        fail_refresh.setInterval(600)
+        fail_refresh.timeout.connect(panel.refresh_button.click)
+
+        def run_now() -> None:
+            nonlocal runs_before
+            self.context.sandbox.clear_faults()
+            panel.status.clear_message()
+            runs_before = self._finished_runs
+            w.sync.tabs.setCurrentWidget(w.sync.history)
+            w.sync.run_button.click()
+
+        def broken_import() -> None:
+            w.sync.tabs.setCurrentWidget(w.sync.invoices)
+            w.sync.invoices.import_file(str(_broken_export(self._scratch)))
+
+        def expire_sign_in() -> None:
+            _close_dialogs()
+            w.sync.invoices.status.clear_message()
+            self.context.sandbox.advance_clock(61 * 86400)  # unused for 61 days: Xero forgets it
+            panel.refresh_button.click()
+
+        return [
+            Step("01-start-not-connected", lambda: None, self._idle),
+            Step("02a-connecting", connect_and_use, lambda: panel.table.rowCount() > 0),
+            Step(
+                "02-connected-organisation-selected",
+                use_first,
+                lambda: w.hub.tenant_id == main_org and self._idle(),
+            ),
+            Step(
+                "03-preview",
+                preview,
+                lambda: _visible_dialog() is not None and self._idle(),
+                screen=True,
+            ),
+            Step(
+                "04-long-organisation-name",
+                rename,
+                lambda: (
+                    w.hub.status is not None
+                    and w.hub.status.active_tenant_name == LONG_NAME
+                    and self._idle()
+                ),
+            ),
+            Step("05-integration-disabled", disable, lambda: not w.gated.isEnabled()),
+            Step(
+                "06-error-shown",
+                enable_and_break,
+                lambda: panel.status.kind == "error" and self._idle(),
+            ),
+            Step(
+                "07-finished-run-with-history",
+                run_now,
+                lambda: self._finished_runs > runs_before and self._idle(),
+            ),
+            Step(
+                "08-import-errors",
+                broken_import,
+                lambda: _visible_dialog() is not None,
+                screen=True,
+            ),
+            Step(
+                "09-needs-reconnecting",
+                expire_sign_in,
+                lambda: panel.reconnect_box.isVisible() and self._idle(),
+            ),
+        ]
+
+    # -- the driver --------------------------------------------------------------------------
+
+    def _next(self) -> None:
+        if not self._steps:
+            self._finish()
+            return
+        step = self._steps[0]
+        log.info("Screenshot step %s", step.name)
+        step.action()
+        self._waited = 0
+        QTimer.singleShot(POLL_MS, self._poll)
+
+    def _poll(self) -> None:
+        step = self._steps[0]
+        self._waited += POLL_MS
+        if step.ready():
+            QTimer.singleShot(SETTLE_MS, self._grab)
+        elif self._waited >= STEP_TIMEOUT_MS:
+            log.warning("Screenshot step %s timed out; saving what is shown.", step.name)
+            self._grab()
+        else:
+            QTimer.singleShot(POLL_MS, self._poll)
+
+    def _grab(self) -> None:
+        step = self._steps.pop(0)
+        pixmap = self._screen_pixmap() if step.screen else self.window.grab()
+        path = self.folder / f"{step.name}.png"
+        pixmap.save(str(path), "PNG")
+        self.saved.append(path)
+        print(f"saved {path}", flush=True)
+        self._next()
+
+    def _screen_pixmap(self) -> QPixmap:
+        screen = self.window.screen()
+        pixmap = screen.grabWindow(0)
+        if pixmap.isNull():  # platforms without screen grabs: the dialog alone
+            dialog = _visible_dialog()
+            return (dialog or self.window).grab()
+        return pixmap
+
+    def _finish(self) -> None:
+        print(f"{len(self.saved)} screenshots in {self.folder}", flush=True)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        self.window.close()
+        QApplication.quit()
+
+
+def _close_dialogs() -> None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.close()
+
+
+def _visible_dialog() -> QWidget | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            return widget
+    return None
+
+
+def _broken_export(folder: Path) -> Path:
+    """The sample with two rows spoilt: a quantity that is not a number, a date in the wrong
+    format."""
+    lines = resource_path("sample-maica-export.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")
+    first[header.index("quantity")] = "three"
+    second = lines[5].split(",")
+    second[header.index("invoice_date")] = "12/10/2026"
+    path = folder / "maica-export-with-mistakes.csv"
+    path.write_text("\n".join([lines[0], ",".join(first), *lines[2:5], ",".join(second)]) + "\n")
+    return path

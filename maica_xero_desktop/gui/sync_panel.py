@@ -1,0 +1,276 @@
+"""Section 4, "Synchronisation": the flow, Run Now / Preview / Cancel with progress, the schedule,
+and (below, in tabs) the invoices and the history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import MaicaXeroError, NeedsReconnect
+from ..core.flows import Flow
+from ..core.service import Service, Status
+from ..core.sync import Progress, SyncResult
+from .history_panel import HistoryPanel
+from .invoices_panel import InvoicesPanel
+from .preview_dialog import PreviewDialog
+from .schedule import ScheduleControl
+from .state import StatusHub
+from .tasks import Task, TaskRunner
+from .widgets import ElidedLabel, StatusLine
+
+NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value >= 0.1 else "under 0.1 s"
+
+
+def summary(result: SyncResult) -> tuple[str, str]:
+    """The sentence after a run, and its hint kind."""
+    counts = (
+        f"{result.selected} selected: {result.created} created, {result.linked} already in Xero, "
+        f"{result.blocked} blocked, {result.failed} failed ({result.api_calls} Xero calls, "
+        f"{_seconds(result.duration_s)})."
+    )
+    tail = f" {result.message}" if result.message else ""
+    if result.state == "cancelled":
+        return f"Run cancelled. {counts}{tail}", "warning"
+    if result.state == "failed":
+        return f"The run stopped. {counts}{tail}", "error"
+    if result.dry_run:
+        return f"Preview: {counts}{tail}", "info"
+    if result.complete:
+        return f"Run finished. {counts}{tail}", "ok"
+    return f"Run finished with problems. {counts}{tail}", "warning"
+
+
+class SyncPanel(QGroupBox):
+    run_started = Signal()
+    #: a step of the active run (a Progress)
+    run_progressed = Signal(object)
+    #: a run (or preview) ended; carries the SyncResult
+    run_finished = Signal(object)
+
+    def __init__(
+        self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Synchronisation", parent)
+        self.service = service
+        self.runner = runner
+        self.hub = hub
+        self.run_task: Task[SyncResult] | None = None
+        self.flow_box = QComboBox()
+        self.flow_box.setAccessibleName("Invoice Xero Sync Flow")
+        self.flow_description = QLabel()
+        self.flow_description.setWordWrap(True)
+        self.flow_description.setAccessibleName("What the selected flow does")
+        self.run_button = QPushButton("Run &Now")
+        self.run_button.setAccessibleName("Run the sync now")
+        self.preview_button = QPushButton("Pre&view…")
+        self.preview_button.setAccessibleName("Preview what a run would send")
+        self.cancel_button = QPushButton("Cance&l run")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Run progress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress.hide()  # until the first run
+        self.target = ElidedLabel("")
+        self.target.setAccessibleName("Organisation a run sends to")
+        self.step = QLabel("")
+        self.step.setAccessibleName("Current step")
+        self.step.hide()
+        self.result_line = StatusLine()
+        self.result_line.setAccessibleName("Run result")
+        self.schedule = ScheduleControl(service, runner)
+        self.invoices = InvoicesPanel(service, runner, hub)
+        self.history = HistoryPanel(service, runner, hub)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.invoices, "&Invoices")
+        self.tabs.addTab(self.history, "&History")
+        self.tabs.setMinimumHeight(260)
+
+        form = QGridLayout()
+        flow_label = QLabel("&Flow:")
+        flow_label.setBuddy(self.flow_box)
+        form.addWidget(flow_label, 0, 0)
+        form.addWidget(self.flow_box, 0, 1)
+        form.addWidget(self.flow_description, 1, 1)
+        schedule_label = QLabel("&Schedule:")
+        schedule_label.setBuddy(self.schedule.minutes)
+        form.addWidget(schedule_label, 2, 0)
+        form.addWidget(self.schedule, 2, 1)
+        form.setColumnStretch(1, 1)
+        buttons = QHBoxLayout()
+        for button in (self.run_button, self.preview_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addSpacing(8)
+        buttons.addWidget(self.target, 1)
+        buttons.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.step)
+        layout.addWidget(self.result_line)
+        layout.addWidget(self.tabs, 1)
+
+        self.flow_box.activated.connect(self._flow_chosen)
+        self.flow_box.currentIndexChanged.connect(self._describe)
+        self.run_button.clicked.connect(self.run_now)
+        self.preview_button.clicked.connect(lambda: self.start_run(dry_run=True))
+        self.cancel_button.clicked.connect(self.cancel_run)
+        self.schedule.run_due.connect(lambda: self.start_run(trigger="schedule"))
+        self.history.retry_requested.connect(self.run_now)
+        self.run_finished.connect(lambda _: self.invoices.reload())
+        self.run_finished.connect(lambda _: self.history.reload(select_latest=True))
+        hub.status_changed.connect(self._show_status)
+        self._flows_loaded = False
+
+    # -- flows -------------------------------------------------------------------------------
+
+    def load_flows(self) -> None:
+        def work(task: Task[list[tuple[Flow, bool]]]) -> list[tuple[Flow, bool]]:
+            return self.service.sync.flows()
+
+        self.runner.submit(work, on_done=self._show_flows, name="flows")
+
+    def _show_flows(self, flows: list[tuple[Flow, bool]]) -> None:
+        self._flows_loaded = True
+        self.flow_box.blockSignals(True)
+        self.flow_box.clear()
+        for flow, selected in flows:
+            self.flow_box.addItem(flow.name, flow.description)
+            if selected:
+                self.flow_box.setCurrentIndex(self.flow_box.count() - 1)
+        self.flow_box.blockSignals(False)
+        self._describe(self.flow_box.currentIndex())
+
+    def _describe(self, index: int) -> None:
+        description = self.flow_box.itemData(index)
+        self.flow_description.setText(str(description or ""))
+
+    def _flow_chosen(self, index: int) -> None:
+        name = self.flow_box.itemText(index)
+
+        def work(task: Task[str]) -> str:
+            return self.service.set_flow(name)
+
+        self.runner.submit(
+            work,
+            on_done=lambda _: self.hub.refresh(),
+            on_error=lambda error: self.result_line.show_message(error.sentence, "error"),
+            name="set_flow",
+        )
+
+    # -- status ------------------------------------------------------------------------------
+
+    def _show_status(self, status: Status) -> None:
+        if not self._flows_loaded:
+            self.load_flows()
+        self.schedule.show_minutes(status.schedule_minutes)
+        name = status.active_tenant_name
+        self.target.set_full_text(f"to {name}" if name else NEEDS_ORGANISATION)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has_org = bool(self.hub.tenant_id)
+        idle = self.run_task is None
+        self.run_button.setEnabled(has_org and idle)
+        self.preview_button.setEnabled(has_org and idle)
+        self.cancel_button.setEnabled(not idle)
+        tip = "" if has_org else NEEDS_ORGANISATION
+        self.run_button.setToolTip(tip or "Send the flow's invoices to Xero now")
+        self.preview_button.setToolTip(tip or "Show what a run would send and what is blocked")
+        self.schedule.set_run_active(not idle)
+
+    # -- runs --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.run_task is not None
+
+    def run_now(self) -> None:
+        self.start_run()
+
+    def start_run(self, dry_run: bool = False, trigger: str = "manual") -> bool:
+        """Start a run (or a preview) unless one is active; returns whether it started."""
+        if self.run_task is not None:
+            return False
+        self.progress.setRange(0, 0)  # busy until the first step reports a total
+        self.progress.setTextVisible(True)
+        self.progress.show()
+        self._say("Starting…")
+        self.result_line.clear_message()
+
+        def work(task: Task[SyncResult]) -> SyncResult:
+            return self.service.sync.run(
+                dry_run=dry_run, trigger=trigger, progress=task.progress, cancel=task.cancel
+            )
+
+        self.run_task = self.runner.submit(
+            work,
+            on_done=self._finished,
+            on_error=self._run_failed,
+            on_progress=self._progressed,
+            queue=self.hub.sync_queue(),
+            button=self.preview_button if dry_run else self.run_button,
+            name="preview" if dry_run else "sync",
+        )
+        self._update_buttons()
+        self.run_started.emit()
+        return True
+
+    def cancel_run(self) -> None:
+        if self.run_task is not None:
+            self.run_task.cancel.set()
+            self._say("Cancelling after the current batch…")
+            self.cancel_button.setEnabled(False)
+
+    def _progressed(self, value: object) -> None:
+        if not isinstance(value, Progress):
+            return
+        if value.total > 0:
+            self.progress.setRange(0, value.total)
+            self.progress.setValue(value.done)
+        self._say(value.step)
+        self.run_progressed.emit(value)
+
+    def _say(self, step: str) -> None:
+        self.step.setText(step)
+        self.step.setVisible(bool(step))
+
+    def _finished(self, result: SyncResult) -> None:
+        self.run_task = None
+        self.progress.setRange(0, max(1, result.selected))
+        self.progress.setValue(max(1, result.selected) if result.state == "finished" else 0)
+        self._say("")
+        text, kind = summary(result)
+        self.result_line.show_message(text, kind)
+        self._update_buttons()
+        self.hub.refresh()
+        self.run_finished.emit(result)
+        if result.dry_run and result.state == "finished":
+            PreviewDialog(result, self).open()
+
+    def _run_failed(self, error: MaicaXeroError) -> None:
+        self.run_task = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self._say("")
+        self.result_line.show_message(error.sentence, "error")
+        self._update_buttons()
+        if isinstance(error, NeedsReconnect):
+            self.hub.refresh()

@@ -1,0 +1,90 @@
+"""Small shared widgets: the inline status line, a confirmation, elided labels."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette, QResizeEvent
+from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
+
+#: (light palette, dark palette) colours for the semantic hints; everything else follows the theme
+_HINTS = {
+    "ok": ("#1b6e2a", "#7ed98f"),
+    "warning": ("#8a5300", "#ffc266"),
+    "error": ("#a4161a", "#ff8a8a"),
+}
+
+
+def hint_color(kind: str, palette: QPalette) -> QColor:
+    light, dark = _HINTS.get(kind, ("", ""))
+    if not light:
+        return palette.color(QPalette.ColorRole.WindowText)
+    is_dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor(dark if is_dark else light)
+
+
+class StatusLine(QLabel):
+    """A wrapped, selectable sentence under a panel: ``show_message(text, kind)``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.kind = "info"
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        self.kind = kind
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, hint_color(kind, self._parent_palette()))
+        self.setPalette(palette)
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+    def _parent_palette(self) -> QPalette:
+        parent = self.parentWidget()
+        return parent.palette() if parent is not None else self.palette()
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides long text and shows all of it as a tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(80)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
+def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
+    """Ask before an action that cannot be undone; ``action`` labels the accepting button."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
+    )
+    accept = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return box.clickedButton() is accept

@@ -1,0 +1,90 @@
+"""Demo mode end to end, and the real start-up path in a separate process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import keyring
+import pytest
+from pytestqt.qtbot import QtBot
+
+from maica_xero_desktop.demo import DemoContext, DemoKeyring, start_demo
+from maica_xero_desktop.gui.main_window import DEMO_BANNER, MainWindow
+from maica_xero_desktop.gui.resources import resource_path
+
+from .conftest import ROOT, WAIT_MS, idle
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoContext]:
+    for name in ("MAICA_XERO_HOME", "MAICA_XERO_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    context = start_demo()
+    yield context
+    context.close()
+
+
+def test_resources_are_found_from_source() -> None:
+    assert resource_path("sample-maica-export.csv").is_file()
+
+
+def test_demo_runs_the_whole_product_offline(qtbot: QtBot, demo: DemoContext) -> None:
+    assert isinstance(keyring.get_keyring(), DemoKeyring)
+    assert os.environ["MAICA_XERO_HOME"] == str(demo.home)
+    assert os.environ["MAICA_XERO_API_URL"] == demo.sandbox.base_url
+    window = MainWindow(demo.service, demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.hub.status is not None, timeout=WAIT_MS)
+    idle(qtbot, window)
+    assert window.banner is not None
+    assert window.banner.text() == DEMO_BANNER
+    assert window.enable.toggle.isChecked()
+    assert window.sync.invoices.model.total == 40
+    window.connections.connect_button.click()  # the demo's own "browser" follows the address
+    qtbot.waitUntil(lambda: window.connections.table.rowCount() == 2, timeout=WAIT_MS)
+    idle(qtbot, window)
+    window.connections.select_tenant(window.connections.view.connections[0].tenant_id)  # type: ignore[union-attr]
+    window.connections.use_button.click()
+    qtbot.waitUntil(lambda: bool(window.hub.tenant_id), timeout=WAIT_MS)
+    idle(qtbot, window)
+    with qtbot.waitSignal(window.sync.run_finished, timeout=WAIT_MS) as finished:
+        window.sync.run_button.click()
+    idle(qtbot, window)
+    assert finished.args[0].created > 20
+    window.close()
+
+
+def test_demo_close_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAICA_XERO_HOME", raising=False)
+    before = keyring.get_keyring()
+    context = start_demo(import_sample=False)
+    home = context.home
+    assert home.exists()
+    context.close()
+    assert not home.exists()
+    assert "MAICA_XERO_HOME" not in os.environ
+    assert keyring.get_keyring() is before
+
+
+def test_window_appears_quickly_from_a_cold_start() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "maica_xero_desktop.gui.app", "--demo", "--quit-after-show"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr
+    assert "window shown after" in done.stdout
+    print(f"\ncold start (demo, whole process): {done.stdout.strip()}; process {elapsed:.2f} s")
+    assert float(done.stdout.split()[3]) < 1.5
