@@ -98,12 +98,16 @@ class SyncRecords:
         outcomes: Sequence[Outcome],
         fingerprints: dict[int, str],
         batch_id: str | None = None,
+        results_only: bool = False,
     ) -> None:
-        """Each invoice's outcome on its link and in the run's results, in one transaction."""
+        """Each invoice's outcome on its link and in the run's results, in one transaction.
+
+        ``results_only`` (a preview) writes the run's results and leaves the links alone.
+        """
         now = time.time()
         with self.db.tx() as conn:
             for item in outcomes:
-                state = _LINK_STATE.get(item.outcome)
+                state = None if results_only else _LINK_STATE.get(item.outcome)
                 if state is not None:
                     synced = state == "synced"
                     conn.execute(

@@ -249,6 +249,17 @@ class SyncEngine:
             result.blocked = len(blocked)
             result.failed = len(failed)
             result.outcomes = blocked + failed
+            would_send = [
+                _outcome(s, "would send", f"Would be sent as {p.get('Status', '')}")
+                for s, p in sendable
+            ]
+            self.store.record_outcomes(
+                self.tenant_id,
+                result.run_id,
+                blocked + failed + would_send,
+                {},
+                results_only=True,
+            )
             if contacts.would_create:
                 count = len(contacts.would_create)
                 result.message = f"{count} contact{'' if count == 1 else 's'} would be created."
@@ -394,10 +405,12 @@ def _total_note(stored: StoredInvoice, element: dict[str, Any]) -> str:
     if xero_subtotal is None:
         return ""
     maica = sum((line.quantity * line.unit_price for line in stored.invoice.lines), Decimal(0))
-    if abs(xero_subtotal - maica) >= Decimal("0.01"):
+    difference = xero_subtotal - maica
+    if abs(difference) >= Decimal("0.01"):
         return (
-            f"Xero's subtotal {xero_subtotal} differs from Maica's {maica:.4f} by rounding; "
-            "check the invoice in Xero."
+            f"Xero rounds each line to the cent: its subtotal {xero_subtotal} is "
+            f"{difference.quantize(Decimal('0.01')):+} against Maica's {maica.normalize():f}. "
+            "Check the invoice in Xero."
         )
     return ""
 
