@@ -14,6 +14,7 @@ import pytest
 from maica_xero_desktop.core.models import Invoice, Line
 from maica_xero_desktop.core.store import Outcome, PaymentState, Store, StoreError
 from maica_xero_desktop.core.store.invoices import sync_fingerprint
+from maica_xero_desktop.core.store.schema import MIGRATIONS
 
 T = "tenant-1"
 
@@ -49,7 +50,7 @@ def test_file_is_private_wal_and_versioned(store: Store, tmp_path: Path) -> None
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     conn.close()
 
 
