@@ -66,6 +66,7 @@ def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
     base = home if home is not None else os.environ.get(HOME_ENV) or None
     if base is not None:
         root = Path(base).expanduser().resolve()
+        make_private_dir(root)
         return AppPaths(
             config_dir=root / "config",
             data_dir=root / "data",

@@ -113,7 +113,7 @@ class SettingsStore:
 
     def __init__(self, paths: AppPaths) -> None:
         self._path = paths.settings_file
-        self._lock = FileLock(str(paths.settings_lock_file), timeout=30)
+        self._lock = FileLock(str(paths.settings_lock_file), timeout=30, mode=0o600)
         self.warnings: list[str] = []
 
     def load(self) -> Settings:

@@ -49,7 +49,7 @@ class TokenManager:
     ) -> None:
         self._secrets = secrets
         self._identity = identity
-        self._lock = FileLock(str(lock_path), timeout=lock_timeout)
+        self._lock = FileLock(str(lock_path), timeout=lock_timeout, mode=0o600)
         self._on_needs_reconnect = on_needs_reconnect
         self._clock = clock
         self._sleep = sleep

@@ -18,6 +18,7 @@ def _mode(path: Path) -> int:
 
 def test_home_override_creates_private_folders(home: Path) -> None:
     paths = app_paths()
+    assert _mode(home) == 0o700
     for folder in (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir):
         assert folder.is_dir()
         assert str(folder).startswith(str(home))

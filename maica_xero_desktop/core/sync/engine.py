@@ -145,7 +145,7 @@ class SyncEngine:
         self.flow = flow
         self.tenant_id = tenant_id
         self.tenant_name = tenant_name
-        self._lock = FileLock(str(lock_dir / f"sync-{tenant_id}.lock"), timeout=0)
+        self._lock = FileLock(str(lock_dir / f"sync-{tenant_id}.lock"), timeout=0, mode=0o600)
         self._progress = progress or (lambda p: None)
         self._cancel = cancel or threading.Event()
 

@@ -1,8 +1,8 @@
 """Xero's base addresses, overridable for the sandbox, and the transport rule.
 
 Real traffic is https only. Plain http is allowed for loopback hosts (the offline sandbox and tests)
-and nowhere else; this is decided per URL, so nothing process-wide (such as oauthlib's
-``OAUTHLIB_INSECURE_TRANSPORT``) ever has to be switched on.
+and nowhere else; this is decided per URL, so no process-wide switch (such as oauthlib's
+insecure-transport environment variable) ever has to be turned on.
 """
 
 from __future__ import annotations
