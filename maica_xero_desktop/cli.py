@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, cli_webhooks
 from .core.errors import MaicaXeroError
 from .core.importing import ImportRejected
 from .core.logsetup import configure_logging
@@ -368,13 +368,6 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return serve(port=args.port, state_file=args.state, auto_consent=args.auto_consent)
 
 
-def cmd_gui(service: Service, args: argparse.Namespace) -> int:
-    raise MaicaXeroError(
-        "The desktop window is not part of this version yet; use the maica-xero commands "
-        "(maica-xero --help)."
-    )
-
-
 # -- parser ---------------------------------------------------------------------------------
 
 
@@ -392,8 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("gui", cmd_gui, "open the window")
-    p.add_argument("--demo", action="store_true", help="against the built-in sandbox")
+    p = sub.add_parser("gui", help="open the window (the default)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="against the built-in offline sandbox, in a throw-away home",
+    )
     p = add("status", cmd_status, "show the integration's state")
     p.add_argument("--json", action="store_true")
     add("enable", cmd_enable, "turn the Xero integration on")
@@ -445,6 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     add("retry", cmd_retry, "send failed invoices again on the next sync")
     add("payments", cmd_payments, "refresh payments of synced invoices from Xero")
+    cli_webhooks.add_commands(sub, add)
 
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
@@ -465,8 +463,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sandbox(args)
         except KeyboardInterrupt:
             return 0
-    if args.command is None:
-        args = parser.parse_args(["gui", *(argv or [])])
+    if args.command in (None, "gui"):
+        return _gui(demo=getattr(args, "demo", False))
     level = logging.INFO if args.verbose else logging.WARNING
     try:
         paths = app_paths()
@@ -499,5 +497,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
 
 
+def _gui(demo: bool) -> int:
+    """The window: it sets up its own logging and (for the demo) its own throw-away home."""
+    try:
+        from .gui.app import main as gui_app_main
+    except ImportError as exc:
+        print(
+            f"The desktop window cannot start: {exc}. Install the Qt libraries "
+            "(see the README), or use the maica-xero commands.",
+            file=sys.stderr,
+        )
+        return 2
+    return gui_app_main([], demo=demo)
+
+
 def gui_main() -> int:
-    return main(["gui"])
+    return _gui(demo="--demo" in sys.argv[1:])

@@ -38,6 +38,7 @@ from .settings import CALLBACK_PATH, Settings, SettingsStore
 from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .tokens import EXPIRY_MARGIN_S, TokenManager
+from .webhooks.service import WebhookService
 from .xero.client import XeroClient
 from .xero.endpoints import XeroEndpoints
 from .xero.http import XeroHttp
@@ -156,14 +157,17 @@ class Service:
         self.limits = RateLimits(clock)
         self.xero = XeroClient(self.http, self.endpoints, self.tokens, self.limits, sleep=sleep)
         self._store: Store | None = None
+        self._store_lock = threading.Lock()
         self.sync = SyncService(self)
+        self.webhooks = WebhookService(self)
 
     @property
     def store(self) -> Store:
         """The invoice database, opened on first use."""
-        if self._store is None:
-            self._store = Store(self.paths.database_file)
-        return self._store
+        with self._store_lock:  # two worker threads may ask first at once
+            if self._store is None:
+                self._store = Store(self.paths.database_file)
+            return self._store
 
     def close(self) -> None:
         if self._store is not None:

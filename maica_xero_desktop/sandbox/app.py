@@ -21,6 +21,7 @@ from . import (
     invoices,
     payments,
     settings_api,
+    webhooks,
 )
 from .config import SandboxConfig
 from .faults import CallStats, FaultBook
@@ -61,8 +62,10 @@ class SandboxApp:
         self.base_url = f"http://{config.host}:{config.port}"
         self.router = Router()
         modules = (authorize, identity, connections, accounting, settings_api, contacts, invoices)
-        for module in (*modules, payments, admin, admin_books):
+        for module in (*modules, payments, admin, admin_books, webhooks):
             module.register(self.router)
+        self.webhooks = webhooks.WebhookSender(lambda: self.base_url, self.state.now)
+        self.state.listeners.append(self.webhooks.on_event)
 
     def reset(self) -> None:
         """Everything back to a fresh sandbox (state, clock, faults, stats, limits)."""
@@ -71,6 +74,7 @@ class SandboxApp:
         self.stats.clear()
         self.limiter.reset(limits_from_config(self.config))
         self.auto_consent = self.config.auto_consent
+        self.webhooks.reset()
 
     def delay_fault(self, endpoint: str) -> None:
         fault = self.faults.take("delay", endpoint)

@@ -17,6 +17,7 @@ from .config import SandboxConfig
 from .httpd import SandboxHandler, SandboxServer
 from .ledger import Listener
 from .state import SandboxState
+from .webhooks import WebhookSender
 
 log = logging.getLogger("maica_xero_desktop.sandbox")
 
@@ -80,6 +81,7 @@ class Sandbox:
             server.server_close()
         if thread is not None:
             thread.join(timeout=10)
+        self.app.webhooks.close()
         self.app.state.save()
 
     def __enter__(self) -> Sandbox:
@@ -185,6 +187,11 @@ class Sandbox:
     ) -> dict[str, Any]:
         body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
         return admin_books.change_invoice(self.app, body, "void")
+
+    @property
+    def webhooks(self) -> WebhookSender:
+        """The webhook sender (the same as ``/_sandbox/webhooks``)."""
+        return self.app.webhooks
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(LedgerEvent)`` after each invoice/contact change (webhook hook)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .db import Database, StoreError
+from .events import WebhookEvents
 from .invoices import ImportSummary, InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
 from .records import OpenBatch, Outcome, PaymentState, RunRecord, SyncRecords
 
@@ -19,10 +20,11 @@ __all__ = [
     "StoreError",
     "StoredInvoice",
     "SupportItem",
+    "WebhookEvents",
 ]
 
 
-class Store(InvoiceStore, SyncRecords):
+class Store(InvoiceStore, SyncRecords, WebhookEvents):
     def __init__(self, path: Path) -> None:
         self.db = Database(path)
 

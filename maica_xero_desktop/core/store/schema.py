@@ -141,4 +141,29 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (tenant_id, name)
     );
     """,
+    # 2: webhook events as received (deduplicated), and what processing did with each.
+    """
+    CREATE TABLE webhook_events (
+        id           INTEGER PRIMARY KEY,
+        delivery_id  TEXT NOT NULL,
+        received_at  REAL NOT NULL,
+        tenant_id    TEXT NOT NULL,
+        tenant_type  TEXT NOT NULL DEFAULT '',
+        category     TEXT NOT NULL,
+        event_type   TEXT NOT NULL,
+        resource_id  TEXT NOT NULL,
+        resource_url TEXT NOT NULL DEFAULT '',
+        event_date   TEXT NOT NULL,
+        status       TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new','processed','ignored','failed')),
+        message      TEXT NOT NULL DEFAULT '',
+        deliveries   INTEGER NOT NULL DEFAULT 1,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_attempt REAL NOT NULL DEFAULT 0,
+        processed_at REAL,
+        UNIQUE (tenant_id, resource_id, category, event_type, event_date)
+    );
+    CREATE INDEX webhook_events_due ON webhook_events (status, next_attempt);
+    CREATE INDEX webhook_events_received ON webhook_events (received_at);
+    """,
 )
