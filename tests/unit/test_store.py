@@ -203,3 +203,29 @@ def test_disk_full_is_a_sentence(store: Store) -> None:
     with pytest.raises(StoreError, match="is full: nothing was changed"):
         write_then_fail()
     assert store.mark("t", "n") is None
+
+
+def test_an_older_database_is_migrated_keeping_its_data(tmp_path: Path) -> None:
+    from maica_xero_desktop.core.store.db import _statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO participants (participant_id, name) VALUES ('P-1', 'Ann')")
+    conn.execute(
+        "INSERT INTO invoices (invoice_number, invoice_date, status, funding_type, "
+        "participant_id, currency, total, fingerprint, imported_at, updated_at) "
+        "VALUES ('INV-OLD', '2026-01-01', 'Not Paid', 'Plan Managed', 'P-1', 'AUD', '1', 'f', 0, 0)"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert [r.invoice_number for r in store.list_invoices(T)] == ["INV-OLD"]
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    columns = {row[1] for row in check.execute("PRAGMA table_info(run_results)")}
+    assert "xero_invoice_number" in columns
+    check.close()
+    store.close()

@@ -137,13 +137,15 @@ class SyncRecords:
                     continue  # back in the queue: not an outcome of this run
                 conn.execute(
                     "INSERT OR REPLACE INTO run_results (run_id, invoice_id, invoice_number, "
-                    "outcome, xero_invoice_id, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    "outcome, xero_invoice_id, xero_invoice_number, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         run_id,
                         item.invoice_id,
                         item.invoice_number,
                         item.outcome,
                         item.xero_invoice_id,
+                        item.xero_invoice_number,
                         item.message,
                     ),
                 )
@@ -305,6 +307,7 @@ class SyncRecords:
                 outcome=r["outcome"],
                 message=r["message"],
                 xero_invoice_id=r["xero_invoice_id"],
+                xero_invoice_number=r["xero_invoice_number"],
             )
             for r in rows
         ]

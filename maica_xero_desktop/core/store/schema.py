@@ -166,4 +166,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX webhook_events_due ON webhook_events (status, next_attempt);
     CREATE INDEX webhook_events_received ON webhook_events (received_at);
     """,
+    # 3: the invoice list's order as an index (100,000 invoices page smoothly), and the Xero
+    # number in each run's results.
+    """
+    CREATE INDEX invoices_list_order ON invoices (invoice_date, invoice_number);
+    ALTER TABLE run_results ADD COLUMN xero_invoice_number TEXT;
+    """,
 )
