@@ -58,6 +58,9 @@ def test_sample_sync_creates_each_once_then_nothing(ready: Service, xero_env: Sa
     assert steps[-1].done == steps[-1].total == 29
     counts = _assert_exactly_once(ready, xero_env)
     assert len(counts) == 29
+    created = ready.sync.run_results(result.run_id, "created")
+    assert len(created) == 29
+    assert all(r.xero_invoice_number == r.invoice_number for r in created)
     again = ready.sync.run()
     assert (again.created, again.linked, again.selected) == (0, 0, 1)
     assert _numbers_in_xero(xero_env, _tenant(ready)) == counts
