@@ -17,6 +17,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     # Hidden: documentation screenshots, and a start-up time check.
     parser.add_argument("--screenshots", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    # Hidden: the bundle's smoke test (scripts/smoke) keeps the window open this long, then closes.
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     args, _qt_args = parser.parse_known_args(list(argv))
     return args
 
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     from ..core.logsetup import configure_logging
     from ..core.service import Service
     from .errors import install_excepthook
+    from .icons import app_icon
     from .log_view import install_log_handler
     from .main_window import MainWindow
 
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName("Maica Xero Desktop")
     app.setOrganizationName("Maica")
+    app.setWindowIcon(app_icon())
 
     context = None
     if demo:
@@ -62,6 +66,15 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
             window.close()
 
         QTimer.singleShot(0, report)
+    if args.quit_after is not None:
+        seconds: float = args.quit_after
+
+        def close_later() -> None:
+            loaded = "loaded" if window.hub.status is not None else "not loaded"
+            print(f"window open for {seconds:g} s, status {loaded}; closing", flush=True)
+            window.close()
+
+        QTimer.singleShot(int(seconds * 1000), close_later)
     if args.screenshots and context is not None:
         from pathlib import Path
 
