@@ -41,7 +41,7 @@ def render(svg: Path, size: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    if not image.save(buffer, b"PNG"):
         raise SystemExit(f"could not encode {svg} at {size} px")
     return bytes(data.data())
 
