@@ -109,7 +109,7 @@ class RowError:
 
     def __str__(self) -> str:
         where = [f"line {self.line}"] if self.line else []
-        if self.column:
+        if self.column and not self.message.startswith(self.column):
             where.append(self.column)
         return f"{', '.join(where)}: {self.message}" if where else self.message
 

@@ -305,7 +305,7 @@ def test_multi_line_quoted_fields_keep_line_numbers_right() -> None:
 def test_the_multi_line_sample_file_reports_the_physical_line() -> None:
     result = parse_export_file(DATA / "multiline-bad-date.csv")
     assert [str(error) for error in result.errors] == [
-        "line 6, invoice_date: invoice_date '2026-13-10' is not a real date: use YYYY-MM-DD."
+        "line 6: invoice_date '2026-13-10' is not a real date: use YYYY-MM-DD."
     ]
 
 
@@ -473,7 +473,7 @@ def test_an_empty_required_value(column: str) -> None:
 
 def test_an_empty_value_in_the_data_file() -> None:
     assert [str(e) for e in parse_export_file(DATA / "empty-value.csv").errors] == [
-        "line 3, participant_id: participant_id is empty: every row needs one."
+        "line 3: participant_id is empty: every row needs one."
     ]
 
 
@@ -851,11 +851,11 @@ def test_import_rejected_sums_up_the_problems() -> None:
     assert isinstance(rejected, MaicaXeroError)
     assert rejected.errors == result.errors
     assert str(rejected) == (
-        "The file was not imported: 2 rows have problems (first: line 3, invoice_date: "
+        "The file was not imported: 2 rows have problems (first: line 3: "
         "invoice_date '31/02/2026' is not a date: use YYYY-MM-DD). Nothing was changed."
     )
     assert rejected.detail.splitlines()[0] == (
-        "line 3, invoice_date: invoice_date '31/02/2026' is not a date: use YYYY-MM-DD."
+        "line 3: invoice_date '31/02/2026' is not a date: use YYYY-MM-DD."
     )
     assert len(rejected.detail.splitlines()) == 3
     assert str(ImportRejected(result.errors[:1])).startswith(
