@@ -5,6 +5,12 @@ organisations), points the ``MAICA_XERO_*`` variables at it, keeps secrets in an
 (this mode only: nothing is real), turns the integration on and imports the sample export.
 :meth:`DemoContext.close` undoes all of it.
 
+Webhooks: the demo picks a free loopback port for the window's receiver, saves the site
+``http://127.0.0.1:PORT`` (so the Delivery URL is the receiver itself) and points the sandbox's
+webhook sender at that Delivery URL with a key it generates, saved in the demo keyring. A payment
+recorded in the sandbox then reaches the window by webhook once its receiver runs
+(:mod:`.gui.webhooks_demo` starts it and adds "Record a payment in the sandbox").
+
 The sign-in's "browser" follows the authorization address with ``urllib`` in a background thread
 (the sandbox consents by itself and redirects to the loopback), so the demo completes on machines
 without a browser. The system browser is not opened as well: the state is single-use, so whichever
@@ -16,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import urllib.request
@@ -82,12 +89,17 @@ class DemoContext:
     _previous_env: dict[str, str | None] = field(default_factory=dict)
     _previous_keyring: KeyringBackend | None = None
     closed: bool = False
+    #: the loopback port the window's receiver should listen on, and the key the sandbox signs
+    #: its deliveries with (the same key is saved in the demo keyring)
+    webhook_port: int = 0
+    webhook_key: str = field(default="", repr=False)
 
     def close(self) -> None:
         """Stop the sandbox, forget the demo's environment and keyring, delete the home."""
         if self.closed:
             return
         self.closed = True
+        _RUNNING[:] = [c for c in _RUNNING if c is not self]
         self.service.close()
         self.sandbox.stop()
         for name, value in self._previous_env.items():
@@ -98,6 +110,36 @@ class DemoContext:
         if self._previous_keyring is not None:
             keyring.set_keyring(self._previous_keyring)
         shutil.rmtree(self._folder, ignore_errors=True)
+
+
+#: the demo this process runs (at most one in practice)
+_RUNNING: list[DemoContext] = []
+
+
+def active_demo() -> DemoContext | None:
+    """The demo this process runs, if any (the window adds its demo-only actions from it)."""
+    return _RUNNING[-1] if _RUNNING else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def configure_webhooks(context: DemoContext) -> None:
+    """The demo's "developer portal": site, Delivery URL, the sandbox sender and the key."""
+    context.webhook_port = free_port()
+    delivery = context.service.webhooks.set_site(f"http://127.0.0.1:{context.webhook_port}")
+    context.webhook_key = str(context.sandbox.webhooks.configure({"url": delivery})["key"])
+    context.service.webhooks.set_key(context.webhook_key)
+
+
+def point_sender_at(context: DemoContext, receiver_url: str) -> None:
+    """The window's receiver started at ``receiver_url``: deliver there (its port may differ)."""
+    context.sandbox.webhooks.configure(
+        {"url": f"{receiver_url.rstrip('/')}/xero/webhooks", "key": context.webhook_key}
+    )
 
 
 def start_demo(*, import_sample: bool = True) -> DemoContext:
@@ -114,10 +156,12 @@ def start_demo(*, import_sample: bool = True) -> DemoContext:
     context = DemoContext(home, sandbox, service, folder, previous_env, previous_keyring)
     try:
         service.set_enabled(True)
+        configure_webhooks(context)
         if import_sample:
             service.sync.import_file(resource_path(SAMPLE))
     except BaseException:
         context.close()
         raise
+    _RUNNING.append(context)
     log.info("Demo started against the sandbox at %s.", sandbox.base_url)
     return context

@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
 
         self.enable = EnablePanel(service, self.runner, self.hub)
         self.connections = ConnectionsPanel(service, self.runner, self.hub)
-        self.webhooks = WebhooksPanel()
+        self.webhooks = WebhooksPanel(service, self.runner, self.hub)
         self.sync = SyncPanel(service, self.runner, self.hub)
         self.gated = QWidget()  # everything the Enable toggle governs
         gated_layout = QVBoxLayout(self.gated)
@@ -86,6 +86,12 @@ class MainWindow(QMainWindow):
         scroll.setWidget(page)
         self.setCentralWidget(scroll)
         self._menus()
+        self.webhooks.payments_changed.connect(self.sync.invoices.reload)
+        self.demo_webhooks = None
+        if demo:
+            from .webhooks_demo import add_demo_actions
+
+            self.demo_webhooks = add_demo_actions(self)
         self.setTabOrder(self.enable.toggle, self.connections.table)
 
         self.hub.status_changed.connect(self._show_status)
@@ -162,6 +168,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("geometry", self.saveGeometry())
         self._settings.sync()
         self.runner.shutdown()
+        self.webhooks.shutdown()  # after the runner: no receiver start is still on its way
         if self._own_handler:
             logging.getLogger().removeHandler(self.log_handler)
         super().closeEvent(event)

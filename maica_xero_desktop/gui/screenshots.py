@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QPoint, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
 from ..demo import DemoContext
 from .main_window import MainWindow
@@ -120,12 +120,32 @@ class ScreenshotTour(QObject):
             self.context.sandbox.clear_faults()
             panel.status.clear_message()
             runs_before = self._finished_runs
+            self._scroll_to(w.sync)
             w.sync.tabs.setCurrentWidget(w.sync.history)
             w.sync.run_button.click()
 
         def broken_import() -> None:
+            self._scroll_to(None)
             w.sync.tabs.setCurrentWidget(w.sync.invoices)
             w.sync.invoices.import_file(str(_broken_export(self._scratch)))
+
+        def show_webhooks() -> None:
+            self._scroll_to(w.webhooks)
+            sender = self.context.sandbox.webhooks
+            w.runner.submit(lambda task: sender.intent_to_receive(6), name="intent_to_receive")
+
+        def intent_shown() -> bool:
+            return w.webhooks.receiver.running and "passes" in w.webhooks.receiver.intent.text()
+
+        def pay_by_webhook() -> None:
+            if w.demo_webhooks is not None:
+                w.demo_webhooks.pay()
+
+        def payment_processed() -> bool:
+            events = w.webhooks.table.events
+            return any(
+                "Partially Paid" in events.row(i).event.message for i in range(events.rowCount())
+            )
 
         def expire_sign_in() -> None:
             _close_dialogs()
@@ -167,6 +187,12 @@ class ScreenshotTour(QObject):
                 run_now,
                 lambda: self._finished_runs > runs_before and self._idle(),
             ),
+            Step("10-webhooks-listening", show_webhooks, lambda: intent_shown() and self._idle()),
+            Step(
+                "11-webhook-payment-processed",
+                pay_by_webhook,
+                lambda: payment_processed() and self._idle(),
+            ),
             Step(
                 "08-import-errors",
                 broken_import,
@@ -179,6 +205,13 @@ class ScreenshotTour(QObject):
                 lambda: panel.reconnect_box.isVisible() and self._idle(),
             ),
         ]
+
+    def _scroll_to(self, section: QWidget | None) -> None:
+        """Bring a section to the top of the window's scroll area (None: back to the top)."""
+        area = self.window.centralWidget()
+        if isinstance(area, QScrollArea) and (page := area.widget()) is not None:
+            top = section.mapTo(page, QPoint(0, 0)).y() if section is not None else 0
+            area.verticalScrollBar().setValue(top)
 
     # -- the driver --------------------------------------------------------------------------
 

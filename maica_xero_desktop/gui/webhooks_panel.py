@@ -1,21 +1,219 @@
-"""Section 3, "Webhooks": not in this version; the section says so and does nothing else."""
+"""Section 3, "Webhooks": the site and Delivery URL, the webhook key, this computer's receiver and
+the recent events, with Process now and Retry failed.
+
+What it shows is read in one task (:func:`.webhooks_events.load_view`), after each action and
+every few seconds while the window is on screen; requests made while one is in flight are
+coalesced. The receiver keeps running while the integration is off (it answers 503 by itself)
+and stops when the window closes (:meth:`WebhooksPanel.shutdown`)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+import itertools
 
-NOT_YET = (
-    "Real-time notifications from Xero (the webhook site and signing key) arrive in a later "
-    "version. Until then, use “Refresh payments” below to bring payments made in Xero back."
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
+
+from ..core.errors import MaicaXeroError
+from ..core.service import Service, Status
+from ..core.webhooks import ProcessReport
+from .state import StatusHub
+from .tasks import Task, TaskRunner
+from .webhooks_events import EventsTable, WebhooksView, load_view
+from .webhooks_receiver import ReceiverControl
+from .webhooks_setup import WebhookSetup
+from .widgets import StatusLine
+
+REFRESH_MS = 3_000
+
+
+def report_sentence(report: ProcessReport) -> str:
+    text = (
+        f"{report.processed} processed, {report.ignored} ignored, {report.deferred} to retry, "
+        f"{report.failed} failed."
+    )
+    return f"{text} {report.message}".strip()
 
 
 class WebhooksPanel(QGroupBox):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    #: a view was read (a WebhooksView)
+    view_loaded = Signal(object)
+    #: events were processed since the last view: invoices' payment state may have changed
+    payments_changed = Signal()
+
+    def __init__(
+        self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
+    ) -> None:
         super().__init__("Webhooks", parent)
-        label = QLabel(NOT_YET)
-        label.setWordWrap(True)
-        label.setAccessibleName("Webhooks are not available yet")
+        self.service = service
+        self.runner = runner
+        self.hub = hub
+        self.view: WebhooksView | None = None
+        self._in_flight = False
+        self._again = False
+        self.setup = WebhookSetup(service, runner)
+        self.receiver = ReceiverControl(service, runner)
+        self.table = EventsTable()
+        self.process_button = QPushButton("Process no&w")
+        self.process_button.setAccessibleName("Process the waiting webhook events now")
+        self.retry_button = QPushButton("Retry fai&led")
+        self.retry_button.setAccessibleName("Retry the failed webhook events")
+        self.message = StatusLine()
+        self.message.setAccessibleName("Webhook events message")
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        top = QHBoxLayout()
+        top.addWidget(self.setup, 3)
+        top.addWidget(line)
+        top.addWidget(self.receiver, 2)
+        events_label = QLabel("Recent events:")
+        events_label.setBuddy(self.table)
+        buttons = self._buttons = QHBoxLayout()
+        buttons.addWidget(events_label)
+        buttons.addStretch(1)
+        buttons.addWidget(self.process_button)
+        buttons.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        self.setEnabled(False)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        layout.addWidget(self.message)
+        order = (
+            self.setup.site,
+            self.setup.site_button,
+            self.setup.delivery,
+            self.setup.copy_button,
+            self.setup.key,
+            self.setup.key_button,
+            self.setup.forget_button,
+            self.receiver.host,
+            self.receiver.port,
+            self.receiver.start_button,
+            self.receiver.stop_button,
+            self.process_button,
+            self.retry_button,
+            self.table,
+        )
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._tick)
+        self.setup.changed.connect(self.refresh)
+        self.receiver.started.connect(lambda _: self.refresh())
+        self.receiver.stopped.connect(self.refresh)
+        self.process_button.clicked.connect(self.process_now)
+        self.retry_button.clicked.connect(self.retry_failed)
+        hub.status_changed.connect(self._show_status)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _show_status(self, status: Status) -> None:
+        self.refresh()  # first load, and the 503 sentence when the toggle moves
+
+    def refresh(self) -> None:
+        if self._in_flight:
+            self._again = True
+            return
+        self._in_flight = True
+
+        def work(task: Task[WebhooksView]) -> WebhooksView:
+            return load_view(self.service)
+
+        self.runner.submit(work, on_done=self._loaded, on_error=self._failed, name="webhooks")
+
+    def _tick(self) -> None:
+        window = self.window()
+        if window.isVisible() and not window.isMinimized() and not self._in_flight:
+            self.refresh()
+
+    def _loaded(self, view: WebhooksView) -> None:
+        self._in_flight = False
+        before = self.view.status.counts.get("processed", 0) if self.view else None
+        self.view = view
+        self.setup.show_status(view.status)
+        self.receiver.show_view(view)
+        self.table.events.set_rows(view.events)
+        counts = view.status.counts
+        self.retry_button.setEnabled(counts.get("failed", 0) > 0)
+        self.view_loaded.emit(view)
+        if before is not None and counts.get("processed", 0) != before:
+            self.payments_changed.emit()
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, error: MaicaXeroError) -> None:
+        self._in_flight = False
+        self._again = False
+        self.message.show_message(error.sentence, "error")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.timer.stop()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def process_now(self) -> None:
+        def work(task: Task[ProcessReport]) -> ProcessReport:
+            return self.service.webhooks.process_now()
+
+        self.runner.submit(
+            work,
+            on_done=self._processed,
+            on_error=self._action_failed,
+            button=self.process_button,
+            name="process_webhooks",
+        )
+
+    def _processed(self, report: ProcessReport) -> None:
+        self.message.show_message(report_sentence(report), "error" if report.failed else "ok")
+        self.refresh()
+
+    def retry_failed(self) -> None:
+        def work(task: Task[int]) -> int:
+            return self.service.webhooks.retry_failed()
+
+        self.runner.submit(
+            work,
+            on_done=self._retried,
+            on_error=self._action_failed,
+            button=self.retry_button,
+            name="retry_webhooks",
+        )
+
+    def _retried(self, count: int) -> None:
+        later = "now" if self.receiver.running else "with Process now (the receiver is stopped)"
+        text = f"{count} failed event(s) will be processed again {later}."
+        self.message.show_message(text if count else "No failed events to retry.", "info")
+        self.refresh()
+
+    def _action_failed(self, error: MaicaXeroError) -> None:
+        self.message.show_message(error.sentence, "error")
+        self.refresh()
+
+    def add_button(self, button: QPushButton) -> None:
+        """An extra action next to Process now (the demo's "Record a payment")."""
+        self._buttons.insertWidget(2, button)
+        QWidget.setTabOrder(self.receiver.stop_button, button)
+        QWidget.setTabOrder(button, self.process_button)
+
+    def shutdown(self) -> None:
+        """The window closes: no more refreshes; this window's receiver stops."""
+        self.timer.stop()
+        self.receiver.shutdown()
