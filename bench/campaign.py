@@ -1,0 +1,158 @@
+"""Crash and fault campaign: many real sync processes against the sandbox, faults injected.
+
+Each round arms a random mix of faults in the sandbox — server errors, 429 storms (a tiny rate
+window), answers dropped after Xero committed, access tokens expired mid-run, a lost refresh
+response, slow answers — starts ``maica-xero sync`` as its own process and, in some rounds, kills
+it with SIGKILL at a random moment. New invoices are imported every few rounds so there is always
+work. Afterwards, syncs run to the end without faults, and the figures are printed: rounds, faults
+by kind, invoices, duplicates in Xero (must be 0), invoices lost (must be 0), and whether the local
+store and the sandbox agree invoice by invoice.
+
+Needs a Secret Service (the processes share the sign-in through it): run it as
+``bash bench/campaign`` (which starts a private D-Bus session with GNOME Keyring), or inside one.
+Options: --rounds N (default 200), --seed S.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from maica_xero_desktop.core.service import Service  # noqa: E402
+from maica_xero_desktop.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from tests.support.exports import generated  # noqa: E402
+
+FAULTS = ("server-errors", "429-storm", "drop-after-commit", "token-expiry", "lost-refresh", "slow")
+
+
+def arm(sandbox: Sandbox, kind: str, rng: random.Random) -> None:
+    if kind == "server-errors":
+        sandbox.add_fault(status=503, endpoint="api", count=rng.randint(1, 4))
+    elif kind == "429-storm":
+        sandbox.set_limits(minute=rng.randint(2, 6), window_seconds=1)
+    elif kind == "drop-after-commit":
+        endpoint = rng.choice(["api.PUT.Invoices", "api.PUT.Contacts", "api.GET.Invoices"])
+        sandbox.add_fault(drop_after_commit=endpoint, count=rng.randint(1, 3))
+    elif kind == "token-expiry":
+        sandbox.expire_access_tokens()
+    elif kind == "lost-refresh":
+        sandbox.expire_access_tokens()
+        sandbox.add_fault(drop_response="token.refresh_token", count=1)
+    elif kind == "slow":
+        sandbox.add_fault(delay_seconds=0.1, endpoint="api.PUT.Invoices", count=rng.randint(2, 8))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise SystemExit("Run it inside a D-Bus session with a Secret Service: bash bench/campaign")
+    rng = random.Random(args.seed)  # noqa: S311 - fault schedule, not secrets
+    folder = Path(tempfile.mkdtemp(prefix="maica-campaign-"))
+    sandbox = Sandbox(SandboxConfig(port=0, auto_consent=True)).start()
+    for line in sandbox.env_lines():
+        name, _, value = line.partition("=")
+        os.environ[name] = value
+    os.environ["MAICA_XERO_HOME"] = str(folder / "home")
+    service = Service(browser=lambda url: requests.get(url, timeout=30).ok)
+    service.set_enabled(True)
+    service.connect(lambda url: None, timeout=30)
+    tenant = service.use("Demo Company (AU)")["tenantId"]
+    env = dict(os.environ)
+    armed: Counter[str] = Counter()
+    kills = 0
+    exits: Counter[int] = Counter()
+    started = time.perf_counter()
+    for number in range(args.rounds):
+        if number % 4 == 0:  # new work: fresh invoice numbers for the next rounds
+            export = generated(folder, 250, lines=2, participants=80, seed=args.seed + number)
+            export.write_bytes(export.read_bytes().replace(b"INV-", f"R{number}-".encode()))
+            service.sync.import_file(export)
+        sandbox.clear_faults()
+        sandbox.set_limits(enabled=False)
+        for kind in rng.sample(FAULTS, rng.randint(0, 3)):
+            arm(sandbox, kind, rng)
+            armed[kind] += 1
+        process = subprocess.Popen(
+            [sys.executable, "-m", "maica_xero_desktop", "sync"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if rng.random() < 0.5:
+            time.sleep(rng.uniform(0.4, 1.0))  # a sync process needs ~0.4 s to start
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+        exits[process.wait(300)] += 1
+    sandbox.clear_faults()
+    sandbox.set_limits(enabled=False)
+    finals = []
+    for _ in range(3):
+        finals.append(
+            subprocess.run(
+                [sys.executable, "-m", "maica_xero_desktop", "sync"],
+                env=env,
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ).returncode
+        )
+        if finals[-1] == 0:
+            break
+    elapsed = time.perf_counter() - started
+
+    in_xero = Counter(str(i["InvoiceNumber"]) for i in sandbox.invoices(tenant))
+    duplicates = sum(c - 1 for c in in_xero.values() if c > 1)
+    flow = service.sync.flows()[0][0]
+    stored = service.store.load_invoices(tenant)
+    selected = {s.invoice.invoice_number for s in stored if flow.selects(s.invoice)}
+    lost = len(selected - set(in_xero))
+    xero_ids = {str(i["InvoiceNumber"]): str(i["InvoiceID"]) for i in sandbox.invoices(tenant)}
+    mismatched = [
+        s.invoice.invoice_number
+        for s in stored
+        if s.invoice.invoice_number in selected
+        and (s.state != "synced" or s.xero_invoice_id != xero_ids.get(s.invoice.invoice_number))
+    ]
+    extra = len(set(in_xero) - selected)
+    for number in mismatched[:3]:
+        s = next(s for s in stored if s.invoice.invoice_number == number)
+        print(f"  {number}: store {s.state} {s.xero_invoice_id}, Xero {xero_ids.get(number)}")
+    print(f"seed {args.seed}: {args.rounds} rounds in {elapsed:.0f} s, {kills} killed with SIGKILL")
+    print("faults armed: " + ", ".join(f"{k} {armed[k]}" for k in FAULTS))
+    print(
+        "sync exit codes: "
+        + ", ".join(f"{code}: {n}" for code, n in sorted(exits.items()))
+        + f"; final runs {finals}"
+    )
+    print(f"{'invoices selected':<28}{len(selected):>8}")
+    print(f"{'invoices in Xero':<28}{len(in_xero):>8}")
+    print(f"{'duplicates in Xero':<28}{duplicates:>8}   (must be 0)")
+    print(f"{'invoices lost':<28}{lost:>8}   (must be 0)")
+    print(f"{'in Xero but not selected':<28}{extra:>8}   (must be 0)")
+    print(f"{'store and Xero disagree':<28}{len(mismatched):>8}   (must be 0)")
+    sandbox.stop()
+    service.close()
+    ok = duplicates == 0 and lost == 0 and extra == 0 and not mismatched and finals[-1] == 0
+    print("campaign " + ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
