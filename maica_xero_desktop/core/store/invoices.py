@@ -305,6 +305,10 @@ class InvoiceStore:
             for row in heads
         ]
 
+    def invoice_ids(self) -> list[int]:
+        with self.db.read() as conn:
+            return [int(row[0]) for row in conn.execute("SELECT id FROM invoices ORDER BY id")]
+
     def count_invoices(self, tenant_id: str, state: str | None = None) -> int:
         query, params = _list_query(tenant_id, state, "SELECT COUNT(*)")
         with self.db.read() as conn:

@@ -14,12 +14,13 @@ The order of a run (see docs/architecture.md):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,7 @@ from .xerodata import ZERO_ID, amount, items, messages
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 50
+CHUNK = 500  # invoices read from the store at a time
 MAX_BATCH_BYTES = 3_500_000 - 50_000  # Xero's 3.5 MB cap, with room for the envelope
 ELIGIBLE_STATES = ("pending", "failed", "blocked")
 
@@ -192,106 +194,147 @@ class SyncEngine:
         return result
 
     def _steps(self, result: SyncResult) -> None:
+        """Select, pre-flight, contacts, send: invoices are read in chunks, never all at once
+        (memory stays flat, and the garbage collector never has 100,000 invoices to walk)."""
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
             for outcome in reconciler.reconcile_open_batches(result.run_id):
                 self._count(result, outcome)
-        everything = self.store.load_invoices(self.tenant_id)
-        chosen = [
-            s for s in everything if s.state in ELIGIBLE_STATES and self.flow.selects(s.invoice)
-        ]
-        result.selected = len(chosen)
-        result.skipped = sum(
-            1 for s in everything if self.flow.selects(s.invoice) and s.state not in ELIGIBLE_STATES
-        )
-        if not chosen:
-            result.message = "Every invoice this flow selects is already in Xero."
-            return
-        self._say(0, len(chosen), "Reading the organisation's accounts, tax rates and tracking")
-        org = OrgSettings.fetch(self.client, self.tenant_id)
-        items_map = self.store.support_items()
         context = MappingContext(
             contact_id=ZERO_ID,  # set once the contact is known
-            support_items=items_map,
+            support_items=self.store.support_items(),
             default_account_code=self.settings.default_account_code,
             default_tax_type=self.settings.default_tax_type,
             payment_terms_days=self.settings.payment_terms_days,
         )
-        mapped: list[tuple[StoredInvoice, dict[str, Any]]] = []
+        org: OrgSettings | None = None
+        passed: list[tuple[int, str, str]] = []  # (invoice id, number, participant id)
+        participants: dict[str, Participant] = {}
         blocked: list[Outcome] = []
-        for stored in chosen:
-            payload = self.flow.to_xero(stored.invoice, context)
-            reasons = check(stored.invoice, payload, org)
-            if reasons:
-                blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
-            else:
-                mapped.append((stored, payload))
-        contacts = self._contacts([s for s, _ in mapped], result)
-        sendable: list[tuple[StoredInvoice, dict[str, Any]]] = []
-        failed: list[Outcome] = []
-        for stored, payload in mapped:
-            participant = stored.invoice.participant_id
-            reason = contacts.failed.get(participant)
-            if reason:
-                failed.append(_outcome(stored, "failed", reason))
-                continue
-            payload["Contact"] = {"ContactID": contacts.found.get(participant, ZERO_ID)}
-            sendable.append((stored, payload))
+        for chunk in _chunks(self.store.invoice_ids(), CHUNK):
+            for stored in self.store.load_invoices(self.tenant_id, chunk):
+                invoice = stored.invoice
+                if not self.flow.selects(invoice):
+                    continue
+                if stored.state not in ELIGIBLE_STATES:
+                    result.skipped += 1
+                    continue
+                result.selected += 1
+                if org is None:
+                    self._say(0, 0, "Reading the organisation's accounts, tax rates and tracking")
+                    org = OrgSettings.fetch(self.client, self.tenant_id)
+                reasons = check(invoice, self.flow.to_xero(invoice, context), org)
+                if reasons:
+                    blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
+                    continue
+                passed.append((stored.id, invoice.invoice_number, invoice.participant_id))
+                participants.setdefault(
+                    invoice.participant_id,
+                    Participant(
+                        invoice.participant_id,
+                        invoice.participant_name,
+                        invoice.ndis_number,
+                        invoice.bill_to_email,
+                    ),
+                )
+        if org is None:
+            result.message = "Every invoice this flow selects is already in Xero."
+            return
+        self._say(0, len(passed), "Finding or creating the participants' contacts")
+        resolver = ContactResolver(self.client, self.store, self.tenant_id)
+        contacts = resolver.resolve(list(participants.values()), dry_run=result.dry_run)
+        failed = [
+            Outcome(i, number, "failed", contacts.failed[pid])
+            for i, number, pid in passed
+            if pid in contacts.failed
+        ]
+        sendable = [i for i, _, pid in passed if pid not in contacts.failed]
         if result.dry_run:
-            result.preview = [
-                {"invoice_number": s.invoice.invoice_number, "action": "send", "payload": p}
-                for s, p in sendable
-            ] + [
-                {"invoice_number": o.invoice_number, "action": "blocked", "reason": o.message}
-                for o in blocked + failed
-            ]
-            result.blocked = len(blocked)
-            result.failed = len(failed)
-            result.outcomes = blocked + failed
-            would_send = [
-                _outcome(s, "would send", f"Would be sent as {p.get('Status', '')}")
-                for s, p in sendable
-            ]
-            self.store.record_outcomes(
-                self.tenant_id,
-                result.run_id,
-                blocked + failed + would_send,
-                {},
-                results_only=True,
-            )
-            if contacts.would_create:
-                count = len(contacts.would_create)
-                result.message = f"{count} contact{'' if count == 1 else 's'} would be created."
+            self._preview(result, sendable, contacts, context, org, blocked + failed)
             return
         self._record(result, blocked + failed, batch_id=None, sent=[])
-        self._send(result, sendable, reconciler)
+        self._send(result, sendable, contacts, context, org, reconciler)
 
-    def _contacts(self, chosen: list[StoredInvoice], result: SyncResult) -> ContactResult:
-        self._say(0, len(chosen), "Finding or creating the participants' contacts")
-        participants: dict[str, Participant] = {}
-        for stored in chosen:
-            inv = stored.invoice
-            participants.setdefault(
-                inv.participant_id,
-                Participant(
-                    inv.participant_id, inv.participant_name, inv.ndis_number, inv.bill_to_email
-                ),
+    def _mapped(
+        self,
+        ids: list[int],
+        contacts: ContactResult,
+        context: MappingContext,
+        org: OrgSettings,
+        blocked: list[Outcome],
+    ) -> Iterator[tuple[StoredInvoice, dict[str, Any]]]:
+        """The invoices as they are *now*, mapped with their contact and checked again."""
+        for chunk in _chunks(ids, CHUNK):
+            for stored in self.store.load_invoices(self.tenant_id, chunk):
+                if stored.state not in ELIGIBLE_STATES:
+                    continue  # changed hands meanwhile (another run, a re-import)
+                contact = contacts.found.get(stored.invoice.participant_id, ZERO_ID)
+                payload = self.flow.to_xero(
+                    stored.invoice, dataclasses.replace(context, contact_id=contact)
+                )
+                reasons = check(stored.invoice, payload, org)
+                if reasons:
+                    blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
+                    continue
+                yield stored, payload
+
+    def _preview(
+        self,
+        result: SyncResult,
+        sendable: list[int],
+        contacts: ContactResult,
+        context: MappingContext,
+        org: OrgSettings,
+        refused: list[Outcome],
+    ) -> None:
+        late: list[Outcome] = []
+        would_send: list[Outcome] = []
+        for stored, payload in self._mapped(sendable, contacts, context, org, late):
+            result.preview.append(
+                {
+                    "invoice_number": stored.invoice.invoice_number,
+                    "action": "send",
+                    "payload": payload,
+                }
             )
-        resolver = ContactResolver(self.client, self.store, self.tenant_id)
-        return resolver.resolve(list(participants.values()), dry_run=result.dry_run)
+            would_send.append(
+                _outcome(stored, "would send", f"Would be sent as {payload.get('Status', '')}")
+            )
+        refused = refused + late
+        result.preview += [
+            {"invoice_number": o.invoice_number, "action": "blocked", "reason": o.message}
+            for o in refused
+        ]
+        result.blocked = sum(1 for o in refused if o.outcome == "blocked")
+        result.failed = sum(1 for o in refused if o.outcome == "failed")
+        result.outcomes = refused
+        self.store.record_outcomes(
+            self.tenant_id, result.run_id, refused + would_send, {}, results_only=True
+        )
+        if contacts.would_create:
+            count = len(contacts.would_create)
+            result.message = f"{count} contact{'' if count == 1 else 's'} would be created."
 
     # -- sending ---------------------------------------------------------------------------
 
     def _send(
         self,
         result: SyncResult,
-        sendable: list[tuple[StoredInvoice, dict[str, Any]]],
+        sendable: list[int],
+        contacts: ContactResult,
+        context: MappingContext,
+        org: OrgSettings,
         reconciler: Reconciler,
     ) -> None:
+        late: list[Outcome] = []
+        mapped = self._mapped(sendable, contacts, context, org, late)
         total = len(sendable)
         done = 0
-        for batch in _batches(sendable):
+        for batch in _batches(mapped):
+            if late:
+                self._record(result, late, batch_id=None, sent=[])
+                late.clear()
             if self._cancel.is_set():
                 return
             self._say(done, total, f"Sending invoices {done + 1}-{done + len(batch)} of {total}")
@@ -332,6 +375,8 @@ class SyncEngine:
             )
             done += len(batch)
             self._say(done, total, f"Sent {done} of {total}")
+        if late:  # blocked on the second look, after the last batch
+            self._record(result, late, batch_id=None, sent=[])
 
     def _outcomes(
         self,
@@ -415,19 +460,23 @@ def _total_note(stored: StoredInvoice, element: dict[str, Any]) -> str:
     return ""
 
 
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def _batches(
-    sendable: list[tuple[StoredInvoice, dict[str, Any]]],
-) -> list[list[tuple[StoredInvoice, dict[str, Any]]]]:
-    batches: list[list[tuple[StoredInvoice, dict[str, Any]]]] = []
+    entries: Iterable[tuple[StoredInvoice, dict[str, Any]]],
+) -> Iterator[list[tuple[StoredInvoice, dict[str, Any]]]]:
+    """At most 50 invoices and 3.5 MB per batch."""
     current: list[tuple[StoredInvoice, dict[str, Any]]] = []
     size = 0
-    for entry in sendable:
+    for entry in entries:
         entry_size = len(json.dumps(entry[1]))
         if current and (len(current) >= MAX_BATCH or size + entry_size > MAX_BATCH_BYTES):
-            batches.append(current)
+            yield current
             current, size = [], 0
         current.append(entry)
         size += entry_size
     if current:
-        batches.append(current)
-    return batches
+        yield current
