@@ -19,29 +19,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-COLUMNS = (
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "status",
-    "funding_type",
-    "participant_id",
-    "participant_name",
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
-    "support_item_number",
-    "support_item_name",
-    "line_description",
-    "service_date",
-    "quantity",
-    "unit_price",
-    "account_code",
-    "tax_type",
-    "tracking_1",
-    "tracking_2",
-    "currency",
-)
+from maica_xero_desktop.core.importing import EXPORT_COLUMNS
+
+COLUMNS = EXPORT_COLUMNS
 
 #: (support item number, name, unit price) from the NDIS price guide, 2025-26 style.
 SUPPORT_ITEMS = (

@@ -22,6 +22,7 @@ from .errors import MaicaXeroError
 from .models import MAICA_STATUSES, Invoice, Line
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "HEADER_FIELDS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -51,6 +52,24 @@ OPTIONAL_COLUMNS = (
     "line_description",
     "support_item_name",
     "service_date",
+    "account_code",
+    "tax_type",
+    "tracking_1",
+    "tracking_2",
+    "currency",
+)
+#: Every column, in the order a Maica export (and the shipped sample) has them.
+EXPORT_COLUMNS = (
+    *REQUIRED_COLUMNS[:7],
+    "ndis_number",
+    "bill_to_name",
+    "bill_to_email",
+    "support_item_number",
+    "support_item_name",
+    "line_description",
+    "service_date",
+    "quantity",
+    "unit_price",
     "account_code",
     "tax_type",
     "tracking_1",

@@ -14,6 +14,7 @@ import pytest
 
 from maica_xero_desktop.core.errors import MaicaXeroError
 from maica_xero_desktop.core.importing import (
+    EXPORT_COLUMNS,
     REQUIRED_COLUMNS,
     ImportRejected,
     ParsedExport,
@@ -27,29 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample-maica-export.csv"
 DATA = Path(__file__).resolve().parent / "data"
 
-HEADER = (
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "status",
-    "funding_type",
-    "participant_id",
-    "participant_name",
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
-    "support_item_number",
-    "support_item_name",
-    "line_description",
-    "service_date",
-    "quantity",
-    "unit_price",
-    "account_code",
-    "tax_type",
-    "tracking_1",
-    "tracking_2",
-    "currency",
-)
+HEADER = EXPORT_COLUMNS
 
 
 def row(**changes: str) -> dict[str, str]:
