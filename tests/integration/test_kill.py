@@ -85,3 +85,45 @@ def test_killed_syncs_never_duplicate_or_lose(
     assert states == {"synced": len(selected)}
     runs = service.sync.history(limit=100)
     assert any(r.state == "failed" and "interrupted" in r.message for r in runs)
+
+
+def test_cli_scheduled_and_second_cli_run_together(
+    service: Service, xero_env: Sandbox, tmp_path: Path, secret_service: KeyringBackend
+) -> None:
+    """One organisation, three runs at once: exactly one syncs, the others say so."""
+    from maica_xero_desktop.core.sync import SyncBusy
+
+    service.connect(lambda url: None, timeout=10)
+    service.use("Demo Company (AU)")
+    service.sync.import_file(generated(tmp_path, 300, seed=5))
+    tenant = service.settings().active_tenant_id
+    xero_env.set_limits(enabled=False)
+    xero_env.add_fault(delay_seconds=0.3, endpoint="api.PUT.Invoices", count=100)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "maica_xero_desktop", "sync"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while service.sync.count_invoices("sending") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.sync.count_invoices("sending") > 0, "the first run never started sending"
+    with pytest.raises(SyncBusy, match="already running"):
+        service.sync.run(trigger="schedule")
+    second = subprocess.run(
+        [sys.executable, "-m", "maica_xero_desktop", "sync"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert second.returncode == 2
+    assert "already running" in second.stderr
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    counts = Counter(str(i["InvoiceNumber"]) for i in xero_env.invoices(tenant))
+    assert counts
+    assert max(counts.values()) == 1
