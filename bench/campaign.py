@@ -35,7 +35,43 @@ from maica_xero_desktop.core.service import Service  # noqa: E402
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tests.support.exports import generated  # noqa: E402
 
-FAULTS = ("server-errors", "429-storm", "drop-after-commit", "token-expiry", "lost-refresh", "slow")
+FAULTS = (
+    "server-errors",
+    "429-storm",
+    "drop-after-commit",
+    "token-expiry",
+    "lost-refresh",
+    "slow",
+    "disk-full",
+)
+TMPFS_SIZE = "512m"
+
+
+def mount_tmpfs(folder: Path) -> bool:
+    """The home on a small tmpfs of its own, so the disk can be filled (needs root)."""
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def fill_disk(folder: Path) -> Path:
+    """Write a filler file until the tmpfs is full; returns it (delete it to free the space)."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        for size in (1 << 20, 1 << 12, 1):
+            piece = b"\0" * size
+            try:
+                while True:
+                    os.write(fd, piece)
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+    return filler
 
 
 def arm(sandbox: Sandbox, kind: str, rng: random.Random) -> None:
@@ -51,6 +87,8 @@ def arm(sandbox: Sandbox, kind: str, rng: random.Random) -> None:
     elif kind == "lost-refresh":
         sandbox.expire_access_tokens()
         sandbox.add_fault(drop_response="token.refresh_token", count=1)
+    elif kind == "disk-full":
+        pass  # filled while the sync runs (see main)
     elif kind == "slow":
         sandbox.add_fault(delay_seconds=0.1, endpoint="api.PUT.Invoices", count=rng.randint(2, 8))
 
@@ -64,6 +102,8 @@ def main() -> int:
         raise SystemExit("Run it inside a D-Bus session with a Secret Service: bash bench/campaign")
     rng = random.Random(args.seed)  # noqa: S311 - fault schedule, not secrets
     folder = Path(tempfile.mkdtemp(prefix="maica-campaign-"))
+    on_tmpfs = mount_tmpfs(folder)
+    kinds = FAULTS if on_tmpfs else tuple(k for k in FAULTS if k != "disk-full")
     sandbox = Sandbox(SandboxConfig(port=0, auto_consent=True)).start()
     for line in sandbox.env_lines():
         name, _, value = line.partition("=")
@@ -75,6 +115,8 @@ def main() -> int:
     tenant = service.use("Demo Company (AU)")["tenantId"]
     env = dict(os.environ)
     armed: Counter[str] = Counter()
+    unexpected: list[str] = []
+    errors_path = Path(tempfile.mkdtemp(prefix="maica-campaign-err-")) / "stderr"
     kills = 0
     exits: Counter[int] = Counter()
     started = time.perf_counter()
@@ -85,21 +127,37 @@ def main() -> int:
             service.sync.import_file(export)
         sandbox.clear_faults()
         sandbox.set_limits(enabled=False)
-        for kind in rng.sample(FAULTS, rng.randint(0, 3)):
+        chosen = rng.sample(kinds, rng.randint(0, 3))
+        for kind in chosen:
             arm(sandbox, kind, rng)
             armed[kind] += 1
+        errors = open(errors_path, "w+b")  # noqa: SIM115 - read back after the process ends
         process = subprocess.Popen(
             [sys.executable, "-m", "maica_xero_desktop", "sync"],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
         )
+        filler = None
+        if "disk-full" in chosen:
+            time.sleep(rng.uniform(0.3, 0.9))
+            filler = fill_disk(folder)
         if rng.random() < 0.5:
             time.sleep(rng.uniform(0.4, 1.0))  # a sync process needs ~0.4 s to start
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
-        exits[process.wait(300)] += 1
+        code = process.wait(300)
+        exits[code] += 1
+        errors.seek(0)
+        if code not in (0, 1, 2, -signal.SIGKILL):
+            unexpected.append(
+                f"round {number} ({', '.join(chosen)}): exit {code}: "
+                + errors.read().decode("utf-8", "replace")[-300:]
+            )
+        errors.close()
+        if filler is not None:
+            filler.unlink()
     sandbox.clear_faults()
     sandbox.set_limits(enabled=False)
     finals = []
@@ -141,6 +199,8 @@ def main() -> int:
         + ", ".join(f"{code}: {n}" for code, n in sorted(exits.items()))
         + f"; final runs {finals}"
     )
+    for line in unexpected:
+        print("unexpected exit: " + line.strip())
     print(f"{'invoices selected':<28}{len(selected):>8}")
     print(f"{'invoices in Xero':<28}{len(in_xero):>8}")
     print(f"{'duplicates in Xero':<28}{duplicates:>8}   (must be 0)")
@@ -149,7 +209,18 @@ def main() -> int:
     print(f"{'store and Xero disagree':<28}{len(mismatched):>8}   (must be 0)")
     sandbox.stop()
     service.close()
-    ok = duplicates == 0 and lost == 0 and extra == 0 and not mismatched and finals[-1] == 0
+    if on_tmpfs:
+        subprocess.run(["umount", str(folder)], check=False)
+    else:
+        print("disk-full was not injected: a tmpfs could not be mounted (needs root)")
+    ok = (
+        duplicates == 0
+        and lost == 0
+        and extra == 0
+        and not mismatched
+        and finals[-1] == 0
+        and not unexpected
+    )
     print("campaign " + ("passed" if ok else "FAILED"))
     return 0 if ok else 1
 

@@ -229,3 +229,19 @@ def test_an_older_database_is_migrated_keeping_its_data(tmp_path: Path) -> None:
     assert "xero_invoice_number" in columns
     check.close()
     store.close()
+
+
+def test_a_transaction_sqlite_already_rolled_back_is_still_a_sentence(store: Store) -> None:
+    """A full disk during COMMIT makes SQLite roll back by itself; no second error may follow."""
+
+    def write() -> None:
+        with store.db.tx() as conn:
+            conn.execute("INSERT INTO sync_marks VALUES ('t', 'n', 'v')")
+            conn.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+            raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(StoreError, match="is full"):
+        write()
+    assert store.mark("t", "n") is None
+    store.set_mark("t", "n", "after")  # the connection is usable again
+    assert store.mark("t", "n") == "after"

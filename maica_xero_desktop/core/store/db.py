@@ -35,6 +35,7 @@ class Database:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
@@ -62,7 +63,7 @@ class Database:
                     self._conn.execute(f"PRAGMA user_version = {number + 1}")
                     self._conn.execute("COMMIT")
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    self._rollback()
                     raise
 
     @contextlib.contextmanager
@@ -76,21 +77,29 @@ class Database:
             try:
                 yield self._conn
             except sqlite3.OperationalError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise _store_error(self.path, exc) from None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise _store_error(self.path, exc) from None
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (a full disk during COMMIT, say).
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            yield self._conn
+            try:
+                yield self._conn
+            except sqlite3.OperationalError as exc:
+                raise _store_error(self.path, exc) from None
 
     def close(self) -> None:
         with self._lock:
@@ -109,7 +118,7 @@ def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
             "The invoice database is busy in another Maica Xero Desktop process. Try again in a "
             "moment."
         )
-    return StoreError(f"The invoice database could not be written ({text}). Nothing was changed.")
+    return StoreError(f"The invoice database could not be used ({text}). Nothing was changed.")
 
 
 def _statements(script: str) -> list[str]:
