@@ -224,7 +224,8 @@ class XeroClient:
                 str(body.get("Message") or body.get("Detail") or body.get("Title") or "")
             )
         return XeroRequestError(
-            f"Xero refused the request (HTTP {status})" + (f": {message}" if message else "."),
+            f"Xero refused the request (HTTP {status})"
+            + (f": {message.strip().rstrip('.')}." if message.strip() else "."),
             status=status,
             detail=detail,
         )
