@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def hostile(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     for name in ("LOGIN", "IDENTITY", "API"):
