@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +44,30 @@ def test_code_words_in_tracebacks_are_not_masked() -> None:
         == "GET /callback?code=[redacted]&state=x"
     )
     assert "rt-1234" not in redact.redact("grant_type=refresh_token&token=rt-1234")
+
+
+def test_tracebacks_are_redacted_for_every_handler(tmp_path: Path) -> None:
+    redact.register("secret-in-a-traceback-77")
+    logger = logging.getLogger("test.redact.traceback")
+    path = tmp_path / "file.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(redact.RedactingFilter())
+    logger.addHandler(handler)
+    try:
+        raise RuntimeError("failed with secret-in-a-traceback-77")
+    except RuntimeError:
+        logger.exception("unexpected")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    text = path.read_text(encoding="utf-8")
+    assert "RuntimeError" in text
+    assert "secret-in-a-traceback-77" not in text
+
+
+@pytest.mark.parametrize("value", ["1e12", "inf", "nan", "-5", "soon"])
+def test_odd_retry_after_values_are_bounded(value: str) -> None:
+    from maica_xero_desktop.core.xero.ratelimit import MAX_RETRY_AFTER_S, retry_after_seconds
+
+    seconds = retry_after_seconds({"Retry-After": value})
+    assert 0 <= seconds <= MAX_RETRY_AFTER_S

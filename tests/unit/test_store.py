@@ -86,7 +86,7 @@ def test_reimport_same_is_unchanged_and_unsent_change_updates(store: Store) -> N
 
 def _sync(store: Store, invoice_id: int, fingerprint: str) -> None:
     run = store.start_run(T, "Org", "authorised", "test", False)
-    store.begin_batch("b1", run, T, [invoice_id])
+    store.begin_batch("b1", run, T, {invoice_id: fingerprint}, "authorised")
     store.record_outcomes(
         T,
         run,
@@ -151,10 +151,13 @@ def test_batch_journal_and_requeue(store: Store) -> None:
     store.apply_import([_invoice("INV-1"), _invoice("INV-2", "P-2")])
     ids = [s.id for s in store.load_invoices(T)]
     run = store.start_run(T, "Org", "authorised", "test", False)
-    store.begin_batch("batch-a", run, T, ids)
+    store.begin_batch("batch-a", run, T, {i: f"fp{i}" for i in ids}, "classic")
     assert [s.state for s in store.load_invoices(T)] == ["sending", "sending"]
     (open_batch,) = store.open_batches(T)
     assert open_batch.invoice_ids == tuple(ids)
+    assert open_batch.flow == "classic"
+    assert open_batch.fingerprints == {i: f"fp{i}" for i in ids}
+    assert open_batch.attempted_at > 0
     store.requeue(T, ids)
     store.close_batch("batch-a")
     assert store.open_batches(T) == []

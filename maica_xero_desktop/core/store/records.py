@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .db import Database
@@ -26,6 +26,11 @@ class Outcome:
     xero_invoice_id: str | None = None
     xero_invoice_number: str | None = None
 
+
+CHANGED_WHILE_SENDING = (
+    "Changed in Maica while it was being sent: Xero has the earlier version. Update the Xero "
+    "invoice by hand, or void it there."
+)
 
 _LINK_STATE = {
     "created": "synced",
@@ -43,6 +48,10 @@ class OpenBatch:
     run_id: int
     invoice_ids: tuple[int, ...]
     created_at: float
+    flow: str = ""
+    attempted_at: float = 0.0
+    #: the fingerprint each invoice had when it was sent
+    fingerprints: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,16 @@ class SyncRecords:
         with self.db.tx() as conn:
             for item in outcomes:
                 state = None if results_only else _LINK_STATE.get(item.outcome)
+                message = item.message
+                if state == "synced" and fingerprints.get(item.invoice_id):
+                    row = conn.execute(
+                        "SELECT fingerprint FROM invoices WHERE id = ?", (item.invoice_id,)
+                    ).fetchone()
+                    if row is not None and row["fingerprint"] != fingerprints[item.invoice_id]:
+                        state = "changed"  # re-imported while it was on its way: Xero has the old
+                        message = CHANGED_WHILE_SENDING
                 if state is not None:
-                    synced = state == "synced"
+                    synced = state in ("synced", "changed")
                     conn.execute(
                         "INSERT INTO xero_links (invoice_id, tenant_id, state, message, batch_id, "
                         "xero_invoice_id, xero_invoice_number, synced_fingerprint, updated_at) "
@@ -125,7 +142,7 @@ class SyncRecords:
                             item.invoice_id,
                             tenant_id,
                             state,
-                            item.message,
+                            message,
                             batch_id if state == "sending" else None,  # "pending" clears it
                             item.xero_invoice_id,
                             item.xero_invoice_number,
@@ -156,16 +173,25 @@ class SyncRecords:
                 )
 
     def begin_batch(
-        self, batch_id: str, run_id: int, tenant_id: str, invoice_ids: Sequence[int]
+        self,
+        batch_id: str,
+        run_id: int,
+        tenant_id: str,
+        fingerprints: dict[int, str],
+        flow: str,
     ) -> None:
-        """Journal a batch and mark its invoices ``sending`` before the request leaves."""
+        """Journal a batch (its invoices, what each looked like, the flow) and mark its invoices
+        ``sending``, before the request leaves."""
         now = time.time()
+        invoice_ids = list(fingerprints)
+        journal = json.dumps([[i, fp] for i, fp in fingerprints.items()])
         with self.db.tx() as conn:
             conn.execute(
-                "INSERT INTO batches (id, run_id, tenant_id, state, invoices, created_at) "
-                "VALUES (?, ?, ?, 'sending', ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "state = 'sending', run_id = excluded.run_id",
-                (batch_id, run_id, tenant_id, json.dumps(list(invoice_ids)), now),
+                "INSERT INTO batches (id, run_id, tenant_id, state, invoices, created_at, flow, "
+                "attempted_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                "SET state = 'sending', run_id = excluded.run_id, invoices = excluded.invoices, "
+                "flow = excluded.flow, attempted_at = excluded.attempted_at",
+                (batch_id, run_id, tenant_id, journal, now, flow, now),
             )
             conn.executemany(
                 "INSERT INTO xero_links (invoice_id, tenant_id, state, batch_id, updated_at) "
@@ -182,10 +208,29 @@ class SyncRecords:
                 "ORDER BY created_at",
                 (tenant_id,),
             ).fetchall()
-        return [
-            OpenBatch(r["id"], r["run_id"], tuple(json.loads(r["invoices"])), r["created_at"])
-            for r in rows
-        ]
+        batches = []
+        for r in rows:
+            journal = json.loads(r["invoices"])
+            pairs = [
+                (int(e[0]), str(e[1])) if isinstance(e, list) else (int(e), "") for e in journal
+            ]
+            batches.append(
+                OpenBatch(
+                    r["id"],
+                    r["run_id"],
+                    tuple(i for i, _ in pairs),
+                    r["created_at"],
+                    flow=r["flow"],
+                    attempted_at=r["attempted_at"] or r["created_at"],
+                    fingerprints={i: fp for i, fp in pairs if fp},
+                )
+            )
+        return batches
+
+    def mark_batch_unknown(self, batch_id: str) -> None:
+        """Looked at, not settled: Xero may still be working on it."""
+        with self.db.tx() as conn:
+            conn.execute("UPDATE batches SET state = 'unknown' WHERE id = ?", (batch_id,))
 
     def close_batch(self, batch_id: str, state: str = "reconciled") -> None:
         with self.db.tx() as conn:

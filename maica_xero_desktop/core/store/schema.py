@@ -172,4 +172,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX invoices_list_order ON invoices (invoice_date, invoice_number);
     ALTER TABLE run_results ADD COLUMN xero_invoice_number TEXT;
     """,
+    # 4: each batch remembers the flow that sent it (reconciled the same way) and when it was
+    # last sent (an unanswered batch of a flow without unique numbers waits before a re-send).
+    """
+    ALTER TABLE batches ADD COLUMN flow TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN attempted_at REAL NOT NULL DEFAULT 0;
+    """,
 )

@@ -36,7 +36,7 @@ from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
 from .payments import payment_state
 from .preflight import OrgSettings, check
-from .reconcile import Reconciler
+from .reconcile import Reconciler, reconcile_open_batches, waiting_sentence
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
@@ -120,12 +120,11 @@ class SyncResult:
         return data
 
 
-def batch_key(tenant_id: str, flow: str, invoices: Sequence[StoredInvoice]) -> str:
-    """The same batch always gets the same key: a retry is replayed by Xero, not re-applied."""
-    text = "|".join(
-        [tenant_id, flow, *(f"{s.invoice.invoice_number}={s.fingerprint}" for s in invoices)]
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def batch_key(tenant_id: str, flow: str, payloads: Sequence[dict[str, Any]]) -> str:
+    """The same request always gets the same key (a retry is replayed by Xero, not re-applied),
+    and a different request never reuses one."""
+    body = json.dumps(payloads, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{tenant_id}|{flow}|{body}".encode()).hexdigest()
 
 
 class SyncEngine:
@@ -181,7 +180,7 @@ class SyncEngine:
                 result.message = result.message or "The run was cancelled; nothing is half-sent."
         except (MaicaXeroError, XeroUnavailable) as exc:
             result.state = "failed"
-            result.message = exc.sentence
+            result.message = " ".join(m for m in (exc.sentence, result.message) if m)
             log.warning("Sync stopped: %s", exc.sentence)
         except BaseException:
             result.state = "failed"
@@ -199,8 +198,13 @@ class SyncEngine:
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
-            for outcome in reconciler.reconcile_open_batches(result.run_id):
+            outcomes, waiting = reconcile_open_batches(
+                self.client, self.store, self.tenant_id, self.flow, result.run_id
+            )
+            for outcome in outcomes:
                 self._count(result, outcome)
+            if waiting:
+                result.message = waiting_sentence(waiting)
         context = MappingContext(
             contact_id=ZERO_ID,  # set once the contact is known
             support_items=self.store.support_items(),
@@ -339,8 +343,14 @@ class SyncEngine:
                 return
             self._say(done, total, f"Sending invoices {done + 1}-{done + len(batch)} of {total}")
             stored = [s for s, _ in batch]
-            key = batch_key(self.tenant_id, self.flow.name, stored)
-            self.store.begin_batch(key, result.run_id, self.tenant_id, [s.id for s in stored])
+            key = batch_key(self.tenant_id, self.flow.name, [p for _, p in batch])
+            self.store.begin_batch(
+                key,
+                result.run_id,
+                self.tenant_id,
+                {s.id: s.fingerprint for s in stored},
+                self.flow.name,
+            )
             try:
                 body = self.client.accounting(
                     "PUT",
@@ -357,11 +367,18 @@ class SyncEngine:
                 raise
             except XeroUnavailable:
                 # No answer: Xero may or may not have the invoices. Look before anything else.
-                outcomes = reconciler.reconcile_batch(result.run_id, key, stored)
-                for outcome in outcomes:
-                    self._count(result, outcome)
+                self._unanswered(result, reconciler, key, stored)
                 raise
             except XeroRequestError as exc:
+                if exc.status < 400:
+                    # Xero answered "done" but the answer cannot be read: it may have acted.
+                    self._unanswered(result, reconciler, key, stored)
+                    raise XeroUnavailable(exc.sentence, detail=exc.detail) from None
+                if exc.status in (401, 403):
+                    # Refused as a whole (sign-in, organisation, permission): nothing was done.
+                    self.store.requeue(self.tenant_id, [s.id for s in stored])
+                    self.store.close_batch(key)
+                    raise
                 outcomes = [_outcome(s, "failed", exc.sentence) for s in stored]
                 self._record(result, outcomes, batch_id=key, sent=stored)
                 done += len(batch)
@@ -377,6 +394,22 @@ class SyncEngine:
             self._say(done, total, f"Sent {done} of {total}")
         if late:  # blocked on the second look, after the last batch
             self._record(result, late, batch_id=None, sent=[])
+
+    def _unanswered(
+        self,
+        result: SyncResult,
+        reconciler: Reconciler,
+        key: str,
+        stored: list[StoredInvoice],
+    ) -> None:
+        fingerprints = {s.id: s.fingerprint for s in stored}
+        before = reconciler.waiting
+        for outcome in reconciler.reconcile_batch(
+            result.run_id, key, stored, fingerprints, attempted_at=time.time()
+        ):
+            self._count(result, outcome)
+        if reconciler.waiting > before:
+            result.message = waiting_sentence(reconciler.waiting)
 
     def _outcomes(
         self,

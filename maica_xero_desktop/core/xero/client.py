@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from ..errors import (
+    MaicaXeroError,
     NeedsReconnect,
     RateLimited,
     TenantUnavailable,
@@ -114,59 +115,76 @@ class XeroClient:
         allow_statuses: tuple[int, ...] = (),
     ) -> requests.Response:
         self.http.ensure_enabled()
-        retry_safe = method in ("GET", "HEAD", "DELETE") or bool(
-            headers and "Idempotency-Key" in headers
-        )
+        write = method in ("PUT", "POST")
+        retry_safe = not write or bool(headers and "Idempotency-Key" in headers)
         if tenant_id:
             self._respect_limits(tenant_id)
         token = self.tokens.access_token()
         refreshed = False
         rate_retries = 0
         server_delays = iter(SERVER_RETRY_DELAYS_S)
-        while True:
-            all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
-            if tenant_id:
-                all_headers["xero-tenant-id"] = tenant_id
-            try:
-                self.calls += 1
-                response = self.http.send(
-                    method, url, headers=all_headers, params=params, json=json
-                )
-            except XeroUnavailable:
-                delay = next(server_delays, None) if retry_safe else None
-                if delay is None:
-                    raise
-                self._sleep(delay)
-                continue
-            self.limits.record(tenant_id, response.status_code, response.headers)
-            status = response.status_code
-            if status < 400 or status in allow_statuses:
-                return response
-            if status == 401 and not refreshed:
-                refreshed = True
-                token = self.tokens.access_token(rejected=token)
-                continue
-            if status == 401:
-                raise NeedsReconnect(
-                    "Xero refused the sign-in even after renewing it. Connect to Xero again.",
-                    detail=error_text(response),
-                )
-            if status == 429:
-                wait = self._rate_wait(response, tenant_id, rate_retries)
-                rate_retries += 1
-                self._sleep(wait)
-                continue
-            if status >= 500:
-                delay = next(server_delays, None) if retry_safe else None
-                if delay is None:
-                    raise XeroUnavailable(
-                        f"Xero answered with a server error (HTTP {status}). Try again in a few "
-                        "minutes.",
+        # A write that got no answer, or a 5xx, may have been applied by Xero. Whatever happens
+        # after that, the caller must hear "unknown" (XeroUnavailable), never "refused": a
+        # refusal would let it send the invoices again.
+        unanswered_write = False
+        try:
+            while True:
+                all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+                if tenant_id:
+                    all_headers["xero-tenant-id"] = tenant_id
+                try:
+                    self.calls += 1
+                    response = self.http.send(
+                        method, url, headers=all_headers, params=params, json=json
+                    )
+                except XeroUnavailable:
+                    unanswered_write = unanswered_write or write
+                    delay = next(server_delays, None) if retry_safe else None
+                    if delay is None:
+                        raise
+                    self._sleep(delay)
+                    continue
+                self.limits.record(tenant_id, response.status_code, response.headers)
+                status = response.status_code
+                if status < 400 or status in allow_statuses:
+                    return response
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    token = self.tokens.access_token(rejected=token)
+                    continue
+                if status == 401:
+                    raise NeedsReconnect(
+                        "Xero refused the sign-in even after renewing it. Connect to Xero again.",
                         detail=error_text(response),
                     )
-                self._sleep(delay)
-                continue
-            raise self._client_error(response, tenant_id)
+                if status == 429:
+                    wait = self._rate_wait(response, tenant_id, rate_retries)
+                    rate_retries += 1
+                    self._sleep(wait)
+                    continue
+                if status >= 500:
+                    unanswered_write = unanswered_write or write
+                    delay = next(server_delays, None) if retry_safe else None
+                    if delay is None:
+                        raise XeroUnavailable(
+                            f"Xero answered with a server error (HTTP {status}). Try again in a "
+                            "few minutes.",
+                            detail=error_text(response),
+                        )
+                    self._sleep(delay)
+                    continue
+                raise self._client_error(response, tenant_id)
+        except XeroUnavailable:
+            raise
+        except MaicaXeroError as exc:
+            if not unanswered_write:
+                raise
+            raise XeroUnavailable(
+                "Xero did not confirm a request and then stopped it from being repeated ("
+                + exc.sentence.rstrip(".")
+                + "). What Xero did is checked before anything is sent again.",
+                detail=exc.detail,
+            ) from None
 
     def _respect_limits(self, tenant_id: str) -> None:
         """Use what the last answers said: no call into a known-exhausted limit."""

@@ -8,12 +8,15 @@ wait in ``Retry-After``. This module records them; the sync engine paces itself 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 APP = "(app)"
+#: A Retry-After beyond two days is nonsense; it is read as two days.
+MAX_RETRY_AFTER_S = 2 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,12 @@ def retry_after_seconds(headers: Mapping[str, str], default: float = 60.0) -> fl
     if value is None:
         return default
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         return default
+    if not math.isfinite(seconds):
+        return default
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
 class RateLimits:
