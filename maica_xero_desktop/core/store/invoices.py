@@ -140,7 +140,7 @@ class InvoiceStore:
                         "Cancelled in Maica after it was sent to Xero: void it in Xero."
                         if became_cancelled
                         else "Changed in Maica after it was sent to Xero: it is not sent again. "
-                        "Update the Xero invoice by hand, or void it there and reset this one."
+                        "Update the Xero invoice by hand, or void it there."
                     )
                     conn.execute(
                         "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
