@@ -24,7 +24,7 @@ from ..core.store import Outcome, RunRecord
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine
+from .widgets import StatusLine, style_row_table
 
 HISTORY_LIMIT = 50
 
@@ -50,15 +50,8 @@ FILTERS = (("All outcomes", None), ("Failed", "failed"), ("Blocked", "blocked"))
 
 
 def _table(name: str) -> QTableView:
-    table = QTableView()
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table = style_row_table(QTableView(), name)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setTextElideMode(Qt.TextElideMode.ElideRight)
-    table.setWordWrap(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
     return table
 
 

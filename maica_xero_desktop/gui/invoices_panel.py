@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -26,7 +25,7 @@ from .import_errors import ImportErrorsDialog
 from .invoice_model import InvoiceTableModel
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine
+from .widgets import StatusLine, style_row_table
 
 STATES = (
     ("All invoices", None),
@@ -75,19 +74,12 @@ class InvoicesPanel(QWidget):
             self.state_box.addItem(label, value)
         self.count_label = QLabel("")
         self.count_label.setAccessibleName("Invoice count")
-        self.table = QTableView()
-        self.table.setAccessibleName("Invoices")
+        self.table = style_row_table(QTableView(), "Invoices")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(WIDTHS):
             header.resizeSection(column, width)
-        header.setStretchLastSection(True)
         self.status = StatusLine()
         tools = QHBoxLayout()
         tools.addWidget(self.import_button)

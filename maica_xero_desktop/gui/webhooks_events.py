@@ -15,6 +15,7 @@ from ..core.service import Service
 from ..core.store.events import StoredEvent
 from ..core.webhooks import WebhookStatus
 from .table_model import RowsModel
+from .widgets import style_row_table
 
 EVENT_LIMIT = 50
 COUNT_ORDER = ("processed", "new", "ignored", "failed")
@@ -150,15 +151,10 @@ class EventsTable(QTableView):
         super().__init__(parent)
         self.events: RowsModel[EventRow] = RowsModel(COLUMNS)
         self.setModel(self.events)
-        self.setAccessibleName("Recent webhook events")
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        style_row_table(self, "Recent webhook events")
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
-        header.setStretchLastSection(True)
         for column, width in enumerate((80, 200, 120, 110, 80)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -1,10 +1,17 @@
-"""Small shared widgets: the inline status line, a confirmation, elided labels."""
+"""Small shared widgets: the inline status line, a confirmation, elided labels, row tables."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QTableView,
+    QWidget,
+)
 
 #: (light palette, dark palette) colours for the semantic hints; everything else follows the theme
 _HINTS = {
@@ -12,6 +19,19 @@ _HINTS = {
     "warning": ("#8a5300", "#ffc266"),
     "error": ("#a4161a", "#ff8a8a"),
 }
+
+
+def style_row_table(table: QTableView, name: str) -> QTableView:
+    """The look every list of rows in the window shares: whole-row selection, one line per row
+    (elided, no wrapping), no row numbers, the last column taking the spare width."""
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
 
 
 def hint_color(kind: str, palette: QPalette) -> QColor:
