@@ -57,11 +57,18 @@ def _no_rate_limits(xero_env: Sandbox) -> None:
     xero_env.set_limits(enabled=False)  # these tests make many calls with a clock that never waits
 
 
+def _ready(service: Service) -> tuple[Service, str]:
+    """Signed in, the demo company chosen, the sample imported."""
+    if service.secrets.load_tokens() is None:
+        service.connect(lambda url: None, timeout=10)
+    service.use(DEMO)
+    service.sync.import_file(SAMPLE)
+    return service, service.settings().active_tenant_id
+
+
 @pytest.fixture
 def demo(connected: Service) -> tuple[Service, str]:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected, connected.settings().active_tenant_id
+    return _ready(connected)
 
 
 def test_open_batch_is_reconciled_by_the_flow_that_sent_it(
@@ -102,11 +109,7 @@ def test_timeout_then_refusal_is_unknown_not_refused(
         return real(method, url, *a, **kw)
 
     session.hook = hook
-    service = make_service(session=session)
-    service.connect(lambda url: None, timeout=10)
-    service.use(DEMO)
-    service.sync.import_file(SAMPLE)
-    tenant = service.settings().active_tenant_id
+    service, tenant = _ready(make_service(session=session))
     first = service.sync.run(flow="classic")
     assert first.state == "failed"
     assert "checked before anything is sent again" in first.message
@@ -120,11 +123,7 @@ def test_timeout_then_refusal_is_unknown_not_refused(
 def test_a_slow_xero_finishing_after_the_client_gave_up(
     make_service: Callable[..., Service], xero_env: Sandbox
 ) -> None:
-    service = make_service()
-    service.connect(lambda url: None, timeout=10)
-    service.use(DEMO)
-    service.sync.import_file(SAMPLE)
-    tenant = service.settings().active_tenant_id
+    service, tenant = _ready(make_service())
     service.http.timeout = (2.0, 0.5)
     xero_env.add_fault(delay_seconds=1.5, endpoint="api.PUT.Invoices", count=4)
     first = service.sync.run(flow="classic")
@@ -197,11 +196,7 @@ def test_an_unreadable_success_is_looked_up_not_failed(
         return response
 
     session.hook = hook
-    service = make_service(session=session)
-    service.connect(lambda url: None, timeout=10)
-    service.use(DEMO)
-    service.sync.import_file(SAMPLE)
-    tenant = service.settings().active_tenant_id
+    service, tenant = _ready(make_service(session=session))
     first = service.sync.run(flow="classic")
     assert first.failed == 0
     assert first.linked == 29
