@@ -370,10 +370,6 @@ class SyncEngine:
                 self._unanswered(result, reconciler, key, stored)
                 raise
             except XeroRequestError as exc:
-                if exc.status < 400:
-                    # Xero answered "done" but the answer cannot be read: it may have acted.
-                    self._unanswered(result, reconciler, key, stored)
-                    raise XeroUnavailable(exc.sentence, detail=exc.detail) from None
                 if exc.status in (401, 403):
                     # Refused as a whole (sign-in, organisation, permission): nothing was done.
                     self.store.requeue(self.tenant_id, [s.id for s in stored])

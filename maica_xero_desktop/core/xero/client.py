@@ -99,7 +99,17 @@ class XeroClient:
             json=json,
             headers=extra,
         )
-        return _json(response)
+        try:
+            return _json(response)
+        except XeroRequestError as exc:
+            if method in ("PUT", "POST"):
+                # Xero said "done" but the answer cannot be read: it may have acted.
+                raise XeroUnavailable(
+                    "Xero's answer could not be read, so what it did is checked before anything "
+                    "is sent again.",
+                    detail=exc.detail,
+                ) from None
+            raise
 
     # -- the one path every authorised request takes --------------------------------------
 
