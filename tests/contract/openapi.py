@@ -1,4 +1,4 @@
-"""Validate JSON instances against Xero's official OpenAPI files (../shared/xero-openapi).
+"""Validate JSON instances against Xero's official OpenAPI files (the copy in tests/contract/xero-openapi).
 
 Generic on purpose: tests of the sandbox's answers and of the requests the client sends both use
 it. OpenAPI 3.0 schemas are validated as JSON Schema draft 4 (which 3.0's "Schema Object" is
@@ -50,11 +50,11 @@ _DATE_TIME = re.compile(
 
 
 def spec_dir() -> Path:
-    """``$MAICA_XERO_OPENAPI_DIR``, else ``<repo>/../shared/xero-openapi``."""
+    """``$MAICA_XERO_OPENAPI_DIR``, else the project's own copy beside this module."""
     override = os.environ.get(ENV_DIR)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "xero-openapi"
+    return Path(__file__).resolve().parent / "xero-openapi"
 
 
 def load_spec(name: str) -> dict[str, Any]:
