@@ -178,4 +178,45 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE batches ADD COLUMN flow TEXT NOT NULL DEFAULT '';
     ALTER TABLE batches ADD COLUMN attempted_at REAL NOT NULL DEFAULT 0;
     """,
+    # 5: two more link states — 'conflict' (Xero holds an invoice under this number that is not
+    # this one: never counted as synced) and 'not_eligible' (the flow does not send it, with the
+    # reason) — and a JSON 'detail' beside the message (a conflict's two sides, figures Xero
+    # reported). SQLite cannot change a CHECK in place, so the table is rebuilt. 'store_meta' holds
+    # the store's identity (a random id made when the store is created), which settings and the
+    # organisation's own records remember, so a replaced or emptied store is noticed.
+    """
+    CREATE TABLE xero_links_new (
+        invoice_id          INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        tenant_id           TEXT NOT NULL,
+        state               TEXT NOT NULL
+            CHECK (state IN ('pending','blocked','sending','synced','failed','changed',
+                             'conflict','not_eligible')),
+        message             TEXT NOT NULL DEFAULT '',
+        batch_id            TEXT,
+        xero_invoice_id     TEXT,
+        xero_invoice_number TEXT,
+        synced_fingerprint  TEXT,
+        xero_status         TEXT,
+        amount_paid         TEXT,
+        amount_due          TEXT,
+        last_payment_date   TEXT,
+        updated_at          REAL NOT NULL,
+        detail              TEXT,
+        PRIMARY KEY (invoice_id, tenant_id)
+    );
+    INSERT INTO xero_links_new (invoice_id, tenant_id, state, message, batch_id, xero_invoice_id,
+        xero_invoice_number, synced_fingerprint, xero_status, amount_paid, amount_due,
+        last_payment_date, updated_at)
+    SELECT invoice_id, tenant_id, state, message, batch_id, xero_invoice_id, xero_invoice_number,
+        synced_fingerprint, xero_status, amount_paid, amount_due, last_payment_date, updated_at
+    FROM xero_links;
+    DROP TABLE xero_links;
+    ALTER TABLE xero_links_new RENAME TO xero_links;
+    CREATE INDEX xero_links_state ON xero_links (tenant_id, state);
+    CREATE INDEX xero_links_xero_id ON xero_links (tenant_id, xero_invoice_id);
+    CREATE TABLE store_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
