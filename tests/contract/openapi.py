@@ -1,4 +1,4 @@
-"""Validate JSON instances against Xero's official OpenAPI files (the copy in tests/contract/xero-openapi).
+"""Validate JSON instances against Xero's official OpenAPI files (tests/contract/xero-openapi).
 
 Generic on purpose: tests of the sandbox's answers and of the requests the client sends both use
 it. OpenAPI 3.0 schemas are validated as JSON Schema draft 4 (which 3.0's "Schema Object" is
