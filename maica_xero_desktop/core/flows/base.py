@@ -20,6 +20,8 @@ class MappingContext:
     default_account_code: str
     default_tax_type: str
     payment_terms_days: int
+    #: Exclusive (Maica's unit prices are before GST), Inclusive or NoTax: sent on every invoice
+    line_amount_type: str = "Exclusive"
 
 
 @runtime_checkable
@@ -122,7 +124,7 @@ class StandardFlow:
             "Contact": {"ContactID": context.contact_id},
             "Date": invoice.invoice_date.isoformat(),
             "DueDate": due_date(invoice, context),
-            "LineAmountTypes": "Exclusive",
+            "LineAmountTypes": context.line_amount_type,
             "Status": self.xero_status,
             "CurrencyCode": invoice.currency,
             "LineItems": map_lines(invoice, context),
