@@ -107,6 +107,13 @@ def participant_reference(invoice: Invoice) -> str:
     return text[:255]
 
 
+def not_eligible_reason(flow_name: str, invoice: Invoice) -> str:
+    """Why a flow leaves an invoice alone (its Maica status is not one the flow sends)."""
+    if invoice.status == "Cancelled":
+        return "Cancelled in Maica: never sent."
+    return f"Not sent by the {flow_name} flow: status {invoice.status}."
+
+
 @dataclass(frozen=True)
 class StandardFlow:
     name: str

@@ -16,6 +16,8 @@ from ..totals import RATES_MARK, Pricing, Totals, difference_note, rates_from_js
 from .db import Database
 
 SENT_STATES = ("synced", "sending", "changed")
+#: link states of an invoice that is not (yet) in the organisation: a flow may (re)consider it
+UNSENT_STATES = ("pending", "blocked", "failed", "not_eligible")
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,12 @@ class InvoiceStore:
                             "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?",
                             (invoice.status, now, invoice_id),
                         )
+                        # a new status: the flow decides again at the next look
+                        conn.execute(
+                            "UPDATE xero_links SET state = 'pending', message = '', "
+                            "updated_at = ? WHERE invoice_id = ? AND state = 'not_eligible'",
+                            (now, invoice_id),
+                        )
                     unchanged += 1
                     continue
                 status = old_status if sent and not became_cancelled else invoice.status
@@ -152,7 +160,8 @@ class InvoiceStore:
                 else:
                     conn.execute(
                         "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending')",
+                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
+                        "'not_eligible')",
                         (now, invoice_id),
                     )
                     updated += 1
@@ -338,6 +347,27 @@ class InvoiceStore:
             rows = conn.execute(query, [*params, limit, offset]).fetchall()
             lines = _lines_of(conn, [row["id"] for row in rows])
         return [_row(row, lines.get(row["id"], []), pricing) for row in rows]
+
+    def set_eligibility(
+        self, tenant_id: str, not_eligible: dict[int, str], eligible: Sequence[int]
+    ) -> None:
+        """Unsent invoices the flow leaves alone become ``not_eligible`` with the reason; those it
+        takes again go back to ``pending``. Sent invoices are never touched."""
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT INTO xero_links (invoice_id, tenant_id, state, message, updated_at) "
+                "VALUES (?, ?, 'not_eligible', ?, ?) ON CONFLICT (invoice_id, tenant_id) DO UPDATE "
+                "SET state = 'not_eligible', message = excluded.message, batch_id = NULL, "
+                "updated_at = excluded.updated_at WHERE xero_links.state IN "
+                "('pending', 'blocked', 'failed', 'not_eligible')",
+                [(i, tenant_id, reason, now) for i, reason in not_eligible.items()],
+            )
+            conn.executemany(
+                "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                "WHERE tenant_id = ? AND invoice_id = ? AND state = 'not_eligible'",
+                [(now, tenant_id, i) for i in eligible],
+            )
 
     def pricing(
         self, tenant_id: str, amount_type: str = "Exclusive", default_tax_type: str = "EXEMPTOUTPUT"
