@@ -542,9 +542,14 @@ class Service:
     def refresh_eligibility(self) -> Eligibility:
         """Mark the invoices the chosen flow does not send (and un-mark those it now sends)."""
         s = self.settings()
+        try:
+            flow = get_flow(s.flow)
+        except ConfigurationError as exc:  # a plug-in flow that is gone: the next run says so
+            log.warning("Invoices not re-checked for the flow: %s", exc.sentence)
+            return Eligibility(s.flow)
         if not s.active_tenant_id:
             return Eligibility(s.flow)
-        return refresh_eligibility(self.store, s.active_tenant_id, get_flow(s.flow))
+        return refresh_eligibility(self.store, s.active_tenant_id, flow)
 
 
 def _missing_sentence(settings: Settings) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
@@ -113,3 +114,15 @@ def test_runs_and_previews_are_logged(
     assert tokens is not None
     assert tokens.access_token not in text
     assert tokens.refresh_token not in text
+
+
+def test_an_import_with_a_vanished_plugin_flow_still_imports(connected: Service) -> None:
+    connected.use(DEMO)
+
+    def gone(settings: Settings) -> None:
+        settings.flow = "uninstalled-plugin"
+
+    connected.settings_store.update(gone)
+    _, summary = connected.sync.import_file(SAMPLE)
+    assert summary.new == 40
+    assert connected.sync.count_invoices("not_eligible") == 0
