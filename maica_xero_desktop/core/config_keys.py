@@ -101,6 +101,16 @@ def _code(what: str, limit: int) -> Callable[[str], str]:
     return parse
 
 
+def _line_amount_type(text: str) -> str:
+    for known in ("Exclusive", "Inclusive", "NoTax"):
+        if text.strip().lower() == known.lower():
+            return known
+    raise ConfigurationError(
+        "The line amount type is Exclusive (Maica's unit prices are before GST: the default), "
+        "Inclusive or NoTax."
+    )
+
+
 KEYS: dict[str, ConfigKey] = {
     key.name: key
     for key in (
@@ -125,6 +135,12 @@ KEYS: dict[str, ConfigKey] = {
             "payment_terms_days",
             _int_range(0, 365, "Payment terms"),
             "days to the due date when an invoice has none",
+        ),
+        ConfigKey(
+            "line-amount-type",
+            "line_amount_type",
+            _line_amount_type,
+            "how Xero reads unit prices: Exclusive (before GST, Maica's), Inclusive or NoTax",
         ),
         ConfigKey(
             "schedule",

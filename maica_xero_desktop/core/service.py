@@ -32,12 +32,16 @@ from .errors import (
 from .flows import Flow, all_flows, get_flow
 from .importing import ParsedExport, parse_export_file
 from .loopback import LoopbackReceiver
+from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
 from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .sync.eligibility import Eligibility
+from .sync.eligibility import refresh as refresh_eligibility
 from .tokens import EXPIRY_MARGIN_S, TokenManager
+from .totals import EXCLUSIVE, Pricing, line_amount_type
 from .webhooks.service import WebhookService
 from .xero.client import XeroClient
 from .xero.endpoints import XeroEndpoints
@@ -217,6 +221,7 @@ class Service:
             s.flow = flow.name
 
         self.settings_store.update(change)
+        self.refresh_eligibility()
         return flow.name
 
     def set_client_secret(self, secret: str | None) -> None:
@@ -496,6 +501,56 @@ class Service:
         log.info("Signed out of Xero%s.", "" if revoked else " on this computer only")
         return revoked
 
+    # -- support-item mapping, local totals, eligibility ------------------------------------
+
+    def mapping_choices(self) -> MappingChoices:
+        """The active organisation's accounts and tax rates, read from Xero (for the editor)."""
+        self.http.ensure_enabled()
+        tenant = self.active_tenant()
+        choices = read_choices(self.xero, tenant.tenant_id)
+        self.store.remember_rates(tenant.tenant_id, choices.rates())
+        return choices
+
+    def save_mapping(
+        self,
+        item_number: str,
+        *,
+        name: str | None = None,
+        xero_description: str | None = None,
+        account_code: str | None = None,
+        tax_type: str | None = None,
+        choices: MappingChoices | None = None,
+    ) -> SupportItem:
+        """Save a support item's mapping (checked against ``choices`` when given); it applies at
+        the next preview or run."""
+        return save_mapping(
+            self.store,
+            item_number,
+            name=name,
+            xero_description=xero_description,
+            account_code=account_code,
+            tax_type=tax_type,
+            choices=choices,
+        )
+
+    def pricing(self) -> Pricing:
+        """How local totals are computed: the settings and the organisation's last-read rates."""
+        s = self.settings()
+        amount_type = line_amount_type(s.line_amount_type) or EXCLUSIVE
+        return self.store.pricing(s.active_tenant_id, amount_type, s.default_tax_type)
+
+    def refresh_eligibility(self) -> Eligibility:
+        """Mark the invoices the chosen flow does not send (and un-mark those it now sends)."""
+        s = self.settings()
+        try:
+            flow = get_flow(s.flow)
+        except ConfigurationError as exc:  # a plug-in flow that is gone: the next run says so
+            log.warning("Invoices not re-checked for the flow: %s", exc.sentence)
+            return Eligibility(s.flow)
+        if not s.active_tenant_id:
+            return Eligibility(s.flow)
+        return refresh_eligibility(self.store, s.active_tenant_id, flow)
+
 
 def _missing_sentence(settings: Settings) -> str:
     name = settings.active_tenant_name or settings.active_tenant_id
@@ -526,12 +581,15 @@ class SyncService:
         invoices = parsed.check()
         summary = self.store.apply_import(invoices)
         log.info("Imported %d invoices (%d new).", summary.total, summary.new)
+        self.service.refresh_eligibility()
         return parsed, summary
 
     def invoices(
         self, state: str | None = None, limit: int = -1, offset: int = 0
     ) -> list[InvoiceRow]:
-        return self.store.list_invoices(self._tenant(), state, limit, offset)
+        return self.store.list_invoices(
+            self._tenant(), state, limit, offset, pricing=self.service.pricing()
+        )
 
     def count_invoices(self, state: str | None = None) -> int:
         return self.store.count_invoices(self._tenant(), state)

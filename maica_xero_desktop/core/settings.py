@@ -56,6 +56,8 @@ class Settings:
     default_account_code: str = "200"
     default_tax_type: str = "EXEMPTOUTPUT"
     payment_terms_days: int = 14
+    #: how Xero reads the unit prices: Exclusive (Maica's are before GST), Inclusive or NoTax
+    line_amount_type: str = "Exclusive"
     webhook_site: str = ""
     #: Keys this version does not know, kept as they were.
     extra: dict[str, Any] = field(default_factory=dict)

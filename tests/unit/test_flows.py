@@ -117,3 +117,18 @@ def test_third_party_flow_from_entry_point(tmp_path: Path, monkeypatch: pytest.M
     names = [flow.name for flow in all_flows()]
     assert names == ["authorised", "draft", "classic", "acme"]
     assert get_flow("acme").to_xero(INVOICE, CONTEXT)["Status"] == "SUBMITTED"
+
+
+def test_not_eligible_reason_names_the_flow_and_the_status() -> None:
+    from dataclasses import replace
+
+    from maica_xero_desktop.core.flows import not_eligible_reason
+
+    entered = replace(INVOICE, status="Entered")
+    assert not get_flow("authorised").selects(entered)
+    assert not_eligible_reason("authorised", entered) == (
+        "Not sent by the authorised flow: status Entered."
+    )
+    cancelled = replace(INVOICE, status="Cancelled")
+    assert not any(flow.selects(cancelled) for flow in all_flows())
+    assert not_eligible_reason("draft", cancelled) == "Cancelled in Maica: never sent."

@@ -11,7 +11,7 @@ import logging
 from importlib.metadata import entry_points
 
 from ..errors import ConfigurationError
-from .base import Flow, MappingContext, StandardFlow
+from .base import Flow, MappingContext, StandardFlow, not_eligible_reason
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,15 @@ BUILT_IN: tuple[Flow, ...] = (
     ),
 )
 
-__all__ = ["BUILT_IN", "ENTRY_POINT_GROUP", "Flow", "MappingContext", "all_flows", "get_flow"]
+__all__ = [
+    "BUILT_IN",
+    "ENTRY_POINT_GROUP",
+    "Flow",
+    "MappingContext",
+    "all_flows",
+    "get_flow",
+    "not_eligible_reason",
+]
 
 
 def _plugins() -> list[Flow]:

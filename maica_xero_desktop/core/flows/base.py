@@ -20,6 +20,8 @@ class MappingContext:
     default_account_code: str
     default_tax_type: str
     payment_terms_days: int
+    #: Exclusive (Maica's unit prices are before GST), Inclusive or NoTax: sent on every invoice
+    line_amount_type: str = "Exclusive"
 
 
 @runtime_checkable
@@ -105,6 +107,13 @@ def participant_reference(invoice: Invoice) -> str:
     return text[:255]
 
 
+def not_eligible_reason(flow_name: str, invoice: Invoice) -> str:
+    """Why a flow leaves an invoice alone (its Maica status is not one the flow sends)."""
+    if invoice.status == "Cancelled":
+        return "Cancelled in Maica: never sent."
+    return f"Not sent by the {flow_name} flow: status {invoice.status}."
+
+
 @dataclass(frozen=True)
 class StandardFlow:
     name: str
@@ -122,7 +131,7 @@ class StandardFlow:
             "Contact": {"ContactID": context.contact_id},
             "Date": invoice.invoice_date.isoformat(),
             "DueDate": due_date(invoice, context),
-            "LineAmountTypes": "Exclusive",
+            "LineAmountTypes": context.line_amount_type,
             "Status": self.xero_status,
             "CurrencyCode": invoice.currency,
             "LineItems": map_lines(invoice, context),

@@ -8,13 +8,16 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice, Line
+from ..totals import RATES_MARK, Pricing, Totals, difference_note, rates_from_json, rates_json
 from .db import Database
 
 SENT_STATES = ("synced", "sending", "changed")
+#: link states of an invoice that is not (yet) in the organisation: a flow may (re)consider it
+UNSENT_STATES = ("pending", "blocked", "failed", "not_eligible")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,11 @@ class InvoiceRow:
     amount_paid: str | None
     amount_due: str | None
     xero_status: str | None
+    #: the total Xero computes (or will compute) for the invoice, and its parts
+    subtotal: str = ""
+    tax: str = ""
+    #: Xero's own total once it has the invoice (None before)
+    xero_total: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -78,15 +86,9 @@ def sync_fingerprint(invoice: Invoice) -> str:
     return dataclasses.replace(invoice, status="").fingerprint()
 
 
-def invoice_total(invoice: Invoice) -> Decimal:
-    total = sum(
-        (
-            (line.quantity * line.unit_price).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            for line in invoice.lines
-        ),
-        Decimal(0),
-    )
-    return total
+def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
+    """The total Xero computes for the invoice (GST included) — see :mod:`..totals`."""
+    return (pricing or Pricing()).totals(invoice).total
 
 
 class InvoiceStore:
@@ -131,6 +133,12 @@ class InvoiceStore:
                             "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?",
                             (invoice.status, now, invoice_id),
                         )
+                        # a new status: the flow decides again at the next look
+                        conn.execute(
+                            "UPDATE xero_links SET state = 'pending', message = '', "
+                            "updated_at = ? WHERE invoice_id = ? AND state = 'not_eligible'",
+                            (now, invoice_id),
+                        )
                     unchanged += 1
                     continue
                 status = old_status if sent and not became_cancelled else invoice.status
@@ -152,7 +160,8 @@ class InvoiceStore:
                 else:
                     conn.execute(
                         "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending')",
+                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
+                        "'not_eligible')",
                         (now, invoice_id),
                     )
                     updated += 1
@@ -315,19 +324,97 @@ class InvoiceStore:
             return int(conn.execute(query, params).fetchone()[0])
 
     def list_invoices(
-        self, tenant_id: str, state: str | None = None, limit: int = -1, offset: int = 0
+        self,
+        tenant_id: str,
+        state: str | None = None,
+        limit: int = -1,
+        offset: int = 0,
+        pricing: Pricing | None = None,
     ) -> list[InvoiceRow]:
+        """One page of the invoice list; each total is the one Xero computes (``pricing``: the
+        settings' line amount type and default tax type, else Exclusive and EXEMPTOUTPUT)."""
         query, params = _list_query(
             tenant_id,
             state,
             "SELECT i.id, i.invoice_number, i.invoice_date, p.name AS participant_name, i.total, "
             "i.status, COALESCE(l.state, 'pending') AS state, COALESCE(l.message, '') AS message, "
-            "l.xero_invoice_id, l.xero_invoice_number, l.amount_paid, l.amount_due, l.xero_status",
+            "l.xero_invoice_id, l.xero_invoice_number, l.amount_paid, l.amount_due, l.xero_status, "
+            "l.detail",
         )
         query += " ORDER BY i.invoice_date, i.invoice_number LIMIT ? OFFSET ?"
+        pricing = pricing or self.pricing(tenant_id)
         with self.db.read() as conn:
             rows = conn.execute(query, [*params, limit, offset]).fetchall()
-        return [InvoiceRow(**dict(row)) for row in rows]
+            lines = _lines_of(conn, [row["id"] for row in rows])
+        return [_row(row, lines.get(row["id"], []), pricing) for row in rows]
+
+    def set_eligibility(
+        self, tenant_id: str, not_eligible: dict[int, str], eligible: Sequence[int]
+    ) -> None:
+        """Unsent invoices the flow leaves alone become ``not_eligible`` with the reason; those it
+        takes again go back to ``pending``. Sent invoices are never touched."""
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT INTO xero_links (invoice_id, tenant_id, state, message, updated_at) "
+                "VALUES (?, ?, 'not_eligible', ?, ?) ON CONFLICT (invoice_id, tenant_id) DO UPDATE "
+                "SET state = 'not_eligible', message = excluded.message, batch_id = NULL, "
+                "updated_at = excluded.updated_at WHERE xero_links.state IN "
+                "('pending', 'blocked', 'failed', 'not_eligible')",
+                [(i, tenant_id, reason, now) for i, reason in not_eligible.items()],
+            )
+            conn.executemany(
+                "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                "WHERE tenant_id = ? AND invoice_id = ? AND state = 'not_eligible'",
+                [(now, tenant_id, i) for i in eligible],
+            )
+
+    def pricing(
+        self, tenant_id: str, amount_type: str = "Exclusive", default_tax_type: str = "EXEMPTOUTPUT"
+    ) -> Pricing:
+        """How local totals are computed for ``tenant_id``: its rates as pre-flight last read them
+        (Xero's standard Australian ones before that) and the support items' tax types."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                "SELECT value FROM sync_marks WHERE tenant_id = ? AND name = ?",
+                (tenant_id, RATES_MARK),
+            ).fetchone()
+            items = {
+                str(r["item_number"]): str(r["tax_type"])
+                for r in conn.execute("SELECT item_number, tax_type FROM support_items")
+                if r["tax_type"]
+            }
+        return Pricing(
+            amount_type=amount_type,
+            rates=rates_from_json(found["value"] if found else None),
+            item_tax_types=items,
+            default_tax_type=default_tax_type,
+        )
+
+    def remember_rates(self, tenant_id: str, rates: dict[str, Decimal]) -> None:
+        """The organisation's tax rates (percent), for local totals until the next pre-flight."""
+        with self.db.tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_marks (tenant_id, name, value) VALUES (?, ?, ?)",
+                (tenant_id, RATES_MARK, rates_json(rates)),
+            )
+
+    def record_xero_totals(self, tenant_id: str, figures: dict[int, tuple[Totals, str]]) -> None:
+        """Both figures on each link's detail: what was predicted here and Xero's own total."""
+        with self.db.tx() as conn:
+            for invoice_id, (predicted, xero_total) in figures.items():
+                row = conn.execute(
+                    "SELECT detail FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+                    (invoice_id, tenant_id),
+                ).fetchone()
+                if row is None:
+                    continue
+                detail = _detail(row["detail"])
+                detail.update(predicted=predicted.to_json(), xero_total=xero_total)
+                conn.execute(
+                    "UPDATE xero_links SET detail = ? WHERE invoice_id = ? AND tenant_id = ?",
+                    (json.dumps(detail, sort_keys=True), invoice_id, tenant_id),
+                )
 
     def shared_participant_names(self) -> set[str]:
         """Names (lower case) that more than one participant has."""
@@ -384,6 +471,68 @@ def _list_query(tenant_id: str, state: str | None, select: str) -> tuple[str, li
         query += " WHERE l.state = ?"
         params.append(state)
     return query, params
+
+
+def _lines_of(conn: Any, ids: Sequence[int]) -> dict[int, list[Line]]:
+    found: dict[int, list[Line]] = {}
+    if not ids:
+        return found
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS listed (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM listed")
+    conn.executemany("INSERT OR IGNORE INTO listed (id) VALUES (?)", [(i,) for i in ids])
+    for row in conn.execute(
+        "SELECT * FROM invoice_lines WHERE invoice_id IN (SELECT id FROM listed) "
+        "ORDER BY invoice_id, line_no"
+    ):
+        found.setdefault(row["invoice_id"], []).append(_line(row))
+    return found
+
+
+def _detail(text: str | None) -> dict[str, Any]:
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _decimal(text: Any) -> Decimal | None:
+    try:
+        found = Decimal(str(text)) if text not in (None, "") else None
+    except InvalidOperation:
+        return None
+    return found if found is not None and found.is_finite() else None
+
+
+def xero_total(detail: dict[str, Any], row: Any) -> Decimal | None:
+    """Xero's total for a linked invoice: as Xero answered the push, else paid + due."""
+    pushed = _decimal(detail.get("xero_total"))
+    if pushed is not None:
+        return pushed
+    if str(row["xero_status"] or "") in ("VOIDED", "DELETED"):
+        return None
+    paid, due = _decimal(row["amount_paid"]), _decimal(row["amount_due"])
+    return None if due is None else due + (paid or Decimal(0))
+
+
+def _row(row: Any, lines: list[Line], pricing: Pricing) -> InvoiceRow:
+    data = dict(row)
+    detail = _detail(data.pop("detail"))
+    totals = pricing.line_totals(lines)
+    theirs = xero_total(detail, row)
+    message = data.pop("message")
+    if theirs is not None:
+        note = difference_note(theirs, totals.total)
+        if note and note not in message:
+            message = f"{message} {note}".strip()
+    data.update(
+        total=str(totals.total),
+        subtotal=str(totals.subtotal),
+        tax=str(totals.tax),
+        xero_total=None if theirs is None else str(theirs),
+        message=message,
+    )
+    return InvoiceRow(**data)
 
 
 def _date(value: str | None) -> date | None:

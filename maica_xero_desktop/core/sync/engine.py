@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,11 @@ from ..errors import MaicaXeroError, RateLimited, XeroRequestError, XeroUnavaila
 from ..flows import Flow, MappingContext
 from ..settings import Settings
 from ..store import Outcome, Store, StoredInvoice
+from ..textsafe import printable
+from ..totals import EXCLUSIVE, Totals, difference_note, line_amount_type, payload_totals
 from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
+from .eligibility import Eligibility, not_eligible_sentence
 from .payments import payment_state
 from .preflight import OrgSettings, check
 from .reconcile import Reconciler, reconcile_open_batches, waiting_sentence
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 50
 CHUNK = 500  # invoices read from the store at a time
 MAX_BATCH_BYTES = 3_500_000 - 50_000  # Xero's 3.5 MB cap, with room for the envelope
-ELIGIBLE_STATES = ("pending", "failed", "blocked")
+ELIGIBLE_STATES = ("pending", "failed", "blocked", "not_eligible")
 
 
 class SyncBusy(MaicaXeroError):
@@ -72,6 +74,9 @@ class SyncResult:
     blocked: int = 0
     failed: int = 0
     skipped: int = 0
+    #: unsent invoices the flow does not send (Entered, Cancelled, …), and how many per status
+    not_eligible: int = 0
+    not_eligible_statuses: dict[str, int] = field(default_factory=dict)
     api_calls: int = 0
     duration_s: float = 0.0
     message: str = ""
@@ -90,8 +95,19 @@ class SyncResult:
             "blocked": self.blocked,
             "failed": self.failed,
             "skipped": self.skipped,
+            "not_eligible": self.not_eligible,
             "api_calls": self.api_calls,
         }
+
+    def summary(self) -> str:
+        """One line for the log: what was looked at and what came of it."""
+        what = "Preview" if self.dry_run else "Run"
+        return (
+            f"{what} {self.run_id} {self.state} ({self.flow}, {printable(self.tenant_name)}): "
+            f"{self.selected} selected, {self.not_eligible} not eligible, {self.created} "
+            f"created, {self.linked} linked, {self.blocked} blocked, {self.failed} failed, "
+            f"{self.skipped} already sent; {self.api_calls} Xero calls in {self.duration_s} s."
+        )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -102,6 +118,7 @@ class SyncResult:
             "dry_run": self.dry_run,
             "state": self.state,
             **self.counts(),
+            "not_eligible_statuses": dict(self.not_eligible_statuses),
             "duration_s": self.duration_s,
             "message": self.message,
             "outcomes": [
@@ -149,6 +166,8 @@ class SyncEngine:
         self._lock = FileLock(str(lock_dir / f"sync-{tenant_id}.lock"), timeout=0, mode=0o600)
         self._progress = progress or (lambda p: None)
         self._cancel = cancel or threading.Event()
+        #: Xero's totals as predicted from each payload sent (invoice id -> totals)
+        self._predicted: dict[int, Totals] = {}
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -173,6 +192,14 @@ class SyncEngine:
             self.tenant_id, self.tenant_name, self.flow.name, trigger, dry_run
         )
         result = SyncResult(run_id, self.flow.name, self.tenant_id, self.tenant_name, dry_run)
+        log.info(
+            "%s %d started: flow %s, organisation %s, trigger %s.",
+            "Preview" if dry_run else "Run",
+            run_id,
+            self.flow.name,
+            printable(self.tenant_name),
+            trigger,
+        )
         try:
             self._steps(result)
             if self._cancel.is_set():
@@ -189,7 +216,13 @@ class SyncEngine:
         finally:
             result.api_calls = self.client.calls - calls_before
             result.duration_s = round(time.monotonic() - started, 3)
+            if result.not_eligible:
+                sentence = not_eligible_sentence(result.not_eligible_statuses)
+                result.message = " ".join(m for m in (sentence, result.message) if m)
             self.store.finish_run(run_id, result.state, result.counts(), result.message)
+            log.info("%s", result.summary())
+            if result.message:
+                log.info("Run %d: %s", run_id, printable(result.message))
         return result
 
     def _steps(self, result: SyncResult) -> None:
@@ -211,7 +244,9 @@ class SyncEngine:
             default_account_code=self.settings.default_account_code,
             default_tax_type=self.settings.default_tax_type,
             payment_terms_days=self.settings.payment_terms_days,
+            line_amount_type=line_amount_type(self.settings.line_amount_type) or EXCLUSIVE,
         )
+        eligibility = Eligibility(self.flow.name)
         org: OrgSettings | None = None
         passed: list[tuple[int, str, str]] = []  # (invoice id, number, participant id)
         participants: dict[str, Participant] = {}
@@ -219,7 +254,7 @@ class SyncEngine:
         for chunk in _chunks(self.store.invoice_ids(), CHUNK):
             for stored in self.store.load_invoices(self.tenant_id, chunk):
                 invoice = stored.invoice
-                if not self.flow.selects(invoice):
+                if not eligibility.consider(self.flow, stored):
                     continue
                 if stored.state not in ELIGIBLE_STATES:
                     result.skipped += 1
@@ -228,7 +263,8 @@ class SyncEngine:
                 if org is None:
                     self._say(0, 0, "Reading the organisation's accounts, tax rates and tracking")
                     org = OrgSettings.fetch(self.client, self.tenant_id)
-                reasons = check(invoice, self.flow.to_xero(invoice, context), org)
+                    self.store.remember_rates(self.tenant_id, org.rates)
+                reasons = check(invoice, self.flow.to_xero(invoice, context), org, context)
                 if reasons:
                     blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
                     continue
@@ -242,6 +278,7 @@ class SyncEngine:
                         invoice.bill_to_email,
                     ),
                 )
+        self._eligibility(result, eligibility)
         if org is None:
             result.message = "Every invoice this flow selects is already in Xero."
             return
@@ -277,10 +314,11 @@ class SyncEngine:
                 payload = self.flow.to_xero(
                     stored.invoice, dataclasses.replace(context, contact_id=contact)
                 )
-                reasons = check(stored.invoice, payload, org)
+                reasons = check(stored.invoice, payload, org, context)
                 if reasons:
                     blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
                     continue
+                self._predicted[stored.id] = payload_totals(payload, org.rates)
                 yield stored, payload
 
     def _preview(
@@ -295,15 +333,22 @@ class SyncEngine:
         late: list[Outcome] = []
         would_send: list[Outcome] = []
         for stored, payload in self._mapped(sendable, contacts, context, org, late):
+            totals = self._predicted[stored.id]
             result.preview.append(
                 {
                     "invoice_number": stored.invoice.invoice_number,
                     "action": "send",
                     "payload": payload,
+                    "totals": totals.to_json(),
                 }
             )
             would_send.append(
-                _outcome(stored, "would send", f"Would be sent as {payload.get('Status', '')}")
+                _outcome(
+                    stored,
+                    "would send",
+                    f"Would be sent as {payload.get('Status', '')}: Xero's total will be "
+                    f"{totals.total} ({totals.subtotal} + tax {totals.tax}).",
+                )
             )
         refused = refused + late
         result.preview += [
@@ -382,6 +427,7 @@ class SyncEngine:
             elements = items(body, "Invoices")
             outcomes = self._outcomes(stored, elements, reconciler)
             self._record(result, outcomes, batch_id=key, sent=stored)
+            self._record_totals(stored, elements)
             created = [e for e in elements if not e.get("HasErrors") and e.get("InvoiceID")]
             self.store.record_payment_states(
                 self.tenant_id, [payment_state(e) for e in created], {}
@@ -429,7 +475,7 @@ class SyncEngine:
                     _outcome(item, "failed", "Xero refused it: " + "; ".join(problems or ["?"]))
                 )
                 continue
-            note = _total_note(item, element)
+            note = _total_note(self._predicted.get(item.id), element)
             warnings = messages(element, "Warnings")
             outcomes.append(
                 Outcome(
@@ -444,6 +490,27 @@ class SyncEngine:
         if duplicates:
             outcomes.extend(reconciler.lookup(duplicates, if_missing="failed"))
         return outcomes
+
+    def _eligibility(self, result: SyncResult, eligibility: Eligibility) -> None:
+        """Count the invoices the flow leaves alone; with the chosen flow, mark them too."""
+        result.not_eligible = eligibility.count
+        result.not_eligible_statuses = dict(eligibility.statuses)
+        if self.flow.name == self.settings.flow:
+            eligibility.save(self.store, self.tenant_id)
+
+    def _record_totals(self, stored: list[StoredInvoice], elements: list[dict[str, Any]]) -> None:
+        """Xero's total beside the predicted one, on each created invoice's link."""
+        if len(elements) != len(stored):
+            return
+        figures: dict[int, tuple[Totals, str]] = {}
+        for item, element in zip(stored, elements, strict=True):
+            xero_total = amount(element.get("Total"))
+            predicted = self._predicted.get(item.id)
+            if xero_total is None or predicted is None or element.get("HasErrors"):
+                continue
+            figures[item.id] = (predicted, str(xero_total))
+        if figures:
+            self.store.record_xero_totals(self.tenant_id, figures)
 
     def _record(
         self,
@@ -473,20 +540,13 @@ def _outcome(stored: StoredInvoice, outcome: str, message: str) -> Outcome:
     return Outcome(stored.id, stored.invoice.invoice_number, outcome, message)
 
 
-def _total_note(stored: StoredInvoice, element: dict[str, Any]) -> str:
-    """Xero computes line amounts itself: say so when its subtotal is not Maica's."""
-    xero_subtotal = amount(element.get("SubTotal"))
-    if xero_subtotal is None:
+def _total_note(predicted: Totals | None, element: dict[str, Any]) -> str:
+    """Xero computes the totals itself: say so, with both figures, when its total is not the one
+    predicted from what was sent."""
+    xero_total = amount(element.get("Total"))
+    if xero_total is None or predicted is None:
         return ""
-    maica = sum((line.quantity * line.unit_price for line in stored.invoice.lines), Decimal(0))
-    difference = xero_subtotal - maica
-    if abs(difference) >= Decimal("0.01"):
-        return (
-            f"Xero rounds each line to the cent: its subtotal {xero_subtotal} is "
-            f"{difference.quantize(Decimal('0.01')):+} against Maica's {maica.normalize():f}. "
-            "Check the invoice in Xero."
-        )
-    return ""
+    return difference_note(xero_total, predicted.total)
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:

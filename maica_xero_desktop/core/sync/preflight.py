@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..models import Invoice
+from ..flows import MappingContext
+from ..models import Invoice, Line
+from ..totals import rate_of
 from ..xero.client import XeroClient
 from .xerodata import items
 
@@ -25,6 +27,8 @@ class OrgSettings:
     tax_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     tracking: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
+    #: tax type -> rate in percent (EffectiveRate), for predicting Xero's totals
+    rates: dict[str, Decimal] = field(default_factory=dict)
 
     @classmethod
     def fetch(cls, client: XeroClient, tenant_id: str) -> OrgSettings:
@@ -35,6 +39,9 @@ class OrgSettings:
         for rate in items(client.accounting("GET", "TaxRates", tenant_id), "TaxRates"):
             if rate.get("TaxType"):
                 org.tax_types[str(rate["TaxType"]).upper()] = rate
+                percent = rate_of(rate)
+                if percent is not None:
+                    org.rates[str(rate["TaxType"]).upper()] = percent
         body = client.accounting("GET", "TrackingCategories", tenant_id)
         for category in items(body, "TrackingCategories"):
             name = str(category.get("Name", ""))
@@ -48,14 +55,29 @@ class OrgSettings:
                 org.currencies.add(str(currency["Code"]).upper())
         return org
 
+    def revenue_accounts(self) -> list[str]:
+        """Active accounts an invoice line can post to, as "code name"."""
+        return [
+            f"{code} {account.get('Name', '')}".strip()
+            for code, account in sorted(self.accounts.items())
+            if str(account.get("Status", "ACTIVE")).upper() == "ACTIVE"
+            and str(account.get("Class", "REVENUE")).upper() == "REVENUE"
+        ]
+
 
 def _decimals(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def check(invoice: Invoice, payload: dict[str, Any], org: OrgSettings) -> list[str]:
-    """The reasons Xero would reject this invoice (empty: it can be sent)."""
+def check(
+    invoice: Invoice,
+    payload: dict[str, Any],
+    org: OrgSettings,
+    context: MappingContext | None = None,
+) -> list[str]:
+    """The reasons Xero would reject this invoice (empty: it can be sent); with ``context``, each
+    reason about an account or a tax type says where the value comes from and what to change."""
     reasons: list[str] = []
     lines = payload.get("LineItems", [])
     if not lines:
@@ -73,7 +95,7 @@ def check(invoice: Invoice, payload: dict[str, Any], org: OrgSettings) -> list[s
         )
     seen: set[str] = set()
     for number, (line, entry) in enumerate(zip(invoice.lines, lines, strict=False), start=1):
-        for reason in _check_line(number, line.unit_price, line.quantity, entry, org):
+        for reason in _check_line(number, line, entry, org, context):
             if reason not in seen:
                 seen.add(reason)
                 reasons.append(reason)
@@ -81,31 +103,44 @@ def check(invoice: Invoice, payload: dict[str, Any], org: OrgSettings) -> list[s
 
 
 def _check_line(
-    number: int, unit_price: Decimal, quantity: Decimal, entry: dict[str, Any], org: OrgSettings
+    number: int,
+    line: Line,
+    entry: dict[str, Any],
+    org: OrgSettings,
+    context: MappingContext | None,
 ) -> list[str]:
+    unit_price, quantity = line.unit_price, line.quantity
     reasons = []
     code = str(entry.get("AccountCode", ""))
     account = org.accounts.get(code.upper())
+    accounts = _choices(org.revenue_accounts(), "active revenue accounts")
     if account is None:
         reasons.append(
-            f"Line {number}: account code '{code}' does not exist in Xero. Set the support item's "
-            "account code, or add the account in Xero."
+            f"Line {number}: account code '{code}' does not exist in Xero. "
+            + _source(line, context, "account_code", "account code", accounts)
         )
     elif str(account.get("Status", "ACTIVE")).upper() == "ARCHIVED":
         reasons.append(
             f"Line {number}: account '{code}' ({account.get('Name', '')}) is archived in Xero. "
-            "Choose an active revenue account for the support item."
+            + _source(line, context, "account_code", "account code", accounts)
         )
     tax_type = str(entry.get("TaxType", ""))
     rate = org.tax_types.get(tax_type.upper())
+    taxes = _choices(_revenue_taxes(org), "tax types for income")
     if rate is None:
-        reasons.append(f"Line {number}: tax type '{tax_type}' does not exist in Xero.")
+        reasons.append(
+            f"Line {number}: tax type '{tax_type}' does not exist in Xero. "
+            + _source(line, context, "tax_type", "tax type", taxes)
+        )
     elif str(rate.get("Status", "ACTIVE")).upper() != "ACTIVE":
-        reasons.append(f"Line {number}: tax type '{tax_type}' is not active in Xero.")
+        reasons.append(
+            f"Line {number}: tax type '{tax_type}' is not active in Xero. "
+            + _source(line, context, "tax_type", "tax type", taxes)
+        )
     elif rate.get("CanApplyToRevenue") is False:
         reasons.append(
             f"Line {number}: tax type '{tax_type}' ({rate.get('Name', '')}) cannot be used on "
-            "income. Use EXEMPTOUTPUT (GST Free Income) or OUTPUT (GST on Income)."
+            "income. " + _source(line, context, "tax_type", "tax type", taxes)
         )
     tracking = entry.get("Tracking", [])
     if len(tracking) > 2:
@@ -133,3 +168,44 @@ def _check_tracking(number: int, name: str, option: str, org: OrgSettings) -> li
     if option_status.upper() != "ACTIVE":
         return [f"Line {number}: tracking option '{name}: {option}' is archived in Xero."]
     return []
+
+
+def _revenue_taxes(org: OrgSettings) -> list[str]:
+    return [
+        f"{key} ({rate.get('Name', '')})"
+        for key, rate in sorted(org.tax_types.items())
+        if str(rate.get("Status", "ACTIVE")).upper() == "ACTIVE"
+        and rate.get("CanApplyToRevenue") is not False
+    ]
+
+
+def _choices(found: list[str], what: str) -> str:
+    if not found:
+        return ""
+    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+    return f" ({what}: {', '.join(found[:4])}{more})"
+
+
+def _source(
+    line: Line, context: MappingContext | None, column: str, what: str, choices: str
+) -> str:
+    """Where the offending value comes from, and the one change that clears it."""
+    item_number = line.support_item_number
+    if getattr(line, column):
+        return (
+            f"It comes from the {column} column of this line in the Maica export, which overrides "
+            f"the mapping of support item {item_number}: correct or empty that column in Maica "
+            f"and import the export again{choices}."
+        )
+    item = context.support_items.get(item_number) if context else None
+    if item is not None and getattr(item, column):
+        return (
+            f"It comes from the mapping of support item {item_number}: change that support "
+            f"item's {what}{choices}."
+        )
+    if context is None:
+        return f"Change the support item's {what}{choices}."
+    return (
+        f"Support item {item_number} has no {what}, so the default {what} setting applies: "
+        f"set the support item's {what}, or change the default{choices}."
+    )
