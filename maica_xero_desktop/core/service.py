@@ -27,6 +27,8 @@ from .errors import (
     KeyringUnavailable,
     NoActiveOrganisation,
     NotConnected,
+    Notice,
+    Remedy,
     UnknownOrganisation,
 )
 from .flows import Flow, all_flows, get_flow
@@ -315,11 +317,12 @@ class Service:
         settings = self.settings()
         client_id = self.client_id(settings)
         if not client_id:
+            uris = ", ".join(settings.redirect_uris())
             raise ConfigurationError(
-                "No Xero client id is set. Create an app of type 'Auth Code with PKCE' in the Xero "
-                "developer portal, register these redirect URIs: "
-                + ", ".join(settings.redirect_uris())
-                + " — then save its client id with maica-xero config set client-id ID."
+                "No Xero client id is set: create an app of type 'Auth Code with PKCE' in the Xero "
+                f"developer portal and register these redirect URIs: {uris}.",
+                remedy=Remedy.SET_CLIENT_ID,
+                facts={"redirect_uris": uris},
             )
         self.secrets.check_backend()  # fail before the browser opens, not after the sign-in
         identity = self._identity()
@@ -389,7 +392,7 @@ class Service:
         if state == "missing":
             messages.append(_missing_sentence(settings))
         elif state == "none" and organisations:
-            messages.append("Choose the organisation to work with (maica-xero use TENANT).")
+            messages.append(Notice("", Remedy.CHOOSE_ORGANISATION))
         return ConnectionsView(cached.connections, settings.active_tenant_id, tuple(messages))
 
     def _match(self, tenant: str, connections: tuple[Connection, ...]) -> Connection:
@@ -448,10 +451,13 @@ class Service:
     def active_tenant(self) -> Connection:
         settings = self.settings()
         if not settings.active_tenant_id:
+            if self.secrets.load_tokens() is None:
+                raise NotConnected()  # before connecting there is nothing to choose from
             raise NoActiveOrganisation()
         found = self.connection_cache.load().find(settings.active_tenant_id)
         if found is None:
-            raise UnknownOrganisation(_missing_sentence(settings))
+            missing = _missing_sentence(settings)
+            raise UnknownOrganisation(missing.fact, remedy=missing.remedy, facts=missing.facts)
         return found
 
     def disconnect(self, tenant: str) -> Connection:
@@ -497,11 +503,13 @@ class Service:
         return revoked
 
 
-def _missing_sentence(settings: Settings) -> str:
+def _missing_sentence(settings: Settings) -> Notice:
     name = settings.active_tenant_name or settings.active_tenant_id
-    return (
+    return Notice(
         f"The active organisation {name} is no longer connected to this app in Xero (it was "
-        "disconnected, or a demo company was reset). Choose another organisation, or connect again."
+        "disconnected, or a demo company was reset).",
+        Remedy.CHOOSE_ORGANISATION,
+        {"also": "connect"},
     )
 
 

@@ -125,7 +125,7 @@ def test_failed_write_keeps_old_file(home: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(jsonfile, "_fsync_dir", full_disk)
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(SettingsError, match="free disk space"):
+    with pytest.raises(SettingsError, match="the disk is full: free some space"):
         store.update(lambda s: setattr(s, "client_id", "AFTER1234"))
     monkeypatch.undo()
     assert SettingsStore(paths).load().client_id == "BEFORE123"
