@@ -121,6 +121,26 @@ class ConnectionsView:
 
 
 @dataclass(frozen=True)
+class ClientIdInfo:
+    """The client id in use and where it comes from (the environment overrides the settings)."""
+
+    value: str
+    #: "environment" | "settings" | "none"
+    source: str
+    #: the saved setting, when the environment overrides it
+    saved: str = ""
+    variable: str = CLIENT_ID_ENV
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value or None,
+            "source": self.source,
+            "saved": self.saved or None,
+            "variable": self.variable,
+        }
+
+
+@dataclass(frozen=True)
 class ConnectResult:
     user: ConnectedUser | None
     view: ConnectionsView
@@ -192,7 +212,15 @@ class Service:
         log.info("Integration %s.", "enabled" if enabled else "disabled")
 
     def client_id(self, settings: Settings | None = None) -> str:
-        return os.environ.get(CLIENT_ID_ENV) or (settings or self.settings()).client_id
+        return self.client_id_info(settings).value
+
+    def client_id_info(self, settings: Settings | None = None) -> ClientIdInfo:
+        """The client id in use and its source: ``MAICA_XERO_CLIENT_ID``, else the settings."""
+        saved = (settings or self.settings()).client_id
+        from_env = os.environ.get(CLIENT_ID_ENV, "").strip()
+        if from_env:
+            return ClientIdInfo(from_env, "environment", saved if saved != from_env else "")
+        return ClientIdInfo(saved, "settings" if saved else "none")
 
     def config_get(self, name: str) -> str:
         if name == "flow":
@@ -400,7 +428,9 @@ class Service:
         by_id = [c for c in connections if c.tenant_id.lower() == wanted.lower()]
         if by_id:
             return by_id[0]
-        by_name = [c for c in connections if c.tenant_name == wanted]
+        by_name = [c for c in connections if c.tenant_name == wanted] or [
+            c for c in connections if c.tenant_name.casefold() == wanted.casefold()
+        ]
         if len(by_name) == 1:
             return by_name[0]
         if len(by_name) > 1:

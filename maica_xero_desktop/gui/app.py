@@ -11,8 +11,17 @@ from collections.abc import Sequence
 _STARTED = time.perf_counter()
 
 
-def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="maica-xero-desktop", add_help=True)
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The window's options; ``--help`` and ``--version`` print and exit before Qt loads."""
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="maica-xero-desktop",
+        add_help=True,
+        description="Maica Xero Desktop: the window. The maica-xero command does the same from a "
+        "terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"maica-xero-desktop {__version__}")
     parser.add_argument("--demo", action="store_true", help="against the built-in sandbox")
     # Hidden: documentation screenshots, and a start-up time check.
     parser.add_argument("--screenshots", metavar="DIR", help=argparse.SUPPRESS)
@@ -26,7 +35,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None, demo: bool = False) -> int:
     """Open the window (``demo``: against the offline sandbox in a throw-away home); returns the
     exit code. ``argv`` are extra arguments (``--demo``), not including the program name."""
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
     demo = demo or args.demo or bool(args.screenshots)
 
     from PySide6.QtCore import QTimer
