@@ -691,6 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             configure_logging(paths, console_level=level)
         except OSError as exc:
+            _drop_file_log()
             raise file_problem(exc, paths.log_file) from None
         service = Service()
         code: int = args.func(service, args)
@@ -721,6 +722,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return problem.exit_code
     except Exception:
         return _unexpected()
+
+
+def _drop_file_log() -> None:
+    """The log file cannot be written: stop logging to it (no "--- Logging error ---" later)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+            handler.close()
 
 
 def _unexpected() -> int:

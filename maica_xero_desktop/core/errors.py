@@ -122,6 +122,11 @@ class Notice(str):
         notice.fact, notice.remedy, notice.facts = fact, remedy, dict(facts or {})
         return notice
 
+    @classmethod
+    def of(cls, error: MaicaXeroError) -> Notice:
+        """An error reported as a message (a status note), remedy and all."""
+        return cls(error.fact, error.remedy, error.facts)
+
 
 class IntegrationDisabled(MaicaXeroError):
     def __init__(self) -> None:

@@ -270,9 +270,9 @@ class Service:
             user = tokens.user if tokens else None
         except KeyringUnavailable as exc:
             token_state = "unavailable"
-            messages.append(exc.sentence)
+            messages.append(Notice.of(exc))
         if settings.needs_reconnect and settings.needs_reconnect_reason:
-            messages.append(settings.needs_reconnect_reason)
+            messages.append(Notice(settings.needs_reconnect_reason, Remedy.RECONNECT))
         cached = self.connection_cache.load()
         state = self._active_state(settings, cached)
         if state == "missing":

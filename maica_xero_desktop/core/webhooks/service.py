@@ -149,7 +149,7 @@ class WebhookService:
             key_saved = bool(keys.current)
             previous_until = keys.previous_until if keys.previous else None
         except KeyringUnavailable as exc:
-            messages.append(exc.sentence)
+            messages.append(Notice.of(exc))
         if not site:
             messages.append(
                 Notice(
