@@ -4,6 +4,7 @@ loads only after the window is shown (through the task runner), so it appears qu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -32,11 +33,21 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+def no_bus_autolaunch() -> None:
+    """With a display but no session bus address, Qt's D-Bus library would start a bus with
+    ``dbus-launch --autolaunch`` that outlives the window (a ``dbus-launch`` and a ``dbus-daemon``
+    left behind). The keyring reads only ``DBUS_SESSION_BUS_ADDRESS`` and could not use such a
+    bus anyway, so an absent address is made an explicit "no bus"."""
+    if sys.platform not in ("win32", "darwin") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+
+
 def main(argv: list[str] | None = None, demo: bool = False) -> int:
     """Open the window (``demo``: against the offline sandbox in a throw-away home); returns the
     exit code. ``argv`` are extra arguments (``--demo``), not including the program name."""
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     demo = demo or args.demo or bool(args.screenshots)
+    no_bus_autolaunch()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
