@@ -29,6 +29,7 @@ class Remedy(StrEnum):
     SET_WEBHOOK_KEY = "set_webhook_key"
     CHOOSE_RECEIVER_PORT = "choose_receiver_port"
     SET_UP_KEYRING = "set_up_keyring"
+    UNLOCK_KEYRING = "unlock_keyring"
     FIX_HOME = "fix_home"
 
 
@@ -51,6 +52,11 @@ NEUTRAL: dict[Remedy, str] = {
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         "macOS, Credential Manager on Windows) and try again; on a server without a desktop, "
         "follow the user guide's section “A server without a desktop keyring”."
+    ),
+    Remedy.UNLOCK_KEYRING: (
+        "Unlock it (sign in to your desktop session or open your keyring manager) and try again; "
+        "on a server without a desktop, follow the user guide's section “A server without a "
+        "desktop keyring”."
     ),
     Remedy.FIX_HOME: "Then try again.",
 }

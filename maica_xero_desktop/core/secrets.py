@@ -110,9 +110,9 @@ class SecretStore:
     def _unavailable(self, exc: BaseException) -> KeyringUnavailable:
         if isinstance(exc, keyring.errors.KeyringLocked):
             return KeyringUnavailable(
-                "The system keyring is locked. Unlock it (sign in to your desktop session or open "
-                "your keyring manager) and try again.",
+                "The system keyring is locked.",
                 detail=type(exc).__name__,
+                remedy=Remedy.UNLOCK_KEYRING,
             )
         return KeyringUnavailable(
             "The system keyring could not be used.",

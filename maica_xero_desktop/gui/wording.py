@@ -44,6 +44,9 @@ WORDS: RemedyWords = {
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         f"macOS, Credential Manager on Windows) and try again; see {KEYRING_GUIDE}."
     ),
+    Remedy.UNLOCK_KEYRING: (
+        "Unlock it (sign in to your desktop session or open your keyring manager) and try again."
+    ),
 }
 
 

@@ -111,3 +111,12 @@ def test_outside_text_is_escaped_in_both_front_ends() -> None:
     error = MaicaXeroError("Xero said: \x1b[31mred\u202e.", remedy=Remedy.RECONNECT)
     assert "\\x1b[31mred\\u202e." in cli_wording.say(error)
     assert "\\x1b[31mred\\u202e." in gui_wording.say(error)
+
+
+def test_the_keyring_sentence_points_at_a_section_the_guide_has() -> None:
+    guide = (PACKAGE.parent / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    assert "## 12. A server without a desktop keyring" in guide
+    assert "dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock" in guide
+    for remedy in (Remedy.SET_UP_KEYRING, Remedy.UNLOCK_KEYRING):
+        said = cli_wording.say(MaicaXeroError("No keyring.", remedy=remedy))
+        assert "docs/user-guide.md, section “A server without a desktop keyring”" in said
