@@ -52,12 +52,15 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ..core.errors import MaicaXeroError
     from ..core.logsetup import configure_logging
+    from ..core.paths import file_problem
     from ..core.service import Service
     from .errors import install_excepthook
     from .icons import app_icon
     from .log_view import install_log_handler
     from .main_window import MainWindow
+    from .wording import say
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -66,14 +69,20 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     app.setWindowIcon(app_icon())
 
     context = None
-    if demo:
-        from ..demo import start_demo
+    try:
+        if demo:
+            from ..demo import start_demo
 
-        context = start_demo()
-        service = context.service
-    else:
-        service = Service()
-    configure_logging(service.paths)
+            context = start_demo()
+            service = context.service
+        else:
+            service = Service()
+        try:
+            configure_logging(service.paths)
+        except OSError as exc:
+            raise file_problem(exc, service.paths.log_file) from None
+    except MaicaXeroError as exc:
+        return _cannot_start(say(exc))
     handler = install_log_handler()
     window = MainWindow(service, demo=demo, log_handler=handler)
     previous_hook = install_excepthook(window.presenter)
@@ -110,6 +119,18 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
             context.close()
         else:
             service.close()
+
+
+def _cannot_start(sentence: str) -> int:
+    """Before the window exists (its home cannot be used, say): the sentence in a message box
+    and on standard error, exit code 2."""
+    from PySide6.QtWidgets import QMessageBox
+
+    print(sentence, file=sys.stderr, flush=True)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Maica Xero Desktop cannot start", sentence)
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        box.exec()
+    return 2
 
 
 if __name__ == "__main__":

@@ -159,3 +159,20 @@ def test_read_only_home(tmp_path: Path) -> None:
     assert _cli(home, "status").returncode == 0
     with _read_only(home):
         _one_sentence(_cli(home, "enable"), "this user may not change it")
+
+
+def test_the_window_that_cannot_start_says_why(home: Path) -> None:
+    log = home / "logs" / "maica-xero.log"
+    log.unlink()
+    log.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAICA_XERO_")}
+    env.update(MAICA_XERO_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-m", "maica_xero_desktop.gui.app", "--quit-after", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    _one_sentence(done, str(log), "move the folder aside")
