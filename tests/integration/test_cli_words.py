@@ -158,3 +158,12 @@ def test_outside_text_is_escaped_on_the_terminal(
     assert "\u202e" not in out
     assert "Evil\\x1b[2J\\nNote: forged line\\u202e" in out
     assert not any(line.startswith("Note: forged") for line in out.splitlines())
+
+
+def test_webhook_notes_are_worded_for_the_terminal(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, "webhooks", "status")
+    assert code == 0
+    assert "Set it with maica-xero webhooks set-site URL." in out
+    assert "“" not in out  # not the window's words
