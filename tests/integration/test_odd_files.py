@@ -176,3 +176,42 @@ def test_the_window_that_cannot_start_says_why(home: Path) -> None:
         check=False,
     )
     _one_sentence(done, str(log), "move the folder aside")
+
+
+@contextlib.contextmanager
+def _read_only_file(path: Path) -> Iterator[None]:
+    """``path`` read-only: chmod for other users; for root a read-only bind mount of the file."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(0o400)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    bind = subprocess.run(["mount", "--bind", str(path), str(path)], check=False)
+    if bind.returncode != 0:
+        pytest.skip("running as root, and bind mounts are not allowed here")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=False)
+
+
+def test_read_only_log_file(home: Path) -> None:
+    log = home / "logs" / "maica-xero.log"
+    with _read_only_file(log):
+        _one_sentence(_cli(home, "status"), str(log))
+
+
+def test_read_only_database_file(home: Path) -> None:
+    database = home / "data" / "maica.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{database}{suffix}").unlink()
+    with _read_only_file(database):
+        _one_sentence(_cli(home, "import", str(SAMPLE)), str(database), "cannot be written")
