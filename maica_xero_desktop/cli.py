@@ -15,15 +15,19 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import __version__, cli_webhooks
+from .cli_wording import say
 from .core.errors import MaicaXeroError
 from .core.importing import ImportRejected
 from .core.logsetup import configure_logging
-from .core.paths import app_paths
-from .core.service import DEFAULT_CONNECT_TIMEOUT_S, ConnectionsView, Service
-from .core.sync import Progress
+from .core.paths import app_paths, file_problem
+from .core.service import CLIENT_ID_ENV, DEFAULT_CONNECT_TIMEOUT_S, ConnectionsView, Service
+from .core.store import InvoiceRow
+from .core.sync import Progress, SyncResult
+from .core.textsafe import printable
 
 log = logging.getLogger("maica_xero_desktop.cli")
 
@@ -31,19 +35,96 @@ EXIT_UNEXPECTED = 70
 EXIT_INTERRUPTED = 130
 
 
-def _out(text: str = "") -> None:
-    print(text, flush=True)
+def _out(text: object = "") -> None:
+    """One line for a person: anything from outside in it is escaped (core.textsafe)."""
+    print(printable(text), flush=True)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def _err(text: object) -> None:
+    print(printable(text), file=sys.stderr, flush=True)
+
+
+def _plural(count: int, noun: str, plural: str = "") -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"
 
 
 def _json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False), flush=True)
 
 
+def _money(value: object) -> str:
+    """An amount with two decimals (and thousands separated); blank stays blank."""
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)
+
+
+def _when(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, right: Sequence[int] = ()
+) -> None:
+    """A header row and aligned columns; ``right`` are the columns of numbers."""
+    cells = [[printable("" if c is None else c) for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        parts = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        print("  ".join(parts).rstrip(), flush=True)
+
+
 # -- commands -------------------------------------------------------------------------------
+
+_TOKEN_WORDS = {
+    "none": "not connected",
+    "valid": "connected",
+    "expired": "connected (access renews on next use)",
+    "needs_reconnect": "needs reconnecting",
+    "unavailable": "unknown (keyring unavailable)",
+}
+_SOURCE_WORDS = {
+    "environment": "from the environment variable {variable}",
+    "settings": "from the settings",
+    "none": "not set",
+}
+
+
+def run_sentence(run: dict[str, Any]) -> str:
+    """A past run in words: when, what, where, the counts and how it ended."""
+    kind = "Preview" if run.get("dry_run") else "Sync"
+    started = _when(run.get("started_at")) or "at an unknown time"
+    counts = [f"{_plural(int(run.get('selected') or 0), 'invoice')} selected"]
+    verbs = ("created", "linked", "blocked", "failed")
+    counts += [f"{run.get(v)} {v}" for v in verbs if run.get(v)]
+    state = str(run.get("state") or "")
+    outcome = {
+        "finished": "finished",
+        "failed": "stopped before the end",
+        "cancelled": "cancelled",
+        "running": "still running",
+    }.get(state, state)
+    if state == "finished" and not run.get("dry_run"):
+        sent = not run.get("blocked") and not run.get("failed")
+        outcome = "every selected invoice is in Xero" if sent else "not every invoice was sent"
+    text = (
+        f"{kind} on {started} with flow {run.get('flow')} for {run.get('tenant_name')}: "
+        f"{', '.join(counts)}; {outcome}."
+    )
+    message = str(run.get("message") or "")
+    return f"{text} {message}" if message else text
 
 
 def cmd_status(service: Service, args: argparse.Namespace) -> int:
@@ -51,18 +132,13 @@ def cmd_status(service: Service, args: argparse.Namespace) -> int:
     if args.json:
         _json(status.to_json())
         return 0
+    client = service.client_id_info()
     on = "on" if status.enabled else "off"
     _out(f"Integration:      {on}")
     _out(f"Xero:             {status.api_url}" + (" (sandbox)" if status.sandbox else ""))
-    _out(f"Client id:        {status.client_id or 'not set'}")
-    token = {
-        "none": "not connected",
-        "valid": "connected",
-        "expired": "connected (access renews on next use)",
-        "needs_reconnect": "needs reconnecting",
-        "unavailable": "unknown (keyring unavailable)",
-    }.get(status.token_state, status.token_state)
-    _out(f"Sign-in:          {token}")
+    source = _SOURCE_WORDS[client.source].format(variable=client.variable)
+    _out(f"Client id:        {f'{client.value} ({source})' if client.value else 'not set'}")
+    _out(f"Sign-in:          {_TOKEN_WORDS.get(status.token_state, status.token_state)}")
     if status.connected_as:
         who = status.connected_as
         _out(f"Connected as:     {who.name} <{who.email}>".replace(" <>", ""))
@@ -71,15 +147,18 @@ def cmd_status(service: Service, args: argparse.Namespace) -> int:
             status.active_tenant_state, ""
         )
         _out(f"Organisation:     {status.active_tenant_name} ({status.active_tenant_id}){suffix}")
+    elif status.token_state in ("none", "needs_reconnect"):
+        _out("Organisation:     none (connect to Xero first)")
     else:
-        _out("Organisation:     none selected")
+        _out("Organisation:     none chosen")
     _out(f"Sync flow:        {status.flow}")
     schedule = f"every {status.schedule_minutes} min" if status.schedule_minutes else "off"
     _out(f"Schedule:         {schedule}")
     _out(f"Webhook site:     {status.webhook_site or 'not set'}")
-    _out(f"Last run:         {'never' if status.last_run is None else status.last_run}")
+    last = "never" if status.last_run is None else run_sentence(status.last_run)
+    _out(f"Last run:         {last}")
     for message in status.messages:
-        _out(f"Note: {message}")
+        _out(f"Note: {say(message)}")
     return 0
 
 
@@ -97,7 +176,21 @@ def cmd_disable(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_config(service: Service, args: argparse.Namespace) -> int:
     if args.action == "get":
-        _out(service.config_get(args.key))
+        if args.key == "client-id":
+            client = service.client_id_info()
+            if args.json:
+                _json(client.to_json())
+                return 0
+            _out(client.value)
+            source = _SOURCE_WORDS[client.source].format(variable=client.variable)
+            overridden = f"; it overrides the saved {client.saved}" if client.saved else ""
+            _out(f"({source}{overridden})")
+            return 0
+        value = service.config_get(args.key)
+        if args.json:
+            _json({"key": args.key, "value": value})
+        else:
+            _out(value)
         return 0
     if args.key == "client-secret":
         if args.value is not None:
@@ -116,28 +209,38 @@ def cmd_config(service: Service, args: argparse.Namespace) -> int:
         raise MaicaXeroError(f"Give a value: maica-xero config set {args.key} VALUE")
     shown = service.config_set(args.key, args.value)
     _out(f"{args.key} = {shown}")
+    if args.key == "client-id" and service.client_id_info().source == "environment":
+        _out(
+            f"Note: the environment variable {CLIENT_ID_ENV} is set, so its value is used while it "
+            "stays set."
+        )
     return 0
 
 
 def _print_connections(view: ConnectionsView) -> None:
     if not view.connections:
         _out("No organisations are connected.")
-    for c in view.connections:
-        marker = "*" if c.tenant_id.lower() == view.active_tenant_id.lower() else " "
-        kind = "" if c.can_receive_invoices else f" [{c.tenant_type.lower()}]"
-        connected = f"  connected {c.created[:10]}" if c.created else ""
-        _out(f"{marker} {c.tenant_name}{kind}  {c.tenant_id}{connected}")
+    else:
+        rows = [
+            (
+                "*" if c.tenant_id.lower() == view.active_tenant_id.lower() else "",
+                c.tenant_name,
+                "organisation" if c.can_receive_invoices else c.tenant_type.lower(),
+                c.tenant_id,
+                c.created[:10],
+            )
+            for c in view.connections
+        ]
+        _table(("Active", "Organisation", "Type", "Tenant id", "Connected"), rows)
     for message in view.messages:
-        _out(f"Note: {message}")
+        _out(f"Note: {say(message)}")
 
 
 def cmd_connect(service: Service, args: argparse.Namespace) -> int:
     def show_url(url: str) -> None:
         _out("Open this address in a browser to connect to Xero:")
         _out(url)
-        print(
-            f"Waiting up to {args.timeout:g} s for the sign-in (Ctrl+C cancels)…", file=sys.stderr
-        )
+        _err(f"Waiting up to {args.timeout:g} s for the sign-in (Ctrl+C cancels)…")
 
     result = service.connect(show_url, timeout=args.timeout, open_browser=not args.no_browser)
     who = result.user
@@ -185,7 +288,7 @@ def cmd_logout(service: Service, args: argparse.Namespace) -> int:
 def cmd_import(service: Service, args: argparse.Namespace) -> int:
     parsed, summary = service.sync.import_file(args.file)
     for warning in parsed.warnings:
-        print(f"Note: {warning}", file=sys.stderr)
+        _err(f"Note: {warning}")
     if args.json:
         _json(
             {
@@ -200,20 +303,42 @@ def cmd_import(service: Service, args: argparse.Namespace) -> int:
         )
         return 0
     _out(
-        f"Imported {len(parsed.invoices)} invoices ({parsed.lines} lines): {summary.new} new, "
-        f"{summary.updated} updated, {summary.unchanged} unchanged."
+        f"Imported {_plural(len(parsed.invoices), 'invoice')} ({_plural(parsed.lines, 'line')}): "
+        f"{summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged."
     )
     if summary.flagged:
+        changed = _plural(summary.flagged, "invoice")
         _out(
-            f"{summary.flagged} invoices changed in Maica after they were sent to Xero; they are "
-            "marked 'changed' and are not sent again (maica-xero invoices --state changed)."
+            f"{changed} changed in Maica after being sent to Xero; they are marked 'changed' "
+            "and are not sent again (maica-xero invoices --state changed)."
         )
     return 0
 
 
-def _import_errors(exc: ImportRejected) -> None:
+def _import_rejected(exc: ImportRejected) -> None:
+    """The rejection once: its sentence alone, or a heading and every problem on its own line."""
+    if len(exc.errors) <= 1:
+        _err(say(exc))
+        return
+    rows = len({error.line for error in exc.errors if error.line})
+    problems = _plural(rows, "row has", "rows have") if rows else "it has"
+    _err(
+        f"The file was not imported: {problems} problems; nothing was changed. Correct them, "
+        "then import the file again:"
+    )
     for error in exc.errors:
-        print(f"  {error}", file=sys.stderr)
+        _err(f"  {error}")
+
+
+def _xero_column(r: InvoiceRow) -> str:
+    if not r.xero_invoice_id:
+        return ""
+    parts = [r.xero_invoice_number or r.xero_invoice_id]
+    if r.xero_status:
+        parts.append(r.xero_status.title())
+    if r.amount_paid and Decimal(r.amount_paid or "0"):
+        parts.append(f"paid {_money(r.amount_paid)}")
+    return " ".join(parts)
 
 
 def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
@@ -244,13 +369,24 @@ def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
             "No invoices"
             + (f" in state {args.state}." if args.state else " yet: import a Maica export.")
         )
-    for r in rows:
-        xero = f"  Xero {r.xero_invoice_number or r.xero_invoice_id}" if r.xero_invoice_id else ""
-        message = f"  — {r.message}" if r.message else ""
-        _out(
-            f"{r.invoice_number:<14} {r.invoice_date}  {r.participant_name[:28]:<28} "
-            f"{r.total:>10}  {r.status:<14} {r.state:<8}{xero}{message}"
-        )
+        return 0
+    _table(
+        ("Invoice", "Date", "Participant", "Total", "Maica status", "State", "Xero", "Message"),
+        [
+            (
+                r.invoice_number,
+                r.invoice_date,
+                _clip(r.participant_name, 28),
+                _money(r.total),
+                r.status,
+                r.state,
+                _xero_column(r),
+                r.message,
+            )
+            for r in rows
+        ],
+        right=(3,),
+    )
     return 0
 
 
@@ -259,14 +395,43 @@ def cmd_flows(service: Service, args: argparse.Namespace) -> int:
     if args.json:
         _json([{"name": f.name, "description": f.description, "selected": on} for f, on in flows])
         return 0
-    for flow, on in flows:
-        _out(f"{'*' if on else ' '} {flow.name}: {flow.description}")
+    _table(
+        ("Chosen", "Flow", "What it does"),
+        [("*" if on else "", flow.name, flow.description) for flow, on in flows],
+    )
     return 0
 
 
 def _progress(progress: Progress) -> None:
     total = f" ({progress.done}/{progress.total})" if progress.total else ""
-    print(f"{progress.step}{total}", file=sys.stderr, flush=True)
+    _err(f"{progress.step}{total}")
+
+
+def _sync_summary(result: SyncResult) -> str:
+    selected = f"{_plural(result.selected, 'invoice')} selected"
+    if result.dry_run:
+        would = sum(1 for item in result.preview if item.get("action") == "send")
+        counts = [selected, f"{would} would be sent"]
+        counts += [
+            f"{n} {w}" for n, w in ((result.blocked, "blocked"), (result.failed, "failed")) if n
+        ]
+        head = f"Preview for {result.tenant_name} with flow {result.flow} (nothing was sent)"
+        return f"{head}: {', '.join(counts)}."
+    counts = [selected] + [
+        f"{n} {w}"
+        for n, w in (
+            (result.created, "created"),
+            (result.linked, "linked"),
+            (result.blocked, "blocked"),
+            (result.failed, "failed"),
+        )
+        if n
+    ]
+    calls = _plural(result.api_calls, "Xero call")
+    return (
+        f"Sync of {result.tenant_name} with flow {result.flow}: {', '.join(counts)}; "
+        f"{calls} in {result.duration_s:.1f} s."
+    )
 
 
 def cmd_sync(service: Service, args: argparse.Namespace) -> int:
@@ -276,27 +441,34 @@ def cmd_sync(service: Service, args: argparse.Namespace) -> int:
     if args.json:
         _json(result.to_json())
     else:
-        what = "Preview (nothing was sent)" if result.dry_run else "Sync"
-        _out(
-            f"{what} of {result.tenant_name} with flow {result.flow}: {result.selected} selected, "
-            f"{result.created} created, {result.linked} linked, {result.blocked} blocked, "
-            f"{result.failed} failed; {result.api_calls} Xero calls in {result.duration_s:.1f} s."
-        )
-        for outcome in result.outcomes:
-            if outcome.outcome in ("blocked", "failed"):
-                _out(f"  {outcome.invoice_number}: {outcome.outcome} — {outcome.message}")
-        if result.dry_run:
-            for item in result.preview:
-                if item["action"] == "send":
-                    payload = item["payload"]
-                    _out(
-                        f"  would send {item['invoice_number']} as {payload['Status']} with "
-                        f"{len(payload['LineItems'])} lines"
+        _out(_sync_summary(result))
+        problems = [o for o in result.outcomes if o.outcome in ("blocked", "failed")]
+        if problems:
+            _out()
+            _table(
+                ("Invoice", "Outcome", "Reason"),
+                [(o.invoice_number, o.outcome, o.message) for o in problems],
+            )
+        sends = [item for item in result.preview if item.get("action") == "send"]
+        if sends:
+            _out()
+            _table(
+                ("Would send", "As", "Lines"),
+                [
+                    (
+                        item["invoice_number"],
+                        str(item["payload"].get("Status", "")).title(),
+                        str(len(item["payload"].get("LineItems", []))),
                     )
+                    for item in sends
+                ],
+                right=(2,),
+            )
         if result.message:
             _out(result.message)
     if result.dry_run:
-        return 0 if result.blocked == 0 and result.failed == 0 else 1
+        # The preview ran: what would be blocked is listed, not an error.
+        return 0 if result.state == "finished" else 1
     return 0 if result.complete else 1
 
 
@@ -307,15 +479,43 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
         return 0
     if not runs:
         _out("No runs yet.")
-    for run in runs:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started_at))
-        kind = " (preview)" if run.dry_run else ""
-        _out(
-            f"#{run.id} {when} {run.tenant_name} {run.flow}{kind}: {run.state}, "
-            f"{run.created} created, {run.linked} linked, {run.blocked} blocked, "
-            f"{run.failed} failed, {run.api_calls} calls, {run.duration_s:.1f} s"
-            + (f" — {run.message}" if run.message else "")
-        )
+        return 0
+    _table(
+        (
+            "Run",
+            "Started",
+            "Organisation",
+            "Flow",
+            "State",
+            "Selected",
+            "Created",
+            "Linked",
+            "Blocked",
+            "Failed",
+            "Calls",
+            "Time",
+            "Message",
+        ),
+        [
+            (
+                f"#{run.id}",
+                _when(run.started_at),
+                _clip(run.tenant_name, 28),
+                run.flow + (" (preview)" if run.dry_run else ""),
+                run.state,
+                run.selected,
+                run.created,
+                run.linked,
+                run.blocked,
+                run.failed,
+                run.api_calls,
+                f"{run.duration_s:.1f} s",
+                run.message,
+            )
+            for run in runs
+        ],
+        right=tuple(range(5, 12)),
+    )
     return 0
 
 
@@ -352,13 +552,22 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
     if args.json:
         _json([vars(item) for item in items])
         return 0
+    if not items:
+        _out("No support items yet: import a Maica export.")
+        return 0
     settings = service.settings()
-    for item in items:
-        _out(
-            f"{item.item_number:<18} {item.account_code or settings.default_account_code:<6} "
-            f"{item.tax_type or settings.default_tax_type:<13} "
-            f"{item.xero_description or item.name}"
-        )
+    _table(
+        ("Support item", "Account", "Tax type", "Xero description"),
+        [
+            (
+                item.item_number,
+                item.account_code or f"{settings.default_account_code} (default)",
+                item.tax_type or f"{settings.default_tax_type} (default)",
+                item.xero_description or item.name,
+            )
+            for item in items
+        ],
+    )
     return 0
 
 
@@ -399,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["get", "set"])
     p.add_argument("key")
     p.add_argument("value", nargs="?")
+    p.add_argument("--json", action="store_true", help="get: the value (and its source) as JSON")
     p = add("connect", cmd_connect, "sign in to Xero in the browser and list the organisations")
     p.add_argument("--no-browser", action="store_true", help="only print the address to open")
     p.add_argument(
@@ -407,7 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("connections", cmd_connections, "list the connected Xero organisations")
     p.add_argument("--json", action="store_true")
     p.add_argument("--cached", action="store_true", help="the saved list, without asking Xero")
-    p = add("use", cmd_use, "choose the active organisation (tenant id or exact name)")
+    p = add("use", cmd_use, "choose the active organisation (tenant id or name)")
     p.add_argument("tenant")
     p.add_argument("--json", action="store_true")
     p = add("disconnect", cmd_disconnect, "disconnect one organisation from this app in Xero")
@@ -421,7 +631,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("invoices", cmd_invoices, "the store's invoices and their sync state")
     p.add_argument("--json", action="store_true")
     p.add_argument(
-        "--state", choices=["pending", "blocked", "sending", "synced", "failed", "changed"]
+        "--state",
+        choices=[
+            "pending",
+            "blocked",
+            "sending",
+            "synced",
+            "failed",
+            "changed",
+            "conflict",
+            "not_eligible",
+        ],
     )
     p.add_argument("--limit", type=int, default=-1)
     p = add("flows", cmd_flows, "the sync flows (config set flow NAME selects one)")
@@ -464,52 +684,100 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 0
     if args.command in (None, "gui"):
-        return _gui(demo=getattr(args, "demo", False))
+        return _gui(["--demo"] if getattr(args, "demo", False) else [], cli=True)
     level = logging.INFO if args.verbose else logging.WARNING
     try:
         paths = app_paths()
-        configure_logging(paths, console_level=level)
+        try:
+            configure_logging(paths, console_level=level)
+        except OSError as exc:
+            _drop_file_log()
+            raise file_problem(exc, paths.log_file) from None
         service = Service()
         code: int = args.func(service, args)
         return code
+    except ImportRejected as exc:
+        log.info("Import rejected: %s", exc.sentence)
+        _import_rejected(exc)
+        return exc.exit_code
     except MaicaXeroError as exc:
         log.info("Command failed: %s", exc.sentence)
-        print(exc.sentence, file=sys.stderr, flush=True)
-        if isinstance(exc, ImportRejected):
-            _import_errors(exc)
+        _err(say(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("Cancelled.", file=sys.stderr, flush=True)
+        _err("Cancelled.")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): the work itself is done.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if not exc.filename:
+            return _unexpected()
+        # One of the program's own files or folders (a lock that is a folder, a read-only disk).
+        problem = file_problem(exc)
+        log.info("Command failed: %s", problem.sentence)
+        _err(say(problem))
+        return problem.exit_code
     except Exception:
-        log.exception("Unexpected error")
-        print(
-            "Something unexpected went wrong; nothing was changed that cannot be retried. The "
-            "details are in the log file (maica-xero status shows where data lives).",
-            file=sys.stderr,
-            flush=True,
-        )
-        return EXIT_UNEXPECTED
+        return _unexpected()
 
 
-def _gui(demo: bool) -> int:
+def _drop_file_log() -> None:
+    """The log file cannot be written: stop logging to it (no "--- Logging error ---" later)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def _unexpected() -> int:
+    log.exception("Unexpected error")
+    _err(
+        "Something unexpected went wrong; nothing was changed that cannot be retried. The "
+        "details are in the log file (maica-xero status shows where data lives)."
+    )
+    return EXIT_UNEXPECTED
+
+
+def has_screen() -> bool:
+    """Whether a window can be shown: on Linux and other X11/Wayland systems a display is needed
+    (or QT_QPA_PLATFORM naming another platform, such as offscreen)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def _gui(argv: list[str], *, cli: bool) -> int:
     """The window: it sets up its own logging and (for the demo) its own throw-away home."""
+    if not has_screen():
+        hint = (
+            "run maica-xero --help for the commands that work without one"
+            if cli
+            else "on a server, use the maica-xero commands instead (maica-xero --help)"
+        )
+        _err(
+            "There is no screen to show the window on (no DISPLAY or WAYLAND_DISPLAY): start it "
+            f"from a desktop session, or {hint}."
+        )
+        return 2
     try:
         from .gui.app import main as gui_app_main
     except ImportError as exc:
-        print(
+        _err(
             f"The desktop window cannot start: {exc}. Install the Qt libraries "
-            "(see the README), or use the maica-xero commands.",
-            file=sys.stderr,
+            "(see the README), or use the maica-xero commands."
         )
         return 2
-    return gui_app_main([], demo=demo)
+    return gui_app_main(argv)
 
 
 def gui_main() -> int:
-    return _gui(demo="--demo" in sys.argv[1:])
+    """``maica-xero-desktop``: ``--help`` and ``--version`` answer without opening a window."""
+    from .gui.app import parse_arguments
+
+    argv = sys.argv[1:]
+    parse_arguments(argv)  # exits after --help / --version, before Qt is loaded
+    return _gui(argv, cli=False)

@@ -17,6 +17,7 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from .cli_wording import say
 from .core.errors import ConfigurationError
 from .core.service import Service
 from .core.webhooks import DEFAULT_GRACE_S, DEFAULT_HOST, DEFAULT_PORT
@@ -25,7 +26,8 @@ Add = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
 
 
 def _out(text: str = "") -> None:
-    print(text, flush=True)
+    """One line for a person: a notice in the CLI's words, outside text escaped."""
+    print(say(text), flush=True)
 
 
 def _json(data: Any) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
-from .settings import Settings
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_\-]{8,128}$")
 _SCOPE = re.compile(r"^[a-z_.]+$")
@@ -30,7 +32,12 @@ class ConfigKey:
 
 def _client_id(text: str) -> str:
     value = text.strip()
-    if value and not _CLIENT_ID.match(value):
+    if not value:
+        raise ConfigurationError(
+            "A client id cannot be empty: copy the 32-character id shown for the app in the Xero "
+            "developer portal (My Apps → the app → Configuration)."
+        )
+    if not _CLIENT_ID.match(value):
         raise ConfigurationError(
             "That does not look like a Xero client id: copy the 32-character id shown for the "
             "app in the Xero developer portal (My Apps → the app → Configuration)."
@@ -152,6 +159,19 @@ KEYS: dict[str, ConfigKey] = {
 }
 ALIASES = {"redirect-port": "redirect-ports", "schedule-minutes": "schedule"}
 SECRET_KEYS = ("client-secret",)
+
+
+BY_FIELD: dict[str, ConfigKey] = {key.field: key for key in KEYS.values()}
+
+
+def check_saved(field: str, value: Any) -> Any:
+    """A value read from settings.json, checked as ``config set`` checks it (ConfigurationError
+    when it would be refused); returns it normalised. Fields without a key pass unchanged."""
+    key = BY_FIELD.get(field)
+    if key is None:
+        return value
+    text = " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return key.parse(text)
 
 
 def lookup(name: str) -> ConfigKey:

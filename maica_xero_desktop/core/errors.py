@@ -1,10 +1,89 @@
-"""Domain exceptions: each carries the one sentence a user reads.
+"""Domain exceptions: each says what is wrong, the facts, and the kind of remedy.
 
-The GUI and the CLI show ``str(error)`` as it is; nothing here may contain a secret. Details
-for support (status codes, Xero's own wording, already redacted) go in ``detail``.
+The core names no front end: ``fact`` is what is wrong, ``remedy`` the kind of next step (a
+:class:`Remedy`), ``facts`` the values a front end may need to word it. ``sentence`` is the fact
+with a neutral remedy, for logs and any caller that does not word remedies itself; the CLI
+(``cli_wording``) and the window (``gui.wording``) each turn the remedy into their own words
+("Run maica-xero connect." / "Press Connect to Xero in Active Connections."). Nothing here may
+contain a secret. Details for support (status codes, Xero's own wording, already redacted) go in
+``detail``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+
+
+class Remedy(StrEnum):
+    """The kind of next step a person takes; each front end words it its own way."""
+
+    ENABLE = "enable"
+    CONNECT = "connect"
+    RECONNECT = "reconnect"
+    CHOOSE_ORGANISATION = "choose_organisation"
+    SET_CLIENT_ID = "set_client_id"
+    CHECK_CLIENT_ID = "check_client_id"
+    FREE_REDIRECT_PORT = "free_redirect_port"
+    SET_WEBHOOK_SITE = "set_webhook_site"
+    SET_WEBHOOK_KEY = "set_webhook_key"
+    CHOOSE_RECEIVER_PORT = "choose_receiver_port"
+    SET_UP_KEYRING = "set_up_keyring"
+    UNLOCK_KEYRING = "unlock_keyring"
+    FIX_HOME = "fix_home"
+
+
+#: The remedy said without naming a front end (logs, stored messages, callers that do not word).
+NEUTRAL: dict[Remedy, str] = {
+    Remedy.ENABLE: "Turn the integration on first.",
+    Remedy.CONNECT: "Connect to Xero first.",
+    Remedy.RECONNECT: "Connect to Xero again.",
+    Remedy.CHOOSE_ORGANISATION: "Choose the organisation to work with.",
+    Remedy.SET_CLIENT_ID: "Save the client id of your Xero app first.",
+    Remedy.CHECK_CLIENT_ID: "Check the client id saved for your Xero app, then connect again.",
+    Remedy.FREE_REDIRECT_PORT: "Close the program using them, then connect again.",
+    Remedy.SET_WEBHOOK_SITE: "Set the webhook site first.",
+    Remedy.SET_WEBHOOK_KEY: (
+        "Copy the webhook key from the Webhooks tab of your app in Xero's developer portal and "
+        "save it."
+    ),
+    Remedy.CHOOSE_RECEIVER_PORT: "Choose another port for the receiver.",
+    Remedy.SET_UP_KEYRING: (
+        "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
+        "macOS, Credential Manager on Windows) and try again; on a server without a desktop, "
+        "follow the user guide's section “A server without a desktop keyring”."
+    ),
+    Remedy.UNLOCK_KEYRING: (
+        "Unlock it (sign in to your desktop session or open your keyring manager) and try again; "
+        "on a server without a desktop, follow the user guide's section “A server without a "
+        "desktop keyring”."
+    ),
+    Remedy.FIX_HOME: "Then try again.",
+}
+
+
+def join(fact: str, remedy_words: str) -> str:
+    """``fact`` then the remedy's words, as one message."""
+    if not remedy_words:
+        return fact
+    if not fact:
+        return remedy_words
+    return f"{fact} {remedy_words}"
+
+
+#: A front end's words for a remedy: a sentence, or a function of the facts giving one.
+RemedyWords = Mapping[Remedy, "str | Callable[[Mapping[str, str]], str]"]
+
+
+def worded(item: object, words: RemedyWords) -> str:
+    """An error or notice (or plain text) with its remedy in a front end's ``words``."""
+    remedy = getattr(item, "remedy", None)
+    fact = getattr(item, "fact", None)
+    if not isinstance(remedy, Remedy) or fact is None:
+        return str(getattr(item, "sentence", item))
+    said = words.get(remedy, NEUTRAL[remedy])
+    text = said if isinstance(said, str) else said(getattr(item, "facts", {}))
+    return join(str(fact), text)
 
 
 class MaicaXeroError(Exception):
@@ -13,17 +92,53 @@ class MaicaXeroError(Exception):
     #: Process exit code the CLI uses for this kind of error.
     exit_code = 2
 
-    def __init__(self, sentence: str, *, detail: str = "") -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
+    def __init__(
+        self,
+        sentence: str,
+        *,
+        detail: str = "",
+        remedy: Remedy | None = None,
+        facts: Mapping[str, str] | None = None,
+    ) -> None:
+        self.fact = sentence
+        self.remedy = remedy
+        self.facts: dict[str, str] = dict(facts or {})
+        self.sentence = join(sentence, NEUTRAL[remedy] if remedy else "")
+        super().__init__(self.sentence)
         self.detail = detail
+
+    @property
+    def code(self) -> str:
+        """A stable name for the kind of error (its class)."""
+        return type(self).__name__
+
+
+class Notice(str):
+    """A message (not an error) that carries a remedy: a ``str`` holding the neutral sentence,
+    so it still joins, prints and serialises like text; front ends word ``remedy`` themselves."""
+
+    fact: str
+    remedy: Remedy | None
+    facts: dict[str, str]
+
+    def __new__(
+        cls, fact: str, remedy: Remedy | None = None, facts: Mapping[str, str] | None = None
+    ) -> Notice:
+        notice = super().__new__(cls, join(fact, NEUTRAL[remedy] if remedy else ""))
+        notice.fact, notice.remedy, notice.facts = fact, remedy, dict(facts or {})
+        return notice
+
+    @classmethod
+    def of(cls, error: MaicaXeroError) -> Notice:
+        """An error reported as a message (a status note), remedy and all."""
+        return cls(error.fact, error.remedy, error.facts)
 
 
 class IntegrationDisabled(MaicaXeroError):
     def __init__(self) -> None:
         super().__init__(
-            "The Xero integration is turned off, so nothing is sent to Xero. "
-            "Turn it on first (maica-xero enable, or the Enable switch in the window)."
+            "The Xero integration is turned off, so nothing is sent to Xero.",
+            remedy=Remedy.ENABLE,
         )
 
 
@@ -39,6 +154,10 @@ class SettingsError(MaicaXeroError):
     """The settings file could not be written."""
 
 
+class HomeError(MaicaXeroError):
+    """A file or folder of the product's own (settings, database, log, lock) cannot be used."""
+
+
 class AuthorizationError(MaicaXeroError):
     """The browser sign-in did not complete (denied, timed out, cancelled, mismatched)."""
 
@@ -49,13 +168,14 @@ class AuthorizationCancelled(AuthorizationError):
 
 class NotConnected(MaicaXeroError):
     def __init__(self) -> None:
-        super().__init__(
-            "This computer is not connected to Xero. Connect first (maica-xero connect)."
-        )
+        super().__init__("This computer is not connected to Xero.", remedy=Remedy.CONNECT)
 
 
 class NeedsReconnect(MaicaXeroError):
     """Xero no longer accepts the saved sign-in (invalid_grant): the user must connect again."""
+
+    def __init__(self, sentence: str, *, detail: str = "") -> None:
+        super().__init__(sentence, detail=detail, remedy=Remedy.RECONNECT)
 
 
 class XeroUnavailable(MaicaXeroError):
@@ -87,10 +207,7 @@ class RateLimited(XeroRequestError):
 
 class NoActiveOrganisation(MaicaXeroError):
     def __init__(self) -> None:
-        super().__init__(
-            "No Xero organisation is selected. Choose one with maica-xero use TENANT "
-            "(maica-xero connections lists them)."
-        )
+        super().__init__("No Xero organisation is selected.", remedy=Remedy.CHOOSE_ORGANISATION)
 
 
 class UnknownOrganisation(MaicaXeroError):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import AuthorizationCancelled, AuthorizationError, ConfigurationError
+from .errors import AuthorizationCancelled, AuthorizationError, ConfigurationError, Remedy
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +127,9 @@ class LoopbackReceiver:
             return port
         listed = ", ".join(str(p) for p in self._ports) or "none"
         raise ConfigurationError(
-            f"None of the registered sign-in ports ({listed}) is free on this computer. Close the "
-            "program using them, or add another port to the Xero app's redirect URIs and to "
-            "maica-xero config set redirect-ports."
+            f"None of the registered sign-in ports ({listed}) is free on this computer.",
+            remedy=Remedy.FREE_REDIRECT_PORT,
+            facts={"ports": listed},
         )
 
     @property

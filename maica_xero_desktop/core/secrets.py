@@ -25,7 +25,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from . import redact
-from .errors import KeyringUnavailable
+from .errors import KeyringUnavailable, Remedy
 
 log = logging.getLogger(__name__)
 
@@ -101,24 +101,23 @@ class SecretStore:
             raise self._unavailable(exc) from None
         if not _is_usable(backend):
             raise KeyringUnavailable(
-                "No secure system keyring is available, so the Xero sign-in cannot be kept safely. "
-                "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, "
-                "Keychain on macOS, Credential Manager on Windows) and try again.",
+                "No secure system keyring is available, so the Xero sign-in cannot be kept safely.",
                 detail=backend_description(backend),
+                remedy=Remedy.SET_UP_KEYRING,
             )
         return backend_description(backend)
 
     def _unavailable(self, exc: BaseException) -> KeyringUnavailable:
         if isinstance(exc, keyring.errors.KeyringLocked):
             return KeyringUnavailable(
-                "The system keyring is locked. Unlock it (sign in to your desktop session or open "
-                "your keyring manager) and try again.",
+                "The system keyring is locked.",
                 detail=type(exc).__name__,
+                remedy=Remedy.UNLOCK_KEYRING,
             )
         return KeyringUnavailable(
-            "The system keyring could not be used. Check that your desktop's keyring service is "
-            "running and unlocked, then try again.",
+            "The system keyring could not be used.",
             detail=type(exc).__name__,
+            remedy=Remedy.SET_UP_KEYRING,
         )
 
     def _call(self, action: Callable[..., T], *args: str) -> T:

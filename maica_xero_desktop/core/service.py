@@ -27,6 +27,8 @@ from .errors import (
     KeyringUnavailable,
     NoActiveOrganisation,
     NotConnected,
+    Notice,
+    Remedy,
     UnknownOrganisation,
 )
 from .flows import Flow, all_flows, get_flow
@@ -123,6 +125,26 @@ class ConnectionsView:
 
 
 @dataclass(frozen=True)
+class ClientIdInfo:
+    """The client id in use and where it comes from (the environment overrides the settings)."""
+
+    value: str
+    #: "environment" | "settings" | "none"
+    source: str
+    #: the saved setting, when the environment overrides it
+    saved: str = ""
+    variable: str = CLIENT_ID_ENV
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value or None,
+            "source": self.source,
+            "saved": self.saved or None,
+            "variable": self.variable,
+        }
+
+
+@dataclass(frozen=True)
 class ConnectResult:
     user: ConnectedUser | None
     view: ConnectionsView
@@ -194,7 +216,15 @@ class Service:
         log.info("Integration %s.", "enabled" if enabled else "disabled")
 
     def client_id(self, settings: Settings | None = None) -> str:
-        return os.environ.get(CLIENT_ID_ENV) or (settings or self.settings()).client_id
+        return self.client_id_info(settings).value
+
+    def client_id_info(self, settings: Settings | None = None) -> ClientIdInfo:
+        """The client id in use and its source: ``MAICA_XERO_CLIENT_ID``, else the settings."""
+        saved = (settings or self.settings()).client_id
+        from_env = os.environ.get(CLIENT_ID_ENV, "").strip()
+        if from_env:
+            return ClientIdInfo(from_env, "environment", saved if saved != from_env else "")
+        return ClientIdInfo(saved, "settings" if saved else "none")
 
     def config_get(self, name: str) -> str:
         if name == "flow":
@@ -245,9 +275,9 @@ class Service:
             user = tokens.user if tokens else None
         except KeyringUnavailable as exc:
             token_state = "unavailable"
-            messages.append(exc.sentence)
+            messages.append(Notice.of(exc))
         if settings.needs_reconnect and settings.needs_reconnect_reason:
-            messages.append(settings.needs_reconnect_reason)
+            messages.append(Notice(settings.needs_reconnect_reason, Remedy.RECONNECT))
         cached = self.connection_cache.load()
         state = self._active_state(settings, cached)
         if state == "missing":
@@ -320,11 +350,12 @@ class Service:
         settings = self.settings()
         client_id = self.client_id(settings)
         if not client_id:
+            uris = ", ".join(settings.redirect_uris())
             raise ConfigurationError(
-                "No Xero client id is set. Create an app of type 'Auth Code with PKCE' in the Xero "
-                "developer portal, register these redirect URIs: "
-                + ", ".join(settings.redirect_uris())
-                + " — then save its client id with maica-xero config set client-id ID."
+                "No Xero client id is set: create an app of type 'Auth Code with PKCE' in the Xero "
+                f"developer portal and register these redirect URIs: {uris}.",
+                remedy=Remedy.SET_CLIENT_ID,
+                facts={"redirect_uris": uris},
             )
         self.secrets.check_backend()  # fail before the browser opens, not after the sign-in
         identity = self._identity()
@@ -394,7 +425,7 @@ class Service:
         if state == "missing":
             messages.append(_missing_sentence(settings))
         elif state == "none" and organisations:
-            messages.append("Choose the organisation to work with (maica-xero use TENANT).")
+            messages.append(Notice("", Remedy.CHOOSE_ORGANISATION))
         return ConnectionsView(cached.connections, settings.active_tenant_id, tuple(messages))
 
     def _match(self, tenant: str, connections: tuple[Connection, ...]) -> Connection:
@@ -402,7 +433,9 @@ class Service:
         by_id = [c for c in connections if c.tenant_id.lower() == wanted.lower()]
         if by_id:
             return by_id[0]
-        by_name = [c for c in connections if c.tenant_name == wanted]
+        by_name = [c for c in connections if c.tenant_name == wanted] or [
+            c for c in connections if c.tenant_name.casefold() == wanted.casefold()
+        ]
         if len(by_name) == 1:
             return by_name[0]
         if len(by_name) > 1:
@@ -453,10 +486,13 @@ class Service:
     def active_tenant(self) -> Connection:
         settings = self.settings()
         if not settings.active_tenant_id:
+            if self.secrets.load_tokens() is None:
+                raise NotConnected()  # before connecting there is nothing to choose from
             raise NoActiveOrganisation()
         found = self.connection_cache.load().find(settings.active_tenant_id)
         if found is None:
-            raise UnknownOrganisation(_missing_sentence(settings))
+            missing = _missing_sentence(settings)
+            raise UnknownOrganisation(missing.fact, remedy=missing.remedy, facts=missing.facts)
         return found
 
     def disconnect(self, tenant: str) -> Connection:
@@ -552,11 +588,13 @@ class Service:
         return refresh_eligibility(self.store, s.active_tenant_id, flow)
 
 
-def _missing_sentence(settings: Settings) -> str:
+def _missing_sentence(settings: Settings) -> Notice:
     name = settings.active_tenant_name or settings.active_tenant_id
-    return (
+    return Notice(
         f"The active organisation {name} is no longer connected to this app in Xero (it was "
-        "disconnected, or a demo company was reset). Choose another organisation, or connect again."
+        "disconnected, or a demo company was reset).",
+        Remedy.CHOOSE_ORGANISATION,
+        {"also": "connect"},
     )
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from .errors import SettingsError
+from .errors import ConfigurationError, SettingsError
 from .jsonfile import read_json, write_json_atomic
-from .paths import AppPaths
+from .paths import AppPaths, file_problem
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +95,35 @@ def _valid(name: str, value: Any) -> bool:
 
 
 def settings_from_json(data: Any) -> tuple[Settings, list[str]]:
-    """Merge saved data over the defaults; returns the settings and the warnings to show."""
+    """Merge saved data over the defaults; returns the settings and the warnings to show.
+
+    Each saved value is checked as ``config set`` checks it (a hand-edited port of 99999 is
+    refused here, not when the sign-in tries to listen on it)."""
+    from .config_keys import check_saved  # config_keys names Settings only in annotations
+
     warnings: list[str] = []
     settings = Settings()
     if not isinstance(data, dict):
         return settings, ["The settings file did not hold a settings object; defaults are used."]
-    for key, value in data.items():
+    defaults = Settings()
+    for key, saved in data.items():
         if key not in _FIELDS:
-            settings.extra[key] = value
-        elif _valid(key, value):
-            setattr(settings, key, value)
-        else:
+            settings.extra[key] = saved
+            continue
+        if not _valid(key, saved):
             warnings.append(f"The saved setting '{key}' had an invalid value; its default is used.")
+            continue
+        value = saved
+        if saved != getattr(defaults, key):
+            try:
+                value = check_saved(key, saved)
+            except ConfigurationError as exc:
+                warnings.append(
+                    f"The saved setting '{key}' had an invalid value ({exc.fact.rstrip('.')}); "
+                    "its default is used."
+                )
+                continue
+        setattr(settings, key, value)
     return settings, warnings
 
 
@@ -116,6 +133,7 @@ class SettingsStore:
     def __init__(self, paths: AppPaths) -> None:
         self._path = paths.settings_file
         self._lock = FileLock(str(paths.settings_lock_file), timeout=30, mode=0o600)
+        #: Each distinct warning once, however often the settings are read.
         self.warnings: list[str] = []
 
     def load(self) -> Settings:
@@ -123,7 +141,7 @@ class SettingsStore:
             data = read_json(self._path)
         except FileNotFoundError:
             return Settings()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             aside = self._path.with_name(f"{self._path.name}.corrupt-{int(time.time())}")
             try:
                 os.replace(self._path, aside)
@@ -133,33 +151,39 @@ class SettingsStore:
                 f"The settings file was damaged and could not be read; it was kept as {aside.name} "
                 "and the default settings are used."
             )
-            log.warning("%s", message)
-            self.warnings.append(message)
+            self._warn(message)
             return Settings()
         except OSError as exc:
-            raise SettingsError(
-                f"The settings file {self._path} could not be read ({exc.strerror}). "
-                "Check its permissions."
-            ) from exc
+            raise file_problem(exc, self._path) from None
         settings, warnings = settings_from_json(data)
         for message in warnings:
-            log.warning("%s", message)
-        self.warnings.extend(warnings)
+            self._warn(message)
         return settings
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            log.warning("%s", message)
+            self.warnings.append(message)
 
     def update(self, change: Callable[[Settings], None]) -> Settings:
         """Apply ``change`` to the current saved settings and save them, under the lock."""
-        with self._lock:
+        try:
+            self._lock.acquire()
+        except OSError as exc:
+            raise file_problem(exc, self._lock.lock_file) from None
+        try:
             settings = self.load()
             change(settings)
             self.save(settings)
             return settings
+        finally:
+            self._lock.release()
 
     def save(self, settings: Settings) -> None:
         try:
             write_json_atomic(self._path, settings.to_json())
         except OSError as exc:
-            raise SettingsError(
-                f"The settings could not be saved to {self._path} ({exc.strerror}). "
-                "Check the free disk space and the folder's permissions."
-            ) from exc
+            problem = file_problem(
+                exc, self._path, what=f"The settings could not be saved to {self._path}"
+            )
+            raise SettingsError(problem.fact, remedy=problem.remedy, facts=problem.facts) from exc

@@ -100,8 +100,8 @@ class TokenManager:
             except InvalidGrant as exc:
                 log.warning("Refresh refused by Xero (invalid_grant); the sign-in is forgotten.")
                 self._secrets.forget_tokens()
-                self._on_needs_reconnect(exc.sentence)
-                raise NeedsReconnect(exc.sentence, detail=exc.detail) from None
+                self._on_needs_reconnect(exc.fact)
+                raise NeedsReconnect(exc.fact, detail=exc.detail) from None
             except XeroUnavailable:
                 delay = next(delays, None)
                 if delay is None or self._clock() - started > RETRY_WINDOW_S:

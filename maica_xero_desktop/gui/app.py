@@ -4,6 +4,7 @@ loads only after the window is shown (through the task runner), so it appears qu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -11,8 +12,17 @@ from collections.abc import Sequence
 _STARTED = time.perf_counter()
 
 
-def _parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="maica-xero-desktop", add_help=True)
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The window's options; ``--help`` and ``--version`` print and exit before Qt loads."""
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="maica-xero-desktop",
+        add_help=True,
+        description="Maica Xero Desktop: the window. The maica-xero command does the same from a "
+        "terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"maica-xero-desktop {__version__}")
     parser.add_argument("--demo", action="store_true", help="against the built-in sandbox")
     # Hidden: documentation screenshots, and a start-up time check.
     parser.add_argument("--screenshots", metavar="DIR", help=argparse.SUPPRESS)
@@ -23,21 +33,34 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+def no_bus_autolaunch() -> None:
+    """With a display but no session bus address, Qt's D-Bus library would start a bus with
+    ``dbus-launch --autolaunch`` that outlives the window (a ``dbus-launch`` and a ``dbus-daemon``
+    left behind). The keyring reads only ``DBUS_SESSION_BUS_ADDRESS`` and could not use such a
+    bus anyway, so an absent address is made an explicit "no bus"."""
+    if sys.platform not in ("win32", "darwin") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+
+
 def main(argv: list[str] | None = None, demo: bool = False) -> int:
     """Open the window (``demo``: against the offline sandbox in a throw-away home); returns the
     exit code. ``argv`` are extra arguments (``--demo``), not including the program name."""
-    args = _parse(sys.argv[1:] if argv is None else argv)
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
     demo = demo or args.demo or bool(args.screenshots)
+    no_bus_autolaunch()
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ..core.errors import MaicaXeroError
     from ..core.logsetup import configure_logging
+    from ..core.paths import file_problem
     from ..core.service import Service
     from .errors import install_excepthook
     from .icons import app_icon
     from .log_view import install_log_handler
     from .main_window import MainWindow
+    from .wording import say
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
@@ -46,14 +69,20 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     app.setWindowIcon(app_icon())
 
     context = None
-    if demo:
-        from ..demo import start_demo
+    try:
+        if demo:
+            from ..demo import start_demo
 
-        context = start_demo()
-        service = context.service
-    else:
-        service = Service()
-    configure_logging(service.paths)
+            context = start_demo()
+            service = context.service
+        else:
+            service = Service()
+        try:
+            configure_logging(service.paths)
+        except OSError as exc:
+            raise file_problem(exc, service.paths.log_file) from None
+    except MaicaXeroError as exc:
+        return _cannot_start(say(exc))
     handler = install_log_handler()
     window = MainWindow(service, demo=demo, log_handler=handler)
     previous_hook = install_excepthook(window.presenter)
@@ -90,6 +119,18 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
             context.close()
         else:
             service.close()
+
+
+def _cannot_start(sentence: str) -> int:
+    """Before the window exists (its home cannot be used, say): the sentence in a message box
+    and on standard error, exit code 2."""
+    from PySide6.QtWidgets import QMessageBox
+
+    print(sentence, file=sys.stderr, flush=True)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Maica Xero Desktop cannot start", sentence)
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        box.exec()
+    return 2
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from .signin import SignInBox
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import ElidedLabel, StatusLine
+from .wording import say
 
-CHOOSE = "Choose the organisation to work with: select it and press “Use this organisation”."
 NOT_CONNECTED = "Not connected to Xero."
 
 
@@ -167,10 +167,7 @@ class ConnectionsPanel(QGroupBox):
     def _show_view(self, view: ConnectionsView) -> None:
         self.view = view
         self.table.show_view(view)
-        messages = [m for m in view.messages if "maica-xero" not in m]
-        organisations = [c for c in view.connections if c.can_receive_invoices]
-        if not view.active_tenant_id and organisations:
-            messages.append(CHOOSE)
+        messages = [say(m) for m in view.messages]
         note, self._note = self._note, ""
         if note or messages:
             self.status.show_message(" ".join([note, *messages]).strip(), "ok" if note else "info")

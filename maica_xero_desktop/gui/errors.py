@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..core.errors import MaicaXeroError
 from ..core.redact import redact
+from .wording import say
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,12 @@ class ErrorPresenter(QObject):
         if not isinstance(error, MaicaXeroError):
             self.crash(error)
             return
-        box = self._box(QMessageBox.Icon.Warning, title, error.sentence)
+        sentence = say(error)
+        box = self._box(QMessageBox.Icon.Warning, title, sentence)
         if error.detail:
             box.setDetailedText(redact(error.detail))
         box.open()
-        self.error_shown.emit(error.sentence)
+        self.error_shown.emit(sentence)
 
     def crash(self, error: BaseException) -> None:
         where = f" ({self.log_file})" if self.log_file else ""

@@ -16,6 +16,7 @@ from ..core.store.events import StoredEvent
 from ..core.webhooks import WebhookStatus
 from .table_model import RowsModel
 from .widgets import style_row_table
+from .wording import say
 
 EVENT_LIMIT = 50
 COUNT_ORDER = ("processed", "new", "ignored", "failed")
@@ -114,10 +115,6 @@ def intent_sentence(status: WebhookStatus) -> str:
     return f"Intent to Receive at {at}: {ok} answered 200, {refused} answered 401 ({verdict})."
 
 
-_CLI_CHOOSE = "Choose one with maica-xero use TENANT (maica-xero connections lists them)."
-_GUI_CHOOSE = "Choose one under Active Connections."
-
-
 def events_sentence(status: WebhookStatus) -> str:
     counts = ", ".join(f"{status.counts.get(name, 0)} {name}" for name in COUNT_ORDER)
     last = when(status.last_event_at)
@@ -127,7 +124,7 @@ def events_sentence(status: WebhookStatus) -> str:
     if catch_up and catch_up.get("ok"):
         pulled = f" Catch-up at {when(catch_up.get('at'))}: {catch_up.get('changed', 0)} changed."
     elif catch_up:
-        reason = str(catch_up.get("message") or "see the log.").replace(_CLI_CHOOSE, _GUI_CHOOSE)
+        reason = say(catch_up.get("message") or "see the log.")
         pulled = f" Catch-up pull not done: {reason}"
     return f"Events: {counts} ({last_text}).{pulled}"
 

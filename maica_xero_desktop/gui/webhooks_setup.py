@@ -21,6 +21,7 @@ from ..core.webhooks import WebhookStatus
 from . import widgets
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine
+from .wording import say
 
 PORTAL_HINT = (
     "Paste the Delivery URL in the Xero developer portal → your app → Webhooks, tick "
@@ -31,23 +32,9 @@ NO_KEY = "paste the webhook key from the developer portal"
 NO_SITE = "(set the site first)"
 
 
-#: the service's sentences are written for the command line too: the window's words for them
-_GUI_WORDS = (
-    (" and paste it on standard input", " and paste it under Webhook key"),
-    (
-        " and save it with maica-xero webhooks set-key (it reads the key from standard input)",
-        " and save it under Webhook key",
-    ),
-    ("; choose another with --port.", "; choose another port."),
-)
-
-
 def gui_sentence(error: MaicaXeroError) -> str:
-    """The service's sentence, with the command-line wording said the window's way."""
-    sentence = error.sentence
-    for cli, gui in _GUI_WORDS:
-        sentence = sentence.replace(cli, gui)
-    return sentence
+    """The service's error in the window's words (kept for the panels that import it)."""
+    return say(error)
 
 
 class WebhookSetup(QWidget):
@@ -174,7 +161,7 @@ class WebhookSetup(QWidget):
         self.changed.emit()
 
     def _site_failed(self, error: MaicaXeroError) -> None:
-        self.site_message.show_message(error.sentence, "error")
+        self.site_message.show_message(say(error), "error")
         self.site.setFocus()
 
     def copy_delivery_url(self) -> None:

@@ -199,8 +199,9 @@ class Sandbox:
 
 
 def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | None = None) -> int:
-    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the four ``MAICA_XERO_*``
-    lines to ``out`` (standard output by default) once listening. Returns the exit code."""
+    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the four
+    ``export MAICA_XERO_*=…`` lines to ``out`` (standard output by default) once listening, then
+    a ``#`` comment saying what to do with them. Returns the exit code."""
     stream = out if out is not None else sys.stdout
     try:
         sandbox = Sandbox(
@@ -217,7 +218,11 @@ def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | N
         print(f"The sandbox state file could not be read: {exc}.", file=sys.stderr)
         return 1
     for line in sandbox.env_lines():
-        stream.write(line + "\n")
+        stream.write(f"export {line}\n")
+    stream.write(
+        "# Leave this running; paste the lines above into another terminal, then use maica-xero "
+        "there (Ctrl+C here stops the sandbox).\n"
+    )
     stream.flush()
     stop = threading.Event()
 

@@ -38,7 +38,8 @@ def xero_env(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, 
         text=True,
     )
     assert process.stdout is not None
-    env = dict(process.stdout.readline().strip().split("=", 1) for _ in range(4))
+    lines = (process.stdout.readline().strip().removeprefix("export ") for _ in range(4))
+    env = dict(line.split("=", 1) for line in lines)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     requests.post(

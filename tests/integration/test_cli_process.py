@@ -49,8 +49,10 @@ def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
         text=True,
     )
     assert proc.stdout is not None
-    lines = [proc.stdout.readline().strip() for _ in range(4)]
-    env_lines = dict(line.split("=", 1) for line in lines)
+    lines = [proc.stdout.readline().strip() for _ in range(5)]
+    assert all(line.startswith("export MAICA_XERO_") for line in lines[:4])
+    assert lines[4].startswith("# Leave this running; paste the lines above into another terminal")
+    env_lines = dict(line.removeprefix("export ").split("=", 1) for line in lines[:4])
     assert sorted(env_lines) == [
         "MAICA_XERO_API_URL",
         "MAICA_XERO_CLIENT_ID",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from maica_xero_desktop.core.errors import IntegrationDisabled, NoActiveOrganisation
+from maica_xero_desktop.core.errors import IntegrationDisabled, NotConnected
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.sync import Progress, SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
@@ -257,7 +257,7 @@ def test_guards(ready: Service, xero_env: Sandbox) -> None:
         ready.sync.run()
     ready.set_enabled(True)
     ready.logout()
-    with pytest.raises(NoActiveOrganisation):
+    with pytest.raises(NotConnected, match="Connect to Xero first"):
         ready.sync.run()
     assert (
         xero_env.invoices(

@@ -20,7 +20,11 @@ def _run(args: list[str]) -> None:
     ) as proc:
         assert proc.stdout is not None
         try:
-            lines = [proc.stdout.readline().rstrip("\n") for _ in range(4)]
+            printed = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
+            # Lines to paste into a shell: four exports, then what to do with them as a comment.
+            assert all(line.startswith("export ") for line in printed[:4])
+            assert printed[4].startswith("# Leave this running; paste the lines above")
+            lines = [line.removeprefix("export ") for line in printed[:4]]
             names = [line.split("=", 1)[0] for line in lines]
             assert names == [
                 "MAICA_XERO_LOGIN_URL",

@@ -125,9 +125,62 @@ def test_failed_write_keeps_old_file(home: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(jsonfile, "_fsync_dir", full_disk)
     monkeypatch.setattr(os, "fsync", full_disk)
-    with pytest.raises(SettingsError, match="free disk space"):
+    with pytest.raises(SettingsError, match="the disk is full: free some space"):
         store.update(lambda s: setattr(s, "client_id", "AFTER1234"))
     monkeypatch.undo()
     assert SettingsStore(paths).load().client_id == "BEFORE123"
     assert [p for p in paths.config_dir.iterdir() if p.name.endswith(".tmp")] == []
     assert os.access(paths.settings_file, os.R_OK)
+
+
+def test_a_warning_is_reported_once_however_often_the_settings_are_read(home: Path) -> None:
+    paths = app_paths()
+    paths.settings_file.write_text(json.dumps({"schedule_minutes": "often"}), encoding="utf-8")
+    store = SettingsStore(paths)
+    for _ in range(18):  # one Run Now reads the settings many times
+        store.load()
+    assert store.warnings == [
+        "The saved setting 'schedule_minutes' had an invalid value; its default is used."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("saved", "field", "reason"),
+    [
+        ({"redirect_ports": [99999]}, "redirect_ports", "'99999' is not a usable port"),
+        ({"redirect_ports": []}, "redirect_ports", "Give at least one redirect port"),
+        ({"redirect_host": "example.org"}, "redirect_host", "The redirect host is either"),
+        ({"scopes": ["openid"]}, "scopes", "The scopes must include offline_access"),
+        ({"client_id": "no spaces allowed"}, "client_id", "That does not look like a Xero"),
+        ({"schedule_minutes": -5}, "schedule_minutes", "The schedule (minutes) is a whole"),
+        ({"default_account_code": ""}, "default_account_code", "An account code is a Xero code"),
+    ],
+)
+def test_hand_edited_values_are_checked_like_config_set(
+    home: Path, saved: dict[str, object], field: str, reason: str
+) -> None:
+    paths = app_paths()
+    paths.settings_file.write_text(json.dumps(saved), encoding="utf-8")
+    store = SettingsStore(paths)
+    settings = store.load()
+    assert getattr(settings, field) == getattr(Settings(), field)
+    (warning,) = store.warnings
+    assert warning.startswith(f"The saved setting '{field}' had an invalid value ({reason}")
+
+
+def test_hand_edited_valid_values_are_normalised_as_config_set_does(home: Path) -> None:
+    paths = app_paths()
+    saved = {"redirect_host": "LOCALHOST", "redirect_ports": [5800, 5800], "client_id": ""}
+    paths.settings_file.write_text(json.dumps(saved), encoding="utf-8")
+    store = SettingsStore(paths)
+    settings = store.load()
+    assert (settings.redirect_host, settings.redirect_ports) == ("localhost", [5800])
+    assert store.warnings == []
+
+
+def test_settings_nested_too_deeply_are_kept_aside(home: Path) -> None:
+    paths = app_paths()
+    paths.settings_file.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    store = SettingsStore(paths)
+    assert store.load() == Settings()
+    assert store.warnings[0].startswith("The settings file was damaged and could not be read")

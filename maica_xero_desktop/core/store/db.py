@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import threading
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import MaicaXeroError
+from ..paths import file_problem
 from .schema import MIGRATIONS
 
 
@@ -25,9 +27,14 @@ class Database:
         self._lock = threading.RLock()
         new = not path.exists()
         try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
             if new and os.name == "posix":
                 fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
                 os.close(fd)
+        except OSError as exc:
+            raise _file_problem(exc, path) from None
+        try:
             self._conn = sqlite3.connect(
                 path, check_same_thread=False, isolation_level=None, timeout=30
             )
@@ -38,13 +45,10 @@ class Database:
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"The invoice database {path} could not be opened ({exc}). If it is damaged, "
-                "move it aside and import the Maica export again.",
-            ) from None
+            raise _store_error(path, exc, opening=True) from None
         if os.name == "posix":
             for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):
                     os.chmod(f"{path}{suffix}", 0o600)
 
     def _migrate(self) -> None:
@@ -72,11 +76,11 @@ class Database:
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except _FILE_ERRORS as exc:
                 raise _store_error(self.path, exc) from None
             try:
                 yield self._conn
-            except sqlite3.OperationalError as exc:
+            except _FILE_ERRORS as exc:
                 self._rollback()
                 raise _store_error(self.path, exc) from None
             except BaseException:
@@ -84,21 +88,22 @@ class Database:
                 raise
             try:
                 self._conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except _FILE_ERRORS as exc:
                 self._rollback()
                 raise _store_error(self.path, exc) from None
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back by itself (a full disk during COMMIT, say).
         if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file may refuse it too
+                self._conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
                 yield self._conn
-            except sqlite3.OperationalError as exc:
+            except _FILE_ERRORS as exc:
                 raise _store_error(self.path, exc) from None
 
     def close(self) -> None:
@@ -106,8 +111,30 @@ class Database:
             self._conn.close()
 
 
-def _store_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+#: What SQLite raises when the file (not the SQL) is the problem: locked, full, read-only, damaged.
+#: IntegrityError (a constraint) is the program's own business and passes through.
+_FILE_ERRORS = (sqlite3.OperationalError, sqlite3.DatabaseError)
+
+
+def _file_problem(exc: OSError, path: Path) -> StoreError:
+    problem = file_problem(exc, path, what=f"The invoice database {path} cannot be used")
+    return StoreError(problem.fact, remedy=problem.remedy, facts=problem.facts)
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> StoreError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        raise exc
     text = str(exc)
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StoreError(
+            f"The invoice database {path} is damaged ({text}). Move it aside (keep it for "
+            "support) and restore it from a backup, then try again."
+        )
+    if "readonly" in text or "read-only" in text or (opening and "unable to open" in text):
+        return StoreError(
+            f"The invoice database {path} cannot be written ({text}): give this user write access "
+            "to it and its folder, or set MAICA_XERO_HOME to a writable folder, then try again."
+        )
     if "full" in text:
         return StoreError(
             f"The disk holding {path.parent} is full: nothing was changed. Free some space and "

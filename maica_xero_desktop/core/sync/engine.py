@@ -282,7 +282,8 @@ class SyncEngine:
         if org is None:
             result.message = "Every invoice this flow selects is already in Xero."
             return
-        self._say(0, len(passed), "Finding or creating the participants' contacts")
+        finding = "Finding" if result.dry_run else "Finding or creating"
+        self._say(0, len(passed), f"{finding} the participants' contacts")
         resolver = ContactResolver(self.client, self.store, self.tenant_id)
         contacts = resolver.resolve(list(participants.values()), dry_run=result.dry_run)
         failed = [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import redact
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, Remedy
 from ..secrets import WEBHOOK_KEY, SecretStore
 
 PREVIOUS_KEY = "webhook_key_previous"
@@ -51,8 +51,8 @@ def normalise_key(text: str) -> str:
     key = text.strip()
     if not key:
         raise ConfigurationError(
-            "No webhook key was given. Copy it from the Webhooks tab of your app in Xero's "
-            "developer portal and paste it on standard input."
+            "No webhook key was given.",
+            remedy=Remedy.SET_WEBHOOK_KEY,
         )
     if any(ch.isspace() for ch in key) or not key.isprintable() or len(key) > 1024:
         raise ConfigurationError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, Remedy
 from .keys import KeyCache, WebhookKeys
 from .processing import WebhookProcessor
 from .receiver import DEFAULT_HOST, DEFAULT_PORT, MAX_BODY, WebhookReceiver
@@ -22,10 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_KEY = (
-    "No webhook key is saved. Copy it from the Webhooks tab of your app in Xero's developer "
-    "portal and save it with maica-xero webhooks set-key (it reads the key from standard input)."
-)
+NO_KEY = "No webhook key is saved."
 
 
 class WebhookListener:
@@ -56,7 +53,7 @@ class WebhookListener:
             return self.port
         cache = KeyCache(self._keys.load)
         if not cache.keys.current:
-            raise ConfigurationError(NO_KEY)
+            raise ConfigurationError(NO_KEY, remedy=Remedy.SET_WEBHOOK_KEY)
         service = self._service
         service.store  # noqa: B018 -- open the database on this thread, before any request
         status = StatusFile(status_path(service.paths.data_dir))

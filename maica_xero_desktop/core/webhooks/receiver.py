@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..errors import MaicaXeroError
+from ..errors import MaicaXeroError, Remedy
 from ..store.events import IncomingEvent
 from .httpd import ReceiverHandler, ReceiverServer, content_length
 from .keys import SIGNATURE_HEADER, KeyCache
@@ -96,8 +96,9 @@ class WebhookReceiver:
         except OSError as exc:
             raise ReceiverError(
                 f"The webhook receiver could not listen on {self.host}:{self.port} "
-                f"({exc.strerror or exc}). Another program may use that port; choose another "
-                "with --port.",
+                f"({exc.strerror or exc}): another program may use that port.",
+                remedy=Remedy.CHOOSE_RECEIVER_PORT,
+                facts={"port": str(self.port)},
             ) from None
         server.receiver = self
         self._server = server

@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import KeyringUnavailable
+from ..errors import KeyringUnavailable, Notice, Remedy
 from ..settings import Settings
 from ..store.events import StoredEvent
 from .keys import DEFAULT_GRACE_S, WebhookKeys
@@ -149,14 +149,17 @@ class WebhookService:
             key_saved = bool(keys.current)
             previous_until = keys.previous_until if keys.previous else None
         except KeyringUnavailable as exc:
-            messages.append(exc.sentence)
+            messages.append(Notice.of(exc))
         if not site:
             messages.append(
-                "No webhook site is set: give the public HTTPS address that forwards to this "
-                "computer (maica-xero webhooks set-site URL)."
+                Notice(
+                    "No webhook site is set: it is the public HTTPS address that forwards to this "
+                    "computer.",
+                    Remedy.SET_WEBHOOK_SITE,
+                )
             )
         if not key_saved and not messages:
-            messages.append("No webhook key is saved (maica-xero webhooks set-key).")
+            messages.append(Notice("No webhook key is saved.", Remedy.SET_WEBHOOK_KEY))
         saved = read_status(status_path(service.paths.data_dir))
         store = service.store
         receiver = {

@@ -164,7 +164,7 @@ class XeroClient:
                     continue
                 if status == 401:
                     raise NeedsReconnect(
-                        "Xero refused the sign-in even after renewing it. Connect to Xero again.",
+                        "Xero refused the sign-in even after renewing it.",
                         detail=error_text(response),
                     )
                 if status == 429:

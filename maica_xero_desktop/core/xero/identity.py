@@ -17,6 +17,7 @@ from ..errors import (
     AuthorizationError,
     ConfigurationError,
     NeedsReconnect,
+    Remedy,
     XeroRequestError,
     XeroUnavailable,
 )
@@ -102,8 +103,9 @@ class IdentityClient:
     def _post(self, url: str, form: dict[str, str]) -> requests.Response:
         if not self.client_id:
             raise ConfigurationError(
-                "No Xero client id is set. Create an app of type 'Auth Code with PKCE' in the "
-                "Xero developer portal and save its client id (maica-xero config set client-id ID)."
+                "No Xero client id is set: create an app of type 'Auth Code with PKCE' in the "
+                "Xero developer portal.",
+                remedy=Remedy.SET_CLIENT_ID,
             )
         form = {"client_id": self.client_id, **form}
         auth = None
@@ -209,14 +211,13 @@ class IdentityClient:
             secret = (
                 "or client secret"
                 if self.client_secret
-                else "(or, for a Xero 'Web App', no client secret is saved: maica-xero config "
-                "set client-secret)"
+                else "(or, for a Xero 'Web App', no client secret is saved)"
             )
             raise ConfigurationError(
-                f"Xero did not recognise this app's client id {secret}. Copy the client id from "
-                "the app in the Xero developer portal (maica-xero config set client-id ID) and "
-                "connect again.",
+                f"Xero did not recognise this app's client id {secret}: copy the client id from "
+                "the app in the Xero developer portal.",
                 detail=error_text(response),
+                remedy=Remedy.CHECK_CLIENT_ID,
             )
         if error == "invalid_grant":
             if during == "sign-in":
@@ -227,7 +228,7 @@ class IdentityClient:
                 )
             raise InvalidGrant(
                 "Xero no longer accepts the saved sign-in (it expired, was revoked, or was "
-                "renewed elsewhere). Connect to Xero again.",
+                "renewed elsewhere).",
                 detail=error_text(response),
             )
         raise XeroRequestError(
