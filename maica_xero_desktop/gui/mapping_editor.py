@@ -1,0 +1,513 @@
+"""The support-item mapping editor: how each support item appears on a Xero invoice line.
+
+The list (filterable: a provider has hundreds of items) comes from the store; the account code and
+tax type are chosen from the active organisation's own chart of accounts and tax rates, read from
+Xero through a :class:`~.mapping_source.MappingSource`. Saved items apply at the next preview or
+run. Every read and the save run through the task runner.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import (
+    IntegrationDisabled,
+    MaicaXeroError,
+    NeedsReconnect,
+    NoActiveOrganisation,
+    NotConnected,
+    UnknownOrganisation,
+)
+from ..core.store import SupportItem
+from ..core.textsafe import printable
+from .mapping_source import AccountChoice, MappingSource, TaxChoice
+from .state import StatusHub
+from .table_model import RowsModel
+from .tasks import Task, TaskRunner
+from .widgets import StatusLine, style_row_table
+
+NOT_CONNECTED = (
+    "Connect to Xero first (under Active Connections): the account and tax type are chosen from "
+    "the organisation's own chart of accounts and tax rates."
+)
+NO_ORGANISATION = (
+    "Choose the organisation to work with under Active Connections first: the account and tax "
+    "type are chosen from its own chart of accounts and tax rates."
+)
+RECONNECT = (
+    "Xero no longer accepts this computer's sign-in: reconnect under Active Connections, then "
+    "press Retry."
+)
+DISABLED = "The Xero integration is off: turn it on under Enable, then press Retry."
+NO_ITEMS = "No support items yet: import a Maica invoice export; its lines name the support items."
+
+COLUMNS = (
+    ("Item number", lambda i: i.item_number),
+    ("Name", lambda i: i.name),
+    ("Xero description", lambda i: i.xero_description),
+    ("Account", lambda i: i.account_code or "default"),
+    ("Tax type", lambda i: i.tax_type or "default"),
+)
+
+
+def unreachable(organisation: str) -> str:
+    return (
+        f"Xero could not be reached to read {organisation or 'the organisation'}'s chart of "
+        "accounts and tax rates. Check the network connection, then press Retry."
+    )
+
+
+def problem(error: MaicaXeroError, organisation: str) -> str:
+    """The editor's own sentence for a failed read of the organisation's lists."""
+    if isinstance(error, NotConnected):
+        return NOT_CONNECTED
+    if isinstance(error, NeedsReconnect):
+        return RECONNECT
+    if isinstance(error, NoActiveOrganisation | UnknownOrganisation):
+        return NO_ORGANISATION
+    if isinstance(error, IntegrationDisabled):
+        return DISABLED
+    return unreachable(organisation)
+
+
+class MappingEditor(QDialog):
+    #: a support item's mapping was saved (carries the SupportItem)
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        source: MappingSource,
+        runner: TaskRunner,
+        hub: StatusHub,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.runner = runner
+        self.hub = hub
+        self.accounts: list[AccountChoice] | None = None
+        self.tax_rates: list[TaxChoice] | None = None
+        self.defaults = ("", "")
+        self._wanted = ""  # the item to select once the list is in
+        self._asked = 0
+        self.setWindowTitle("Support item mapping")
+        self.resize(1040, 560)
+        self.intro = QLabel(
+            "How each support item appears on a Xero invoice line. The account and tax type are "
+            "chosen from the organisation's own lists in Xero; a value the Maica export sets on a "
+            "line overrides them for that line. A change applies at the next preview or run."
+        )
+        self.intro.setWordWrap(True)
+        self.filter = QLineEdit()
+        self.filter.setAccessibleName("Filter support items")
+        self.filter.setPlaceholderText("Item number, name or description")
+        self.filter.setClearButtonEnabled(True)
+        filter_label = QLabel("&Filter:")
+        filter_label.setBuddy(self.filter)
+        self.count = QLabel("")
+        self.count.setAccessibleName("Support item count")
+        self.notice = StatusLine()
+        self.notice.setAccessibleName("Chart of accounts and tax rates")
+        self.retry_button = QPushButton("&Retry")
+        self.retry_button.setAccessibleName("Read the accounts and tax rates from Xero again")
+        self.retry_button.hide()
+
+        self.model: RowsModel[SupportItem] = RowsModel(COLUMNS)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.table = style_row_table(QTableView(), "Support items")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((170, 260, 150, 70)):
+            header.resizeSection(column, width)
+
+        self.item_number = QLabel("")
+        self.item_number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.item_name = QLabel("")
+        self.item_name.setWordWrap(True)
+        self.description = QLineEdit()
+        self.description.setAccessibleName("Xero description")
+        self.account_box = QComboBox()
+        self.account_box.setAccessibleName("Account")
+        self.tax_box = QComboBox()
+        self.tax_box.setAccessibleName("Tax type")
+        for box in (self.account_box, self.tax_box):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(24)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setAccessibleName("Save this support item's mapping")
+        self.status = StatusLine()
+        self.status.setAccessibleName("Save result")
+        form = QFormLayout()
+        form.addRow("Item number:", self.item_number)
+        form.addRow("Name:", self.item_name)
+        form.addRow("Xero &description:", self.description)
+        form.addRow("&Account:", self.account_box)
+        form.addRow("&Tax type:", self.tax_box)
+        self.form_box = QWidget()
+        form_layout = QVBoxLayout(self.form_box)
+        form_layout.addLayout(form)
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        save_row.addWidget(self.save_button)
+        form_layout.addLayout(save_row)
+        form_layout.addWidget(self.status)
+        form_layout.addStretch(1)
+        self.form_box.setEnabled(False)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.form_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setAutoDefault(False)
+        self.save_button.setDefault(True)
+        top = QHBoxLayout()
+        top.addWidget(filter_label)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.count)
+        notice_row = QHBoxLayout()
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(top)
+        layout.addLayout(notice_row)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        order = (
+            self.filter,
+            self.table,
+            self.description,
+            self.account_box,
+            self.tax_box,
+            self.save_button,
+            self.retry_button,
+            self.close_button,
+        )
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        self.filter.textChanged.connect(self._filtered)
+        self.filter.installEventFilter(self)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.description.textChanged.connect(lambda _: self._update_save())
+        self.account_box.currentIndexChanged.connect(lambda _: self._update_save())
+        self.tax_box.currentIndexChanged.connect(lambda _: self._update_save())
+        self.save_button.clicked.connect(self.save)
+        self.retry_button.clicked.connect(self.load_choices)
+        hub.connection_changed.connect(lambda _: self.load_choices())
+
+    # -- opening and loading ------------------------------------------------------------------
+
+    def open_on(self, item_number: str = "") -> None:
+        """Show the editor (loading everything afresh), on ``item_number`` when given."""
+        self._wanted = item_number
+        self.filter.clear()
+        self.status.clear_message()
+        self.load()
+        self.open()
+        self.filter.setFocus()
+
+    def load(self) -> None:
+        def work(
+            task: Task[tuple[list[SupportItem], tuple[str, str]]],
+        ) -> tuple[list[SupportItem], tuple[str, str]]:
+            return self.source.support_items(), self.source.defaults()
+
+        self.runner.submit(
+            work,
+            on_done=lambda answer: self._show_items(*answer),
+            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            name="support_items",
+        )
+        self.load_choices()
+
+    def load_choices(self) -> None:
+        """The organisation's accounts and tax rates, from Xero."""
+        self._asked += 1
+        asked = self._asked
+        status = self.hub.status
+        tenant = self.hub.tenant_id
+        self.accounts = self.tax_rates = None
+        self.retry_button.hide()
+        if status is None or status.token_state not in ("valid", "expired"):
+            self._choices_failed(asked, NOT_CONNECTED, retry=False)
+            return
+        if not tenant:
+            self._choices_failed(asked, NO_ORGANISATION, retry=False)
+            return
+        organisation = status.active_tenant_name
+        self.notice.show_message(
+            f"Reading {organisation}'s chart of accounts and tax rates from Xero…", "info"
+        )
+        self._refresh_form()
+
+        def work(
+            task: Task[tuple[list[AccountChoice], list[TaxChoice]]],
+        ) -> tuple[list[AccountChoice], list[TaxChoice]]:
+            return self.source.accounts(tenant), self.source.tax_rates(tenant)
+
+        self.runner.submit(
+            work,
+            on_done=lambda answer: self._show_choices(asked, organisation, *answer),
+            on_error=lambda error: self._choices_failed(
+                asked, problem(error, organisation), retry=True
+            ),
+            button=self.retry_button,
+            name="accounts_and_tax_rates",
+        )
+
+    def _show_items(self, found: list[SupportItem], defaults: tuple[str, str]) -> None:
+        self.defaults = defaults
+        current = self.selected()
+        wanted = self._wanted or (current.item_number if current else "")
+        self._wanted = ""
+        self.model.set_rows(found)
+        self._filtered(self.filter.text())
+        if not found:
+            self.status.show_message(NO_ITEMS, "info")
+        self.select_item(wanted)
+
+    def _show_choices(
+        self,
+        asked: int,
+        organisation: str,
+        accounts: list[AccountChoice],
+        tax_rates: list[TaxChoice],
+    ) -> None:
+        if asked != self._asked:
+            return
+        self.accounts, self.tax_rates = accounts, tax_rates
+        usable = sum(1 for a in accounts if a.active)
+        self.notice.show_message(
+            f"{organisation}: {usable} active accounts and "
+            f"{sum(1 for t in tax_rates if t.usable)} tax rates for income, read from Xero.",
+            "ok",
+        )
+        self._refresh_form()
+
+    def _choices_failed(self, asked: int, sentence: str, *, retry: bool) -> None:
+        if asked != self._asked:
+            return
+        self.notice.show_message(sentence, "warning" if not retry else "error")
+        self.retry_button.setVisible(retry)
+        self._refresh_form()
+
+    # -- the list -----------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the filter field moves into the list, as in a search box."""
+        if (
+            watched is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.proxy.rowCount() > 0
+        ):
+            self.table.setFocus()
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _filtered(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        if total and not shown:
+            self.count.setText(f"No item matches “{text.strip()}”")
+        elif shown < total:
+            self.count.setText(f"{shown} of {total} items")
+        else:
+            self.count.setText(f"{total} item{'s' if total != 1 else ''}")
+        if shown and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+        self._show_selected()
+
+    def select_item(self, item_number: str) -> None:
+        for row in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(row, 0))
+            if self.model.row(source.row()).item_number == item_number:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.proxy.index(row, 0))
+                return
+        if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def selected(self) -> SupportItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        source: QModelIndex = self.proxy.mapToSource(rows[0])
+        return self.model.row(source.row()) if source.isValid() else None
+
+    # -- the form -----------------------------------------------------------------------------
+
+    def _show_selected(self) -> None:
+        if self.selected() is not None:
+            self.status.clear_message()  # a save's result belongs to the item it was about
+        self._refresh_form()
+
+    def _refresh_form(self) -> None:
+        item = self.selected()
+        self.form_box.setEnabled(item is not None)
+        if item is None:
+            for label in (self.item_number, self.item_name):
+                label.setText("")
+            self.description.clear()
+            self.account_box.clear()
+            self.tax_box.clear()
+            self.save_button.setEnabled(False)
+            return
+        self.item_number.setText(printable(item.item_number))
+        self.item_name.setText(printable(item.name))
+        self.description.blockSignals(True)
+        self.description.setText(item.xero_description)
+        self.description.setPlaceholderText(printable(item.name))
+        self.description.blockSignals(False)
+        self._fill(self.account_box, self._account_entries(item.account_code), item.account_code)
+        self._fill(self.tax_box, self._tax_entries(item.tax_type), item.tax_type)
+        loaded = self.accounts is not None and self.tax_rates is not None
+        self.account_box.setEnabled(loaded)
+        self.tax_box.setEnabled(loaded)
+        self._update_save()
+
+    def _account_entries(self, current: str) -> list[tuple[str, str]]:
+        default = self.defaults[0]
+        entries = [(f"Default ({default})" if default else "Default", "")]
+        if self.accounts is None:
+            if current:
+                entries.append((current, current))
+            return entries
+        known = {a.code.upper(): a for a in self.accounts}
+        for account in self.accounts:
+            if account.active:
+                kind = "" if account.account_class == "REVENUE" else f" · {account.type.lower()}"
+                entries.append((account.label + kind, account.code))
+        found = known.get(current.upper())
+        if current and found is None:
+            entries.insert(
+                1, (f"{current} — not in this organisation's chart of accounts", current)
+            )
+        elif current and found is not None and not found.active:
+            entries.insert(1, (f"{found.label} — archived in Xero: choose another", current))
+        return entries
+
+    def _tax_entries(self, current: str) -> list[tuple[str, str]]:
+        default = self.defaults[1]
+        entries = [(f"Default ({default})" if default else "Default", "")]
+        if self.tax_rates is None:
+            if current:
+                entries.append((current, current))
+            return entries
+        known = {t.tax_type.upper(): t for t in self.tax_rates}
+        entries += [(t.label, t.tax_type) for t in self.tax_rates if t.usable]
+        found = known.get(current.upper())
+        if current and found is None:
+            entries.insert(1, (f"{current} — not a tax rate of this organisation", current))
+        elif current and found is not None and not found.usable:
+            entries.insert(1, (f"{found.label} — cannot be used on income", current))
+        return entries
+
+    @staticmethod
+    def _fill(box: QComboBox, entries: list[tuple[str, str]], current: str) -> None:
+        box.blockSignals(True)
+        box.clear()
+        for text, value in entries:
+            box.addItem(text, value)
+            box.setItemData(box.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        index = next((i for i, (_, v) in enumerate(entries) if v.upper() == current.upper()), 0)
+        box.setCurrentIndex(index)
+        box.blockSignals(False)
+
+    def edited(self) -> SupportItem | None:
+        """The selected item with the form's values."""
+        item = self.selected()
+        if item is None:
+            return None
+        return SupportItem(
+            item_number=item.item_number,
+            name=item.name,
+            xero_description=self.description.text().strip(),
+            account_code=str(self.account_box.currentData() or ""),
+            tax_type=str(self.tax_box.currentData() or ""),
+        )
+
+    def _update_save(self) -> None:
+        item, edited = self.selected(), self.edited()
+        self.save_button.setEnabled(item is not None and edited is not None and edited != item)
+
+    def choose_account(self, code: str) -> bool:
+        index = self.account_box.findData(code)
+        if index >= 0:
+            self.account_box.setCurrentIndex(index)
+        return index >= 0
+
+    def choose_tax_type(self, tax_type: str) -> bool:
+        index = self.tax_box.findData(tax_type)
+        if index >= 0:
+            self.tax_box.setCurrentIndex(index)
+        return index >= 0
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        edited = self.edited()
+        if edited is None or not self.save_button.isEnabled():
+            return
+
+        def work(task: Task[SupportItem]) -> SupportItem:
+            return self.source.save_item(edited)
+
+        self.status.show_message(f"Saving {edited.item_number}…", "info")
+        self.runner.submit(
+            work,
+            on_done=self._saved,
+            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            button=self.save_button,
+            name="save_support_item",
+        )
+
+    def _saved(self, item: SupportItem) -> None:
+        rows = [item if r.item_number == item.item_number else r for r in self._rows()]
+        self.model.set_rows(rows)
+        self._filtered(self.filter.text())
+        self.select_item(item.item_number)
+        account = item.account_code or f"the default account ({self.defaults[0]})"
+        tax = item.tax_type or f"the default tax type ({self.defaults[1]})"
+        self.status.show_message(
+            f"Saved {printable(item.item_number)}: the next preview or run uses {account} and "
+            f"{tax} for its lines (unless a line sets its own).",
+            "ok",
+        )
+        self.saved.emit(item)
+
+    def _rows(self) -> list[SupportItem]:
+        return [self.model.row(i) for i in range(self.model.rowCount())]
