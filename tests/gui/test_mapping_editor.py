@@ -150,7 +150,9 @@ def _tab_chain(start: QWidget, count: int) -> list[QWidget]:
     found: list[QWidget] = []
     widget = start
     while len(found) < count:
-        widget = widget.nextInFocusChain()
+        following = widget.nextInFocusChain()
+        assert following is not None
+        widget = following
         tab = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
         if tab and widget.isEnabled() and widget.isVisible() and widget.focusProxy() is None:
             found.append(widget)
