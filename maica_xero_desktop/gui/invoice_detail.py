@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -44,6 +43,7 @@ ADVICE = {
     "with it.",
 }
 NO_ORGANISATION = "No organisation chosen: its sync state shows once one is chosen."
+MIN_WIDTH = 300
 NOTHING = "Select an invoice to read its state and message in full."
 _LINE = re.compile(r"\bLine (\d+)\b")
 
@@ -154,19 +154,16 @@ class InvoiceDetailPane(QFrame):
         for label in (self.advice, self.note):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        bold = self.title.font()
-        bold.setBold(True)
-        self.title.setFont(bold)
-        actions = QHBoxLayout()
-        actions.addWidget(self.note, 1)
-        actions.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.setMinimumWidth(MIN_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
         layout.addWidget(self.advice)
         layout.addWidget(self.sides)
-        layout.addLayout(actions)
+        layout.addWidget(self.note)
+        layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
         self.edit_button.clicked.connect(self._edit)
 
     def show_row(self, row: InvoiceRow | None, organisation: bool = True) -> None:
@@ -176,6 +173,9 @@ class InvoiceDetailPane(QFrame):
         self.sides.hide()
         self.note.hide()
         self.edit_button.hide()
+        font = self.title.font()
+        font.setBold(row is not None)  # the placeholder is not a heading
+        self.title.setFont(font)
         if row is None:
             self.title.setText(NOTHING)
             self.message.clear_message()
@@ -207,20 +207,23 @@ class InvoiceDetailPane(QFrame):
         self.culprit = found
         if found is None:
             return
-        self.edit_button.setText(f"Edit mapping of {printable(found.item_number)}…")
-        self.edit_button.show()
+        item = printable(found.item_number)
+        where = f"Line {found.line}" if found.line else "Its first line"
+        note = f"{where}: support item {item}."
         own = [
             f"account code {printable(found.own_account)}" if found.own_account else "",
             f"tax type {printable(found.own_tax_type)}" if found.own_tax_type else "",
         ]
         own = [o for o in own if o]
         if found.line and own:
-            self.note.setText(
-                f"Line {found.line} sets its own {' and '.join(own)} in the Maica export, which "
-                "overrides the support item's mapping: change it in Maica and import the export "
-                "again, or clear it there so the mapping applies."
+            note += (
+                f" The line sets its own {' and '.join(own)} in the Maica export, which overrides "
+                "the support item's mapping: change it in Maica and import the export again, or "
+                "clear it there so the mapping applies."
             )
-            self.note.show()
+        self.note.setText(note)
+        self.note.show()
+        self.edit_button.show()
 
     def _edit(self) -> None:
         if self.culprit is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,7 +42,7 @@ STATES = (
     ("Conflict", "conflict"),
     ("Not eligible", "not_eligible"),
 )
-WIDTHS = (110, 90, 170, 80, 100, 80, 100, 70, 70)
+WIDTHS = (100, 85, 150, 75, 90, 85, 95, 65, 65)
 
 
 def no_organisation(total: int) -> str:
@@ -113,8 +114,13 @@ class InvoicesPanel(QWidget):
         tools.addWidget(self.items_button)
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.detail)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
         layout.addWidget(self.status)
         QWidget.setTabOrder(self.table, self.detail.edit_button)
         self.import_button.clicked.connect(self.choose_file)
@@ -136,6 +142,8 @@ class InvoicesPanel(QWidget):
     def reload(self) -> None:
         organisation = bool(self.hub.tenant_id)
         self.state_box.setEnabled(organisation)
+        if not self.runner.is_busy(self.hub.sync_queue()):
+            self.payments_button.setEnabled(organisation)  # payments of which organisation?
         self.model.organisation = organisation
         self.model.reload(self.state_box.currentData() if organisation else None)
 
@@ -149,7 +157,7 @@ class InvoicesPanel(QWidget):
         elif loaded < total:
             self.count_label.setText(f"{total:,} invoices ({loaded:,} loaded; scroll for more)")
         else:
-            self.count_label.setText(f"{total:,} invoices")
+            self.count_label.setText(f"{total:,} invoice{'s' if total != 1 else ''}")
 
     # -- the selected invoice ----------------------------------------------------------------
 

@@ -139,9 +139,9 @@ class MappingEditor(QDialog):
         self.table.setModel(self.proxy)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 260, 150, 70)):
-            header.resizeSection(column, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name elides
 
         self.item_number = QLabel("")
         self.item_number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -184,6 +184,7 @@ class MappingEditor(QDialog):
         splitter.addWidget(self.form_box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 420])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -401,7 +402,8 @@ class MappingEditor(QDialog):
 
     def _account_entries(self, current: str) -> list[tuple[str, str]]:
         default = self.defaults[0]
-        entries = [(f"Default ({default})" if default else "Default", "")]
+        named = next((a.label for a in self.accounts or () if a.code == default), default)
+        entries = [(f"Default ({named})" if default else "Default", "")]
         if self.accounts is None:
             if current:
                 entries.append((current, current))
@@ -422,7 +424,8 @@ class MappingEditor(QDialog):
 
     def _tax_entries(self, current: str) -> list[tuple[str, str]]:
         default = self.defaults[1]
-        entries = [(f"Default ({default})" if default else "Default", "")]
+        named = next((t.label for t in self.tax_rates or () if t.tax_type == default), default)
+        entries = [(f"Default ({named})" if default else "Default", "")]
         if self.tax_rates is None:
             if current:
                 entries.append((current, current))

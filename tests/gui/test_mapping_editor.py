@@ -81,7 +81,7 @@ def test_a_blocked_row_opens_the_editor_and_the_saved_mapping_unblocks_it(
     assert pane.message.isVisible()
     assert "Preview again" in pane.advice.text()
     assert pane.edit_button.isVisible()
-    assert ITEM in pane.edit_button.text()
+    assert f"support item {ITEM}" in pane.note.text()
 
     pane.edit_button.click()
     editor = panel.editor
