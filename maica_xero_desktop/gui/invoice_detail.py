@@ -201,7 +201,7 @@ class InvoiceDetailPane(QFrame):
         rich = detail_html(detail)
         self.sides.setText(rich)
         self.sides.setVisible(bool(rich))
-        if row.state not in ("blocked", "failed"):
+        if row.state != "blocked":
             return
         found = culprit(row.message, lines, detail)
         self.culprit = found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -89,7 +90,7 @@ class InvoicesPanel(QWidget):
         self.count_label = QLabel("")
         self.count_label.setAccessibleName("Invoice count")
         self.count_label.setWordWrap(True)
-        self.items_button = QPushButton("Support items…")
+        self.items_button = QPushButton("Support item mapping…")
         self.items_button.setAccessibleName("Support item mapping")
         self.items_button.setToolTip(
             "How each support item appears in Xero: description, account and tax type (Ctrl+M)"
@@ -122,7 +123,16 @@ class InvoicesPanel(QWidget):
         split.setChildrenCollapsible(False)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
-        QWidget.setTabOrder(self.table, self.detail.edit_button)
+        order = (
+            self.import_button,
+            self.payments_button,
+            self.state_box,
+            self.items_button,
+            self.table,
+            self.detail.edit_button,
+        )
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
         self.import_button.clicked.connect(self.choose_file)
         self.payments_button.clicked.connect(self.refresh_payments)
         self.state_box.currentIndexChanged.connect(lambda _: self.reload())

@@ -13,10 +13,8 @@ import itertools
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import (
     IntegrationDisabled,
+    KeyringUnavailable,
     MaicaXeroError,
     NeedsReconnect,
     NoActiveOrganisation,
@@ -38,6 +37,7 @@ from ..core.errors import (
 )
 from ..core.store import SupportItem
 from ..core.textsafe import printable
+from .mapping_form import MappingForm
 from .mapping_source import AccountChoice, MappingSource, TaxChoice
 from .state import StatusHub
 from .table_model import RowsModel
@@ -85,6 +85,8 @@ def problem(error: MaicaXeroError, organisation: str) -> str:
         return NO_ORGANISATION
     if isinstance(error, IntegrationDisabled):
         return DISABLED
+    if isinstance(error, KeyringUnavailable):
+        return error.sentence
     return unreachable(organisation)
 
 
@@ -143,45 +145,18 @@ class MappingEditor(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the name elides
 
-        self.item_number = QLabel("")
-        self.item_number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.item_name = QLabel("")
-        self.item_name.setWordWrap(True)
-        self.description = QLineEdit()
-        self.description.setAccessibleName("Xero description")
-        self.account_box = QComboBox()
-        self.account_box.setAccessibleName("Account")
-        self.tax_box = QComboBox()
-        self.tax_box.setAccessibleName("Tax type")
-        for box in (self.account_box, self.tax_box):
-            box.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            box.setMinimumContentsLength(24)
-        self.save_button = QPushButton("&Save")
-        self.save_button.setAccessibleName("Save this support item's mapping")
-        self.status = StatusLine()
-        self.status.setAccessibleName("Save result")
-        form = QFormLayout()
-        form.addRow("Item number:", self.item_number)
-        form.addRow("Name:", self.item_name)
-        form.addRow("Xero &description:", self.description)
-        form.addRow("&Account:", self.account_box)
-        form.addRow("&Tax type:", self.tax_box)
-        self.form_box = QWidget()
-        form_layout = QVBoxLayout(self.form_box)
-        form_layout.addLayout(form)
-        save_row = QHBoxLayout()
-        save_row.addStretch(1)
-        save_row.addWidget(self.save_button)
-        form_layout.addLayout(save_row)
-        form_layout.addWidget(self.status)
-        form_layout.addStretch(1)
-        self.form_box.setEnabled(False)
+        self.form = MappingForm()
+        # the form's parts, named here for the tab order, the tour and tests
+        self.description = self.form.description
+        self.account_box = self.form.account_box
+        self.tax_box = self.form.tax_box
+        self.save_button = self.form.save_button
+        self.status = self.form.status
+        self.form_box = self.form
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.form_box)
+        splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([600, 420])
@@ -219,9 +194,6 @@ class MappingEditor(QDialog):
         self.filter.textChanged.connect(self._filtered)
         self.filter.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
-        self.description.textChanged.connect(lambda _: self._update_save())
-        self.account_box.currentIndexChanged.connect(lambda _: self._update_save())
-        self.tax_box.currentIndexChanged.connect(lambda _: self._update_save())
         self.save_button.clicked.connect(self.save)
         self.retry_button.clicked.connect(self.load_choices)
         hub.connection_changed.connect(lambda _: self.load_choices())
@@ -259,8 +231,11 @@ class MappingEditor(QDialog):
         tenant = self.hub.tenant_id
         self.accounts = self.tax_rates = None
         self.retry_button.hide()
-        if status is None or status.token_state not in ("valid", "expired"):
+        if status is None or status.token_state == "none":
             self._choices_failed(asked, NOT_CONNECTED, retry=False)
+            return
+        if status.token_state == "needs_reconnect":
+            self._choices_failed(asked, RECONNECT, retry=True)
             return
         if not tenant:
             self._choices_failed(asked, NO_ORGANISATION, retry=False)
@@ -377,107 +352,16 @@ class MappingEditor(QDialog):
         self._refresh_form()
 
     def _refresh_form(self) -> None:
-        item = self.selected()
-        self.form_box.setEnabled(item is not None)
-        if item is None:
-            for label in (self.item_number, self.item_name):
-                label.setText("")
-            self.description.clear()
-            self.account_box.clear()
-            self.tax_box.clear()
-            self.save_button.setEnabled(False)
-            return
-        self.item_number.setText(printable(item.item_number))
-        self.item_name.setText(printable(item.name))
-        self.description.blockSignals(True)
-        self.description.setText(item.xero_description)
-        self.description.setPlaceholderText(printable(item.name))
-        self.description.blockSignals(False)
-        self._fill(self.account_box, self._account_entries(item.account_code), item.account_code)
-        self._fill(self.tax_box, self._tax_entries(item.tax_type), item.tax_type)
-        loaded = self.accounts is not None and self.tax_rates is not None
-        self.account_box.setEnabled(loaded)
-        self.tax_box.setEnabled(loaded)
-        self._update_save()
-
-    def _account_entries(self, current: str) -> list[tuple[str, str]]:
-        default = self.defaults[0]
-        named = next((a.label for a in self.accounts or () if a.code == default), default)
-        entries = [(f"Default ({named})" if default else "Default", "")]
-        if self.accounts is None:
-            if current:
-                entries.append((current, current))
-            return entries
-        known = {a.code.upper(): a for a in self.accounts}
-        for account in self.accounts:
-            if account.active:
-                kind = "" if account.account_class == "REVENUE" else f" · {account.type.lower()}"
-                entries.append((account.label + kind, account.code))
-        found = known.get(current.upper())
-        if current and found is None:
-            entries.insert(
-                1, (f"{current} — not in this organisation's chart of accounts", current)
-            )
-        elif current and found is not None and not found.active:
-            entries.insert(1, (f"{found.label} — archived in Xero: choose another", current))
-        return entries
-
-    def _tax_entries(self, current: str) -> list[tuple[str, str]]:
-        default = self.defaults[1]
-        named = next((t.label for t in self.tax_rates or () if t.tax_type == default), default)
-        entries = [(f"Default ({named})" if default else "Default", "")]
-        if self.tax_rates is None:
-            if current:
-                entries.append((current, current))
-            return entries
-        known = {t.tax_type.upper(): t for t in self.tax_rates}
-        entries += [(t.label, t.tax_type) for t in self.tax_rates if t.usable]
-        found = known.get(current.upper())
-        if current and found is None:
-            entries.insert(1, (f"{current} — not a tax rate of this organisation", current))
-        elif current and found is not None and not found.usable:
-            entries.insert(1, (f"{found.label} — cannot be used on income", current))
-        return entries
-
-    @staticmethod
-    def _fill(box: QComboBox, entries: list[tuple[str, str]], current: str) -> None:
-        box.blockSignals(True)
-        box.clear()
-        for text, value in entries:
-            box.addItem(text, value)
-            box.setItemData(box.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
-        index = next((i for i, (_, v) in enumerate(entries) if v.upper() == current.upper()), 0)
-        box.setCurrentIndex(index)
-        box.blockSignals(False)
+        self.form.show_item(self.selected(), self.accounts, self.tax_rates, self.defaults)
 
     def edited(self) -> SupportItem | None:
-        """The selected item with the form's values."""
-        item = self.selected()
-        if item is None:
-            return None
-        return SupportItem(
-            item_number=item.item_number,
-            name=item.name,
-            xero_description=self.description.text().strip(),
-            account_code=str(self.account_box.currentData() or ""),
-            tax_type=str(self.tax_box.currentData() or ""),
-        )
-
-    def _update_save(self) -> None:
-        item, edited = self.selected(), self.edited()
-        self.save_button.setEnabled(item is not None and edited is not None and edited != item)
+        return self.form.edited()
 
     def choose_account(self, code: str) -> bool:
-        index = self.account_box.findData(code)
-        if index >= 0:
-            self.account_box.setCurrentIndex(index)
-        return index >= 0
+        return self.form.choose_account(code)
 
     def choose_tax_type(self, tax_type: str) -> bool:
-        index = self.tax_box.findData(tax_type)
-        if index >= 0:
-            self.tax_box.setCurrentIndex(index)
-        return index >= 0
+        return self.form.choose_tax_type(tax_type)
 
     # -- saving -------------------------------------------------------------------------------
 

@@ -111,6 +111,46 @@ class ServiceMappingSource:
         return settings.default_account_code, settings.default_tax_type
 
 
+#: a choice in the editor's lists: (what it says, the value saved)
+Entry = tuple[str, str]
+
+
+def account_entries(
+    accounts: list[AccountChoice] | None, current: str, default: str
+) -> list[Entry]:
+    """The account list for an item mapped to ``current`` ("" = the default): the default, the
+    saved value when the organisation would refuse it (named as such, so it is seen and changed),
+    then the active accounts (income first). ``accounts`` None: not read from Xero (yet)."""
+    named = next((a.label for a in accounts or () if a.code == default), default)
+    entries = [(f"Default ({named})" if default else "Default", "")]
+    if accounts is None:
+        return entries + ([(current, current)] if current else [])
+    found = {a.code.upper(): a for a in accounts}.get(current.upper())
+    if current and found is None:
+        entries.append((f"{current} — not in this organisation's chart of accounts", current))
+    elif current and found is not None and not found.active:
+        entries.append((f"{found.label} — archived in Xero: choose another", current))
+    for account in accounts:
+        if account.active:
+            kind = "" if account.account_class == REVENUE_CLASS else f" · {account.type.lower()}"
+            entries.append((account.label + kind, account.code))
+    return entries
+
+
+def tax_entries(tax_rates: list[TaxChoice] | None, current: str, default: str) -> list[Entry]:
+    """The tax type list, as :func:`account_entries` (only rates usable on income)."""
+    named = next((t.label for t in tax_rates or () if t.tax_type == default), default)
+    entries = [(f"Default ({named})" if default else "Default", "")]
+    if tax_rates is None:
+        return entries + ([(current, current)] if current else [])
+    found = {t.tax_type.upper(): t for t in tax_rates}.get(current.upper())
+    if current and found is None:
+        entries.append((f"{current} — not a tax rate of this organisation", current))
+    elif current and found is not None and not found.usable:
+        entries.append((f"{found.label} — cannot be used on income", current))
+    return entries + [(t.label, t.tax_type) for t in tax_rates if t.usable]
+
+
 def _account(raw: dict[str, Any]) -> AccountChoice:
     return AccountChoice(
         code=printable(raw.get("Code", "")),

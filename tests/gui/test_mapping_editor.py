@@ -83,7 +83,10 @@ def test_a_blocked_row_opens_the_editor_and_the_saved_mapping_unblocks_it(
     assert pane.edit_button.isVisible()
     assert f"support item {ITEM}" in pane.note.text()
 
-    pane.edit_button.click()
+    # by keyboard: Tab reaches the button after the list; Enter on a blocked row opens the editor
+    assert _tab_chain(panel.items_button, 2) == [panel.table, pane.edit_button]
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     editor = panel.editor
     assert editor is not None
     _editor_ready(qtbot, window, editor)
