@@ -111,7 +111,7 @@ class MappingEditor(QDialog):
         self._wanted = ""  # the item to select once the list is in
         self._asked = 0
         self.setWindowTitle("Support item mapping")
-        self.resize(1040, 560)
+        self.resize(1120, 580)
         self.intro = QLabel(
             "How each support item appears on a Xero invoice line. The account and tax type are "
             "chosen from the organisation's own lists in Xero; a value the Maica export sets on a "
@@ -159,7 +159,7 @@ class MappingEditor(QDialog):
         splitter.addWidget(self.form)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([600, 420])
+        splitter.setSizes([620, 480])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
