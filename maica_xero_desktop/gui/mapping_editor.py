@@ -196,7 +196,7 @@ class MappingEditor(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         self.save_button.clicked.connect(self.save)
         self.retry_button.clicked.connect(self.load_choices)
-        hub.connection_changed.connect(lambda _: self.load_choices())
+        hub.connection_changed.connect(self._organisation_changed)
 
     # -- opening and loading ------------------------------------------------------------------
 
@@ -260,6 +260,10 @@ class MappingEditor(QDialog):
             button=self.retry_button,
             name="accounts_and_tax_rates",
         )
+
+    def _organisation_changed(self, tenant_id: str) -> None:
+        if self.isVisible():  # a closed editor reads afresh when it opens
+            self.load_choices()
 
     def _show_items(self, found: list[SupportItem], defaults: tuple[str, str]) -> None:
         self.defaults = defaults

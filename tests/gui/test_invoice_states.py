@@ -151,3 +151,21 @@ def test_after_sign_out_the_window_tells_the_truth(
     events = window.webhooks.table.events
     assert events.rowCount() == 1
     assert events.row(0).organisation == name
+
+
+def test_a_run_outcome_message_reads_in_full_under_the_history(
+    qtbot: QtBot, ready: MainWindow
+) -> None:
+    window = ready
+    with qtbot.waitSignal(window.sync.run_finished, timeout=WAIT_MS * 2):
+        window.sync.run_button.click()
+    idle(qtbot, window)
+    history = window.sync.history
+    history.filter.setCurrentIndex(history.filter.findData("blocked"))
+    idle(qtbot, window)
+    assert history.results.rowCount() == 1
+    assert not history.outcome_message.isVisible()
+    history.results_table.selectRow(0)
+    outcome = history.results.row(0)
+    assert history.outcome_message.text() == f"{outcome.invoice_number}: {outcome.message}"
+    assert history.outcome_message.wordWrap()
