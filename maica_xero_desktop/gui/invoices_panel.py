@@ -24,7 +24,7 @@ from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
 from ..core.store import ImportSummary
 from .import_errors import ImportErrorsDialog
-from .invoice_detail import InvoiceDetailPane
+from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
 from .mapping_editor import MappingEditor
 from .mapping_source import ServiceMappingSource
@@ -228,6 +228,21 @@ class InvoicesPanel(QWidget):
             self.editor.saved.connect(self._mapping_saved)
         self.editor.open_on(item_number)
         return self.editor
+
+    def edit_mapping_for(self, invoice_id: int, reason: str) -> None:
+        """The mapping editor on the support item a blocked invoice's reason is about."""
+
+        def work(
+            task: Task[tuple[list[tuple[str, str, str]], str]],
+        ) -> tuple[list[tuple[str, str, str]], str]:
+            return self.service.invoice_detail(invoice_id)
+
+        def show(answer: tuple[list[tuple[str, str, str]], str]) -> None:
+            lines, detail = answer
+            found = culprit(reason, lines, parse_detail(detail))
+            self.edit_mapping(found.item_number if found else "")
+
+        self.runner.submit(work, on_done=show, on_error=self._detail_failed, name="invoice_detail")
 
     def _mapping_saved(self, item: object) -> None:
         self.status.show_message(

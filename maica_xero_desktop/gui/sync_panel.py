@@ -289,7 +289,7 @@ class SyncPanel(QGroupBox):
         self.hub.refresh()
         self.run_finished.emit(result)
         if result.dry_run and result.state == "finished":
-            PreviewDialog(result, self).open()
+            PreviewDialog(result, self, self.invoices.edit_mapping_for).open()
 
     def _run_failed(self, error: MaicaXeroError) -> None:
         self.run_task = None

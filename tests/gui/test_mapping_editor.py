@@ -29,9 +29,8 @@ PHYSIO = "15_054_0128_1_3"
 
 
 def _close_previews() -> None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, PreviewDialog) and widget.isVisible():
-            widget.close()
+    for dialog in _previews():
+        dialog.close()
 
 
 def _preview(qtbot: QtBot, window: MainWindow) -> SyncResult:
@@ -207,3 +206,44 @@ def test_xero_unreachable_says_so_and_retry_reads_again(
     assert editor.notice.kind == "ok", editor.notice.text()
     assert editor.account_box.isEnabled()
     assert ("210 — NDIS Support Income", "210") in _entries(editor.account_box)
+
+
+def test_from_a_blocked_preview_line_to_the_mapping_and_back(
+    qtbot: QtBot, ready: MainWindow
+) -> None:
+    window = ready
+    window.service.sync.set_support_item(ITEM, account_code="250")
+    window.sync.preview_button.click()
+    qtbot.waitUntil(lambda: bool(_previews()), timeout=WAIT_MS)
+    idle(qtbot, window)
+    dialog = _previews()[0]
+    assert dialog.edit_button.isVisible()
+    rows = [dialog.model.row(i) for i in range(dialog.model.rowCount())]
+    row = next(
+        i
+        for i, e in enumerate(rows)
+        if e["action"] != "send" and e["invoice_number"] != "INV-002417"
+    )
+    number = str(rows[row]["invoice_number"])
+    dialog.table.selectRow(row)
+    assert dialog.edit_button.isEnabled()
+    dialog.edit_button.click()
+    idle(qtbot, window)
+    editor = window.sync.invoices.editor
+    assert editor is not None
+    _editor_ready(qtbot, window, editor)
+    assert not _previews()  # the editor took over
+    selected = editor.selected()
+    assert selected is not None
+    assert selected.item_number == ITEM
+    assert editor.choose_account("210")
+    editor.save_button.click()
+    idle(qtbot, window)
+    editor.close()
+    assert number not in _blocked(_preview(qtbot, window))
+
+
+def _previews() -> list[PreviewDialog]:
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, PreviewDialog) and w.isVisible()
+    ]
