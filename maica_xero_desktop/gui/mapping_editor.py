@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -73,6 +74,19 @@ def unreachable(organisation: str) -> str:
         f"Xero could not be reached to read {organisation or 'the organisation'}'s chart of "
         "accounts and tax rates. Check the network connection, then press Retry."
     )
+
+
+def ask_save(parent: QWidget, item: SupportItem) -> bool:
+    """Whether to save unsaved changes to ``item`` before leaving it."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Unsaved changes",
+        f"Save the changes to support item {printable(item.item_number)}?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard,
+        parent,
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    return box.exec() == QMessageBox.StandardButton.Save
 
 
 def problem(error: MaicaXeroError, organisation: str) -> str:
@@ -193,7 +207,8 @@ class MappingEditor(QDialog):
 
         self.filter.textChanged.connect(self._filtered)
         self.filter.installEventFilter(self)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        # the selection (not the current index, which moves before it) decides what the form shows
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
         self.save_button.clicked.connect(self.save)
         self.retry_button.clicked.connect(self.load_choices)
         hub.connection_changed.connect(self._organisation_changed)
@@ -203,6 +218,7 @@ class MappingEditor(QDialog):
     def open_on(self, item_number: str = "") -> None:
         """Show the editor (loading everything afresh), on ``item_number`` when given."""
         self._wanted = item_number
+        self.form.show_item(None, None, None, self.defaults)  # edits discarded last time go
         self.filter.clear()
         self.status.clear_message()
         self.load()
@@ -351,9 +367,20 @@ class MappingEditor(QDialog):
     # -- the form -----------------------------------------------------------------------------
 
     def _show_selected(self) -> None:
-        if self.selected() is not None:
+        shown, edited, now = self.form.item, self.edited(), self.selected()
+        leaving = shown is not None and (now is None or now.item_number != shown.item_number)
+        if leaving and edited is not None and edited != shown and ask_save(self, edited):
+            self._save(edited)
+        elif now is not None:
             self.status.clear_message()  # a save's result belongs to the item it was about
         self._refresh_form()
+
+    def reject(self) -> None:
+        """Close (Esc): unsaved changes are saved first if the administrator says so."""
+        edited = self.edited()
+        if edited is not None and edited != self.form.item and ask_save(self, edited):
+            self._save(edited)
+        super().reject()
 
     def _refresh_form(self) -> None:
         self.form.show_item(self.selected(), self.accounts, self.tax_rates, self.defaults)
@@ -371,9 +398,10 @@ class MappingEditor(QDialog):
 
     def save(self) -> None:
         edited = self.edited()
-        if edited is None or not self.save_button.isEnabled():
-            return
+        if edited is not None and self.save_button.isEnabled():
+            self._save(edited)
 
+    def _save(self, edited: SupportItem) -> None:
         def work(task: Task[SupportItem]) -> SupportItem:
             return self.source.save_item(edited)
 
@@ -387,10 +415,11 @@ class MappingEditor(QDialog):
         )
 
     def _saved(self, item: SupportItem) -> None:
-        rows = [item if r.item_number == item.item_number else r for r in self._rows()]
-        self.model.set_rows(rows)
-        self._filtered(self.filter.text())
-        self.select_item(item.item_number)
+        for number in range(self.model.rowCount()):
+            if self.model.row(number).item_number == item.item_number:
+                self.model.replace_row(number, item)
+        if self.form.item is not None and self.form.item.item_number == item.item_number:
+            self._refresh_form()  # the saved values are now the item's own
         account = item.account_code or f"the default account ({self.defaults[0]})"
         tax = item.tax_type or f"the default tax type ({self.defaults[1]})"
         self.status.show_message(
@@ -399,6 +428,3 @@ class MappingEditor(QDialog):
             "ok",
         )
         self.saved.emit(item)
-
-    def _rows(self) -> list[SupportItem]:
-        return [self.model.row(i) for i in range(self.model.rowCount())]

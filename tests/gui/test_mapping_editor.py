@@ -11,8 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from maica_xero_desktop.core.store import SupportItem
 from maica_xero_desktop.core.sync import SyncResult
 from maica_xero_desktop.core.xero import client
+from maica_xero_desktop.gui import mapping_editor
 from maica_xero_desktop.gui.main_window import MainWindow
 from maica_xero_desktop.gui.mapping_editor import (
     NO_ORGANISATION,
@@ -247,3 +249,41 @@ def _previews() -> list[PreviewDialog]:
     return [
         w for w in QApplication.topLevelWidgets() if isinstance(w, PreviewDialog) and w.isVisible()
     ]
+
+
+def test_leaving_an_item_with_unsaved_changes_asks_first(
+    qtbot: QtBot, ready: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = ready
+    answers = [True, False]
+    asked: list[str] = []
+
+    def ask(parent: object, item: SupportItem) -> bool:
+        asked.append(item.item_number)
+        return answers.pop(0)
+
+    monkeypatch.setattr(mapping_editor, "ask_save", ask)
+    editor = window.sync.invoices.edit_mapping(PHYSIO)
+    _editor_ready(qtbot, window, editor)
+    editor.description.setText("Physiotherapy")
+    editor.select_item(ITEM)
+    print("DBG2", editor.form.item, editor.edited(), editor.selected())  # moving on: "save?" — yes
+    idle(qtbot, window)
+    assert asked == [PHYSIO]
+    saved = {i.item_number: i for i in window.service.sync.support_items()}
+    assert saved[PHYSIO].xero_description == "Physiotherapy"
+    selected = editor.selected()
+    assert selected is not None
+    assert selected.item_number == ITEM  # the selection stayed where the administrator went
+    editor.description.setText("Not wanted")
+    editor.reject()  # closing: "save?" — no
+    idle(qtbot, window)
+    assert asked == [PHYSIO, ITEM]
+    assert not editor.isVisible()
+    saved = {i.item_number: i for i in window.service.sync.support_items()}
+    assert saved[ITEM].xero_description == ""
+    editor = window.sync.invoices.edit_mapping(PHYSIO)  # the discarded edit is gone: no question
+    _editor_ready(qtbot, window, editor)
+    editor.select_item(ITEM)
+    assert asked == [PHYSIO, ITEM]
+    assert editor.description.text() == ""
