@@ -165,6 +165,9 @@ class HistoryPanel(QWidget):
         def show(outcomes: list[Outcome]) -> None:
             if asked == self._results_asked:  # an answer to an older question is dropped
                 self.results.set_rows(outcomes)
+                first = next((i for i, o in enumerate(outcomes) if o.message), None)
+                if first is not None:  # the first message reads in full under the list
+                    self.results_table.selectRow(first)
 
         self.runner.submit(work, on_done=show, on_error=self._failed, name="run_results")
 

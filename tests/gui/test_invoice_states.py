@@ -161,11 +161,11 @@ def test_a_run_outcome_message_reads_in_full_under_the_history(
         window.sync.run_button.click()
     idle(qtbot, window)
     history = window.sync.history
+    window.sync.tabs.setCurrentWidget(history)
     history.filter.setCurrentIndex(history.filter.findData("blocked"))
     idle(qtbot, window)
     assert history.results.rowCount() == 1
-    assert not history.outcome_message.isVisible()
-    history.results_table.selectRow(0)
+    assert history.outcome_message.isVisible()  # the first message, selected by itself
     outcome = history.results.row(0)
     assert history.outcome_message.text() == f"{outcome.invoice_number}: {outcome.message}"
     assert history.outcome_message.wordWrap()
