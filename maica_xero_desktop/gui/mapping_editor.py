@@ -145,6 +145,8 @@ class MappingEditor(QDialog):
         self.retry_button = QPushButton("&Retry")
         self.retry_button.setAccessibleName("Read the accounts and tax rates from Xero again")
         self.retry_button.hide()
+        self.empty = StatusLine()  # shown when the store has no support item at all
+        self.empty.setAccessibleName("No support items")
 
         self.model: RowsModel[SupportItem] = RowsModel(COLUMNS)
         self.proxy = QSortFilterProxyModel(self)
@@ -190,6 +192,7 @@ class MappingEditor(QDialog):
         layout.addWidget(self.intro)
         layout.addLayout(top)
         layout.addLayout(notice_row)
+        layout.addWidget(self.empty)
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         order = (
@@ -288,8 +291,10 @@ class MappingEditor(QDialog):
         self._wanted = ""
         self.model.set_rows(found)
         self._filtered(self.filter.text())
-        if not found:
-            self.status.show_message(NO_ITEMS, "info")
+        if found:
+            self.empty.clear_message()
+        else:
+            self.empty.show_message(NO_ITEMS, "warning")
         self.select_item(wanted)
 
     def _show_choices(

@@ -287,3 +287,15 @@ def test_leaving_an_item_with_unsaved_changes_asks_first(
     editor.select_item(ITEM)
     assert asked == [PHYSIO, ITEM]
     assert editor.description.text() == ""
+
+
+def test_no_items_yet_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
+    connect(qtbot, window)
+    editor = window.sync.invoices.edit_mapping()
+    qtbot.waitUntil(editor.isVisible, timeout=WAIT_MS)
+    idle(qtbot, window)
+    assert editor.model.rowCount() == 0
+    assert editor.empty.isVisible()
+    assert "import a Maica invoice export" in editor.empty.text()
+    assert editor.count.text() == "0 items"
+    assert not editor.form.isEnabled()
