@@ -537,6 +537,25 @@ class Service:
         log.info("Signed out of Xero%s.", "" if revoked else " on this computer only")
         return revoked
 
+    # -- one invoice, for the window's detail pane ------------------------------------------
+
+    def invoice_detail(self, invoice_id: int) -> tuple[list[tuple[str, str, str]], str]:
+        """An invoice's lines as (support item number, the line's own account code, the line's
+        own tax type — empty where the item's mapping applies), and the JSON ``detail`` of its
+        link to the active organisation ("" when there is none)."""
+        tenant = self.settings().active_tenant_id
+        found = self.store.load_invoices(tenant, [invoice_id])
+        lines = [
+            (line.support_item_number, line.account_code, line.tax_type)
+            for line in (found[0].invoice.lines if found else ())
+        ]
+        with self.store.db.read() as conn:
+            row = conn.execute(
+                "SELECT detail FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+                (invoice_id, tenant),
+            ).fetchone()
+        return lines, str(row["detail"] or "") if row is not None else ""
+
     # -- support-item mapping, local totals, eligibility ------------------------------------
 
     def mapping_choices(self) -> MappingChoices:

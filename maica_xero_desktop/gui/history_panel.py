@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
 from ..core.store import Outcome, RunRecord
+from ..core.textsafe import printable
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
@@ -86,6 +87,8 @@ class HistoryPanel(QWidget):
         self.retry_button = QPushButton("Retr&y failed")
         self.retry_button.setAccessibleName("Retry the failed invoices")
         self.retry_button.setToolTip("Put every failed invoice back in the queue and run now")
+        self.outcome_message = StatusLine()
+        self.outcome_message.setAccessibleName("Message of the selected outcome")
         self.status = StatusLine()
         tools = QHBoxLayout()
         tools.addWidget(filter_label)
@@ -97,6 +100,7 @@ class HistoryPanel(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(tools)
         right_layout.addWidget(self.results_table, 1)
+        right_layout.addWidget(self.outcome_message)  # the selected message in full
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.runs_table)
         splitter.addWidget(right)
@@ -106,6 +110,10 @@ class HistoryPanel(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
         self.runs_table.selectionModel().selectionChanged.connect(self._run_selected)
+        self.results_table.selectionModel().currentRowChanged.connect(
+            lambda current, _: self._show_outcome(current.row() if current.isValid() else -1)
+        )
+        self.results.modelReset.connect(lambda: self._show_outcome(-1))
         self.filter.currentIndexChanged.connect(lambda _: self.load_results())
         self.retry_button.clicked.connect(self.retry_failed)
         hub.connection_changed.connect(lambda _: self.reload())
@@ -157,8 +165,24 @@ class HistoryPanel(QWidget):
         def show(outcomes: list[Outcome]) -> None:
             if asked == self._results_asked:  # an answer to an older question is dropped
                 self.results.set_rows(outcomes)
+                first = next((i for i, o in enumerate(outcomes) if o.message), None)
+                if first is not None:  # the first message reads in full under the list
+                    self.results_table.selectRow(first)
 
         self.runner.submit(work, on_done=show, on_error=self._failed, name="run_results")
+
+    def _show_outcome(self, row: int) -> None:
+        if 0 <= row < self.results.rowCount():
+            outcome = self.results.row(row)
+            kind = "error" if outcome.outcome == "failed" else "info"
+            self.outcome_message.show_message(
+                printable(
+                    f"{outcome.invoice_number}: {outcome.message}" if outcome.message else ""
+                ),
+                kind,
+            )
+        else:
+            self.outcome_message.clear_message()
 
     def retry_failed(self) -> None:
         def work(task: Task[int]) -> int:

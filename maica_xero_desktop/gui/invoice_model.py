@@ -11,11 +11,13 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
 from ..core.store import InvoiceRow
+from ..core.textsafe import printable
 from .tasks import Task, TaskRunner
 from .widgets import hint_color
 
@@ -40,14 +42,28 @@ COLUMNS: tuple[tuple[str, Callable[[InvoiceRow], str]], ...] = (
     ("Participant", lambda r: r.participant_name),
     ("Total", lambda r: money(r.total)),
     ("Maica status", lambda r: r.status),
-    ("Sync state", lambda r: r.state),
+    ("Sync state", lambda r: state_label(r.state)),
     ("Xero number", lambda r: r.xero_invoice_number or ""),
     ("Paid", lambda r: money(r.amount_paid)),
     ("Due", lambda r: money(r.amount_due)),
     ("Message", lambda r: r.message),
 )
-STATE_HINT = {"synced": "ok", "blocked": "warning", "changed": "warning", "failed": "error"}
+STATE_HINT = {
+    "synced": "ok",
+    "blocked": "warning",
+    "changed": "warning",
+    "failed": "error",
+    "conflict": "error",
+    "not_eligible": "muted",
+}
+STATE_LABELS = {"not_eligible": "not eligible", "changed": "changed after sync"}
+STATE_COLUMN, MESSAGE_COLUMN = 5, 9
 NUMERIC = {3, 7, 8}
+NO_ORGANISATION = "—"
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
 
 
 class InvoiceTableModel(QAbstractTableModel):
@@ -62,6 +78,8 @@ class InvoiceTableModel(QAbstractTableModel):
         self.runner = runner
         self.page_size = page_size
         self.state: str | None = None
+        #: False when no organisation is chosen: the rows have no sync state to show
+        self.organisation = True
         self.total = 0
         self._rows: list[InvoiceRow] = []
         self._generation = 0
@@ -155,11 +173,24 @@ class InvoiceTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return COLUMNS[column][1](row)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.state in STATE_HINT:
-            return hint_color(STATE_HINT[row.state], QApplication.palette())
+            if not self.organisation and column == STATE_COLUMN:
+                display = role == Qt.ItemDataRole.DisplayRole
+                return NO_ORGANISATION if display else "No organisation chosen"
+            return printable(COLUMNS[column][1](row))
+        if role == Qt.ItemDataRole.ForegroundRole and self.organisation:
+            return self._foreground(row.state, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _foreground(state: str, column: int) -> object:
+        hint = STATE_HINT.get(state)
+        palette = QApplication.palette()
+        if hint == "muted":  # the whole row: nothing to act on
+            return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if hint and (column == STATE_COLUMN or (hint == "error" and column == MESSAGE_COLUMN)):
+            return hint_color(hint, palette)
         return None
 
     def headerData(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -22,7 +24,10 @@ from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
 from ..core.store import ImportSummary
 from .import_errors import ImportErrorsDialog
+from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
+from .mapping_editor import MappingEditor
+from .mapping_source import ServiceMappingSource
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, style_row_table
@@ -35,8 +40,18 @@ STATES = (
     ("Synced", "synced"),
     ("Sending", "sending"),
     ("Changed after sync", "changed"),
+    ("Conflict", "conflict"),
+    ("Not eligible", "not_eligible"),
 )
-WIDTHS = (110, 90, 170, 80, 100, 80, 100, 70, 70)
+WIDTHS = (100, 85, 150, 75, 90, 85, 95, 65, 65)
+
+
+def no_organisation(total: int) -> str:
+    noun = "invoice" if total == 1 else "invoices"
+    return (
+        f"No organisation chosen — {total:,} {noun} imported. Their sync states show once an "
+        "organisation is chosen under Active Connections."
+    )
 
 
 def import_summary(parsed: ParsedExport, summary: ImportSummary) -> str:
@@ -74,6 +89,16 @@ class InvoicesPanel(QWidget):
             self.state_box.addItem(label, value)
         self.count_label = QLabel("")
         self.count_label.setAccessibleName("Invoice count")
+        self.count_label.setWordWrap(True)
+        self.items_button = QPushButton("Support item mapping…")
+        self.items_button.setAccessibleName("Support item mapping")
+        self.items_button.setToolTip(
+            "How each support item appears in Xero: description, account and tax type (Ctrl+M)"
+        )
+        self.detail = InvoiceDetailPane()
+        self.editor: MappingEditor | None = None
+        self._detail_asked = 0
+        self._selected_id: int | None = None
         self.table = style_row_table(QTableView(), "Invoices")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
@@ -87,27 +112,142 @@ class InvoicesPanel(QWidget):
         tools.addSpacing(12)
         tools.addWidget(self.state_box)
         tools.addWidget(self.count_label, 1)
+        tools.addWidget(self.items_button)
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
-        layout.addWidget(self.table, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
         layout.addWidget(self.status)
+        order = (
+            self.import_button,
+            self.payments_button,
+            self.state_box,
+            self.items_button,
+            self.table,
+            self.detail.edit_button,
+        )
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
         self.import_button.clicked.connect(self.choose_file)
         self.payments_button.clicked.connect(self.refresh_payments)
         self.state_box.currentIndexChanged.connect(lambda _: self.reload())
         self.model.loaded.connect(self._counted)
+        self.model.modelReset.connect(self._reselect)
         self.model.failed.connect(lambda error: self.status.show_message(error.sentence, "error"))
-        hub.connection_changed.connect(lambda _: self.reload())
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.activated.connect(lambda _: self.detail.edit_button.click())
+        self.items_button.clicked.connect(lambda: self.edit_mapping(""))
+        self.detail.edit_requested.connect(self.edit_mapping)
+        hub.connection_changed.connect(self._organisation_changed)
+
+    def _organisation_changed(self, tenant_id: str) -> None:
+        self.status.clear_message()  # an earlier action's result belongs to the other one
+        self.reload()
 
     def reload(self) -> None:
-        self.model.reload(self.state_box.currentData())
+        organisation = bool(self.hub.tenant_id)
+        self.state_box.setEnabled(organisation)
+        if not self.runner.is_busy(self.hub.sync_queue()):
+            self.payments_button.setEnabled(organisation)  # payments of which organisation?
+        self.model.organisation = organisation
+        self.model.reload(self.state_box.currentData() if organisation else None)
 
     def _counted(self, loaded: int, total: int) -> None:
-        if total == 0:
+        if total and not self.model.organisation:
+            self.count_label.setText(no_organisation(total))
+        elif total == 0 and self.model.state:
+            self.count_label.setText("No invoice is in this state.")
+        elif total == 0:
             self.count_label.setText("No invoices yet: import a Maica invoice export.")
         elif loaded < total:
             self.count_label.setText(f"{total:,} invoices ({loaded:,} loaded; scroll for more)")
         else:
-            self.count_label.setText(f"{total:,} invoices")
+            self.count_label.setText(f"{total:,} invoice{'s' if total != 1 else ''}")
+
+    # -- the selected invoice ----------------------------------------------------------------
+
+    def _row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self._detail_asked += 1
+        asked = self._detail_asked
+        if not current.isValid() or current.row() >= self.model.rowCount():
+            self._selected_id = None
+            self.detail.show_row(None)
+            return
+        row = self.model.row(current.row())
+        self._selected_id = row.id
+        self.detail.show_row(row, self.model.organisation)
+        if not self.model.organisation:
+            return
+
+        def work(
+            task: Task[tuple[list[tuple[str, str, str]], str]],
+        ) -> tuple[list[tuple[str, str, str]], str]:
+            return self.service.invoice_detail(row.id)
+
+        def show(answer: tuple[list[tuple[str, str, str]], str]) -> None:
+            if asked == self._detail_asked:  # an answer about an earlier selection is dropped
+                self.detail.show_detail(*answer)
+
+        self.runner.submit(work, on_done=show, on_error=self._detail_failed, name="invoice_detail")
+
+    def _detail_failed(self, error: MaicaXeroError) -> None:
+        self.status.show_message(error.sentence, "error")
+
+    def _reselect(self) -> None:
+        """After a reload, the same invoice stays selected (when it is still listed)."""
+        wanted = self._selected_id
+        for number in range(self.model.rowCount()):
+            if self.model.row(number).id == wanted:
+                self.table.selectRow(number)
+                return
+        self._selected_id = None
+        self.detail.show_row(None)
+
+    def select_invoice(self, invoice_number: str) -> bool:
+        """Select an invoice of the loaded rows by its number (the tour, tests)."""
+        for number in range(self.model.rowCount()):
+            if self.model.row(number).invoice_number == invoice_number:
+                self.table.selectRow(number)
+                self.table.scrollTo(self.model.index(number, 0))
+                return True
+        return False
+
+    # -- the support-item mapping ------------------------------------------------------------
+
+    def edit_mapping(self, item_number: str = "") -> MappingEditor:
+        """The mapping editor, on ``item_number`` when given."""
+        if self.editor is None:
+            self.editor = MappingEditor(
+                ServiceMappingSource(self.service), self.runner, self.hub, self
+            )
+            self.editor.saved.connect(self._mapping_saved)
+        self.editor.open_on(item_number)
+        return self.editor
+
+    def edit_mapping_for(self, invoice_id: int, reason: str) -> None:
+        """The mapping editor on the support item a blocked invoice's reason is about."""
+
+        def work(
+            task: Task[tuple[list[tuple[str, str, str]], str]],
+        ) -> tuple[list[tuple[str, str, str]], str]:
+            return self.service.invoice_detail(invoice_id)
+
+        def show(answer: tuple[list[tuple[str, str, str]], str]) -> None:
+            lines, detail = answer
+            found = culprit(reason, lines, parse_detail(detail))
+            self.edit_mapping(found.item_number if found else "")
+
+        self.runner.submit(work, on_done=show, on_error=self._detail_failed, name="invoice_detail")
+
+    def _mapping_saved(self, item: object) -> None:
+        self.status.show_message(
+            "Support item mapping saved: Preview to check the invoices it blocked.", "ok"
+        )
 
     # -- import ------------------------------------------------------------------------------
 

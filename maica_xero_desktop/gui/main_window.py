@@ -110,6 +110,10 @@ class MainWindow(QMainWindow):
         import_action.setShortcut(QKeySequence("Ctrl+I"))
         import_action.triggered.connect(self.sync.invoices.choose_file)
         file_menu.addAction(import_action)
+        items_action = QAction("Support item &mapping…", self)
+        items_action.setShortcut(QKeySequence("Ctrl+M"))
+        items_action.triggered.connect(self.edit_mapping)
+        file_menu.addAction(items_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
             self._lists_loaded = True
             self.sync.invoices.reload()
             self.sync.history.reload()
+
+    def edit_mapping(self) -> None:
+        self.sync.invoices.edit_mapping()
 
     def show_log(self) -> None:
         if self.log_dialog is None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,9 +42,20 @@ COLUMNS = (
 )
 
 
+#: opens the mapping editor on a blocked invoice's support item: (invoice id, the reason)
+EditMapping = Callable[[int, str], None]
+
+
 class PreviewDialog(QDialog):
-    def __init__(self, result: SyncResult, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        result: SyncResult,
+        parent: QWidget | None = None,
+        edit_mapping: EditMapping | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._edit_mapping = edit_mapping
+        self._invoice_ids = {o.invoice_number: o.invoice_id for o in result.outcomes}
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Preview — nothing was sent")
         self.resize(820, 460)
@@ -72,7 +85,35 @@ class PreviewDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+        self.edit_button = QPushButton("&Edit support item mapping…")
+        self.edit_button.setAccessibleName("Edit the mapping of the selected blocked invoice")
+        self.edit_button.setToolTip("Opens the mapping of the support item the reason is about")
+        self.edit_button.setEnabled(False)
+        self.edit_button.setVisible(edit_mapping is not None and blocked > 0)
+        buttons.addButton(self.edit_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
+        self.table.selectionModel().currentRowChanged.connect(self._selected)
+        self.edit_button.clicked.connect(self._edit)
+        if blocked:
+            self.table.selectRow(0)  # blocked ones come first
+
+    def _entry(self) -> dict[str, Any] | None:
+        index = self.table.currentIndex()
+        return self.model.row(index.row()) if index.isValid() else None
+
+    def _selected(self, current: QModelIndex, previous: QModelIndex) -> None:
+        entry = self._entry()
+        number = str(entry.get("invoice_number", "")) if entry else ""
+        blocked = entry is not None and entry.get("action") != "send"
+        self.edit_button.setEnabled(blocked and number in self._invoice_ids)
+
+    def _edit(self) -> None:
+        entry = self._entry()
+        number = str(entry.get("invoice_number", "")) if entry else ""
+        if entry is None or self._edit_mapping is None or number not in self._invoice_ids:
+            return
+        self.accept()  # the editor takes over; Preview again shows the effect
+        self._edit_mapping(self._invoice_ids[number], str(entry.get("reason") or ""))

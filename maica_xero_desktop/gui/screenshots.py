@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QScrollArea, QWidget
 
 from ..demo import DemoContext
 from .main_window import MainWindow
@@ -39,6 +39,8 @@ class Step:
     ready: Callable[[], bool]
     #: grab the whole screen (dialogs are separate windows) instead of the main window
     screen: bool = False
+    #: False: a step on the way to the next state, not a state to keep
+    save: bool = True
 
 
 class ScreenshotTour(QObject):
@@ -153,6 +155,64 @@ class ScreenshotTour(QObject):
             self.context.sandbox.advance_clock(61 * 86400)  # unused for 61 days: Xero forgets it
             panel.refresh_button.click()
 
+        invoices = w.sync.invoices
+
+        def invoice_shown(number: str, state: str | None, button: bool = False) -> bool:
+            """Ready once the list (filtered to ``state``) shows ``number`` selected, its details
+            read (and, with ``button``, the way to its support item's mapping offered)."""
+            if not self._idle() or invoices.state_box.currentData() != state:
+                return False
+            row = invoices.detail.row
+            if row is None or row.invoice_number != number:
+                invoices.select_invoice(number)
+                return False
+            return not button or invoices.detail.edit_button.isVisible()
+
+        def show_invoices(state: str | None) -> Callable[[], None]:
+            def act() -> None:
+                _close_dialogs()
+                self._scroll_to(w.sync)
+                w.sync.tabs.setCurrentWidget(invoices)
+                invoices.state_box.setCurrentIndex(invoices.state_box.findData(state))
+
+            return act
+
+        def first_shown(state: str) -> bool:
+            if not self._idle() or invoices.state_box.currentData() != state:
+                return False
+            if invoices.model.rowCount() and invoices.detail.row is None:
+                invoices.table.selectRow(0)
+                return False
+            return True
+
+        def edit_mapping() -> None:
+            invoices.detail.edit_button.click()
+
+        def editor_ready() -> bool:
+            editor = invoices.editor
+            return (
+                editor is not None
+                and editor.isVisible()
+                and editor.notice.kind in ("ok", "error", "warning")
+                and not editor.notice.text().startswith("Reading")
+                and self._idle()
+            )
+
+        def reconnect() -> None:
+            _close_dialogs()
+            panel.reconnect_button.click()
+
+        def sign_out() -> None:
+            QTimer.singleShot(400, lambda: _answer_question("Sign out"))
+            panel.logout_button.click()  # asks first; the timer answers inside that question
+
+        def signed_out() -> bool:
+            status = w.hub.status
+            return status is not None and status.token_state == "none" and self._idle()
+
+        def show_sync() -> None:
+            self._scroll_to(w.sync)
+
         return [
             Step("01-start-not-connected", lambda: None, self._idle),
             Step("02a-connecting", connect_and_use, lambda: panel.table.rowCount() > 0),
@@ -194,6 +254,22 @@ class ScreenshotTour(QObject):
                 lambda: payment_processed() and self._idle(),
             ),
             Step(
+                "12-blocked-row-with-reason",
+                show_invoices("blocked"),
+                lambda: invoice_shown("INV-002417", "blocked", button=True),
+            ),
+            Step("13-mapping-editor", edit_mapping, editor_ready, screen=True),
+            Step(
+                "14-not-eligible-row",
+                show_invoices("not_eligible"),
+                lambda: first_shown("not_eligible"),
+            ),
+            Step(
+                "15-gst-invoice-INV-002438",
+                show_invoices(None),
+                lambda: invoice_shown("INV-002438", None),
+            ),
+            Step(
                 "08-import-errors",
                 broken_import,
                 lambda: _visible_dialog() is not None,
@@ -204,6 +280,14 @@ class ScreenshotTour(QObject):
                 expire_sign_in,
                 lambda: panel.reconnect_box.isVisible() and self._idle(),
             ),
+            Step(
+                "reconnected",
+                reconnect,
+                lambda: w.hub.tenant_id == main_org and self._idle(),
+                save=False,
+            ),
+            Step("16-after-sign-out", sign_out, signed_out),
+            Step("17-after-sign-out-synchronisation", show_sync, self._idle),
         ]
 
     def _scroll_to(self, section: QWidget | None) -> None:
@@ -238,6 +322,9 @@ class ScreenshotTour(QObject):
 
     def _grab(self) -> None:
         step = self._steps.pop(0)
+        if not step.save:
+            self._next()
+            return
         pixmap = self._screen_pixmap() if step.screen else self.window.grab()
         path = self.folder / f"{step.name}.png"
         pixmap.save(str(path), "PNG")
@@ -264,6 +351,16 @@ def _close_dialogs() -> None:
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, QDialog) and widget.isVisible():
             widget.close()
+
+
+def _answer_question(answer: str) -> None:
+    """Press the button labelled ``answer`` in the question box on screen (a confirmation)."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox) and widget.isVisible():
+            for button in widget.buttons():
+                if button.text() == answer:
+                    button.click()
+                    return
 
 
 def _visible_dialog() -> QWidget | None:

@@ -30,6 +30,17 @@ from .tasks import Task, TaskRunner
 from .widgets import ElidedLabel, StatusLine
 
 NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
+NOT_CONNECTED = "Connect to Xero first (under Active Connections) to synchronise."
+RECONNECT = "Reconnect to Xero (under Active Connections) to synchronise."
+
+
+def missing_step(status: Status | None) -> str:
+    """What stands between the administrator and a run ("" when nothing)."""
+    if status is None or status.token_state == "none":
+        return NOT_CONNECTED
+    if status.token_state == "needs_reconnect":
+        return RECONNECT
+    return "" if status.active_tenant_id else NEEDS_ORGANISATION
 
 
 def _seconds(value: float) -> str:
@@ -136,6 +147,7 @@ class SyncPanel(QGroupBox):
         self.run_finished.connect(lambda _: self.invoices.reload())
         self.run_finished.connect(lambda _: self.history.reload(select_latest=True))
         hub.status_changed.connect(self._show_status)
+        hub.connection_changed.connect(self._organisation_changed)
         self._flows_loaded = False
 
     # -- flows -------------------------------------------------------------------------------
@@ -180,17 +192,32 @@ class SyncPanel(QGroupBox):
         if not self._flows_loaded:
             self.load_flows()
         self.schedule.show_minutes(status.schedule_minutes)
-        name = status.active_tenant_name
-        self.target.set_full_text(f"to {name}" if name else NEEDS_ORGANISATION)
+        missing = missing_step(status)
+        self.target.set_full_text(missing or f"to {status.active_tenant_name}")
         self._update_buttons()
 
+    def _organisation_changed(self, tenant_id: str) -> None:
+        """Signed out, or another organisation chosen: the last run's lines and an open preview
+        speak of the previous one, so they go (a run still going keeps its own)."""
+        if self.run_task is not None:
+            return
+        self.result_line.clear_message()
+        self._say("")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        for dialog in self.findChildren(PreviewDialog):
+            dialog.close()
+
     def _update_buttons(self) -> None:
-        has_org = bool(self.hub.tenant_id)
+        missing = missing_step(self.hub.status)
+        has_org = not missing
         idle = self.run_task is None
         self.run_button.setEnabled(has_org and idle)
         self.preview_button.setEnabled(has_org and idle)
         self.cancel_button.setEnabled(not idle)
-        tip = "" if has_org else NEEDS_ORGANISATION
+        tip = missing
         self.run_button.setToolTip(tip or "Send the flow's invoices to Xero now")
         self.preview_button.setToolTip(tip or "Show what a run would send and what is blocked")
         self.schedule.set_run_active(not idle)
@@ -262,7 +289,7 @@ class SyncPanel(QGroupBox):
         self.hub.refresh()
         self.run_finished.emit(result)
         if result.dry_run and result.state == "finished":
-            PreviewDialog(result, self).open()
+            PreviewDialog(result, self, self.invoices.edit_mapping_for).open()
 
     def _run_failed(self, error: MaicaXeroError) -> None:
         self.run_task = None

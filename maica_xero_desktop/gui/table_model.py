@@ -25,6 +25,11 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         self._rows = list(rows)
         self.endResetModel()
 
+    def replace_row(self, number: int, row: R) -> None:
+        """One row changed in place (the selection stays where it is)."""
+        self._rows[number] = row
+        self.dataChanged.emit(self.index(number, 0), self.index(number, len(self._columns) - 1))
+
     def row(self, number: int) -> R:
         return self._rows[number]
 

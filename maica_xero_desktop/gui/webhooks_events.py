@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from ..core.service import Service
 from ..core.store.events import StoredEvent
 from ..core.webhooks import WebhookStatus
+from .organisation_names import organisation_names
 from .table_model import RowsModel
 from .widgets import style_row_table
 from .wording import say
@@ -44,7 +45,7 @@ def load_view(service: Service) -> WebhooksView:
     status = hooks.status()
     events = hooks.events(limit=EVENT_LIMIT)
     settings = service.settings()
-    names = {settings.active_tenant_id.lower(): settings.active_tenant_name}
+    names = organisation_names(service)
     by_tenant: dict[str, list[str]] = {}
     for e in events:
         by_tenant.setdefault(e.tenant_id, []).append(e.resource_id)
