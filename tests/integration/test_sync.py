@@ -49,7 +49,9 @@ def test_sample_sync_creates_each_once_then_nothing(ready: Service, xero_env: Sa
     result = ready.sync.run(progress=steps.append)
     assert result.state == "finished"
     assert (result.selected, result.created, result.blocked, result.failed) == (30, 29, 1, 0)
-    assert result.api_calls <= 4 + 2 + 1  # pre-flight, contacts (list + create), one batch
+    # pre-flight (organisation, accounts, tax rates, tracking, currencies), contacts (list +
+    # create), may this app approve invoices (Organisation/Actions), one batch
+    assert result.api_calls <= 5 + 2 + 1 + 1
     assert not result.complete  # one is blocked
     (blocked,) = [o for o in result.outcomes if o.outcome == "blocked"]
     assert blocked.invoice_number == "INV-002417"
@@ -174,7 +176,7 @@ def test_day_limit_stops_cleanly_and_resumes(
     assert "daily limit" in first.message
     assert "resets around" in first.message
     assert connected.sync.count_invoices("sending") == 0
-    assert first.created == 50 * (9 - 4 - 2)
+    assert first.created == 50 * (9 - 5 - 2 - 1)  # pre-flight, contacts, Organisation/Actions
     calls = xero_env.stats()["tenants"][_tenant(connected)]["calls"].get("api.PUT.Invoices", 0)
     refused = connected.sync.run()  # known exhausted: refused without calling Xero
     assert "daily limit" in refused.message
