@@ -131,5 +131,7 @@ def idempotent(
                 log.exception("sandbox: %s %s failed", request.method, request.path)
                 response = internal_error()
         expires = now + app.config.idempotency_lifetime
-        ledger.remember(scoped, expires, mark, response.status, response.body, response.content_type)
+        ledger.remember(
+            scoped, expires, mark, response.status, response.body, response.content_type
+        )
         return response

@@ -207,7 +207,13 @@ class Ledger:
         return found[1], found[2], found[3], found[4]
 
     def remember(
-        self, key: str, expires: float, fingerprint: str, status: int, body: bytes, ctype: str | None
+        self,
+        key: str,
+        expires: float,
+        fingerprint: str,
+        status: int,
+        body: bytes,
+        ctype: str | None,
     ) -> None:
         if len(self.replays) > 2000:
             self.replays = {k: v for k, v in self.replays.items() if v[0] > expires - 86400}
