@@ -65,6 +65,19 @@ def test_approved_invoices_on_or_before_a_lock_date_are_blocked_with_advice(
     assert all("end-of-year lock date" in o.message for o in again.outcomes)
 
 
+def test_drafts_dated_in_a_locked_period_are_sent_as_xero_takes_them(
+    ready: Service, xero_env: Sandbox
+) -> None:
+    xero_env.set_organisation(_tenant(ready), period_lock_date="2026-10-28")
+    result = ready.sync.run(flow="draft")
+    assert result.state == "finished"
+    assert not [o for o in result.outcomes if "lock date" in o.message]
+    assert any(i["Date"] <= "2026-10-28" for i in xero_env.invoices(_tenant(ready)))
+    assert xero_env.calls("api.GET.Organisation") >= 1
+    calls = xero_env.stats()["tenants"][_tenant(ready)]["calls"]
+    assert calls.get("api.PUT.Invoices", 0) >= 1
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
