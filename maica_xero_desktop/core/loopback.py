@@ -214,9 +214,11 @@ class LoopbackReceiver:
             )
         return AuthorizationError(
             f"No reply came back from Xero within {timeout:g} seconds. If Xero showed an error "
-            "page, check that the client id is right and that the redirect URI "
-            f"{self.redirect_uri} is registered exactly in the Xero app; "
-            "then connect again."
+            "page, check that the client id is right, that the redirect URI "
+            f"{self.redirect_uri} is registered exactly in the Xero app, and that the app "
+            "accepts the requested scopes (apps made since 2 March 2026 accept only granular "
+            "ones such as accounting.invoices, not accounting.transactions: maica-xero config "
+            "set scopes); then connect again."
         )
 
     def close(self) -> None:

@@ -25,7 +25,12 @@ from .paths import AppPaths, file_problem
 
 log = logging.getLogger(__name__)
 
-#: Granular scopes (required for Xero apps created since 2 March 2026).
+#: Granular scopes (required for Xero apps created since 2 March 2026), no more than the product
+#: uses: openid profile email (who connected), offline_access (refresh tokens),
+#: accounting.invoices (GET/PUT /Invoices; payments and credits come back on the invoices),
+#: accounting.contacts (GET/PUT /Contacts), accounting.settings.read (GET /Organisation,
+#: /Organisation/Actions, /Accounts, /TaxRates, /TrackingCategories, /Currencies). Nothing reads
+#: /Payments, so accounting.payments.read is not asked for.
 DEFAULT_SCOPES: tuple[str, ...] = (
     "openid",
     "profile",
@@ -34,7 +39,6 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "accounting.invoices",
     "accounting.contacts",
     "accounting.settings.read",
-    "accounting.payments.read",
 )
 DEFAULT_REDIRECT_PORTS: tuple[int, ...] = (5717, 5718, 5719, 5720, 5721)
 CALLBACK_PATH = "/callback"

@@ -1,4 +1,5 @@
-"""Accounting API resources (``/api.xro/2.0``). For now: ``GET /Organisation``."""
+"""Accounting API resources (``/api.xro/2.0``): ``GET /Organisation`` (with the lock dates an
+admin control set) and ``GET /Organisation/Actions``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .api import ApiContext, add_api_route
 from .records import Org
 from .routes import Router
-from .timefmt import ms_date
+from .timefmt import day_ms_date, ms_date
 from .web import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ SETTINGS_READ = ("accounting.settings", "accounting.settings.read")
 
 def register(router: Router) -> None:
     add_api_route(router, "GET", r"Organisation/?", get_organisation, scopes=SETTINGS_READ)
+    add_api_route(router, "GET", r"Organisation/Actions/?", get_actions, scopes=SETTINGS_READ)
 
 
 def envelope(app: SandboxApp, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -70,4 +72,19 @@ def organisation_json(org: Org) -> dict[str, Any]:
 def get_organisation(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
 ) -> Response:
-    return json_response(200, envelope(app, "Organisations", [organisation_json(ctx.org)]))
+    data = organisation_json(ctx.org)
+    with app.state.lock:
+        controls = app.state.ledger(ctx.org.tenant_id).controls
+        locks = (controls.period_lock_date, controls.end_of_year_lock_date)
+    for name, day in zip(("PeriodLockDate", "EndOfYearLockDate"), locks, strict=True):
+        if day:
+            data[name] = day_ms_date(day)
+    return json_response(200, envelope(app, "Organisations", [data]))
+
+
+def get_actions(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+) -> Response:
+    with app.state.lock:
+        actions = app.state.ledger(ctx.org.tenant_id).controls.actions()
+    return json_response(200, envelope(app, "Actions", actions))

@@ -4,6 +4,9 @@
 - ``GET /_sandbox/contacts?tenant_id=T`` -> ``{"tenant_id", "contacts": [...]}``
 - ``POST /_sandbox/payments {"tenant_id", "invoice_id" | "invoice_number", "amount"}``
 - ``POST /_sandbox/void {"tenant_id", "invoice_id" | "invoice_number"}``
+- ``POST /_sandbox/organisation {"tenant_id", "period_lock_date", "end_of_year_lock_date",
+  "denied_actions"}`` -> the organisation's controls (lock dates ``YYYY-MM-DD`` or null; actions
+  from orgcontrols.ACTIONS)
 
 ``tenant_id`` defaults to the first organisation of the configuration.
 """
@@ -106,6 +109,15 @@ def change_invoice(app: SandboxApp, body: dict[str, Any], action: str) -> dict[s
     return {"tenant_id": tenant, "invoice": summary}
 
 
+def set_controls(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
+    tenant = _tenant(app, body.get("tenant_id"))
+    with app.state.lock:
+        controls = app.state.ledger(tenant).controls
+        controls.update(body)
+        app.state.mark_dirty()
+        return {"tenant_id": tenant, **controls.to_json()}
+
+
 def _body(request: Request) -> dict[str, Any]:
     data = request.json()
     if not isinstance(data, dict):
@@ -131,12 +143,17 @@ def _void(app: SandboxApp, request: Request, params: dict[str, str]) -> Response
     return json_response(200, change_invoice(app, _body(request), "void"))
 
 
+def _organisation(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
+    return json_response(200, set_controls(app, _body(request)))
+
+
 def register(router: Router) -> None:
     routes: list[tuple[str, str, Handler]] = [
         ("GET", "invoices", _invoices),
         ("GET", "contacts", _contacts),
         ("POST", "payments", _pay),
         ("POST", "void", _void),
+        ("POST", "organisation", _organisation),
     ]
     for method, name, handler in routes:
         router.add(method, f"/_sandbox/{name}", _wrap(handler), f"admin.{name}")

@@ -1,20 +1,24 @@
 """What every Accounting API write shares: reading ``{"Invoices": [...]}`` bodies (or a single
 object), ``summarizeErrors``, Xero's 400 ``ValidationException`` / ``PostDataInvalidException``,
-``Idempotency-Key`` replays, and Xero's error for unparseable queries."""
+``Idempotency-Key`` replays (and refusals), and Xero's error for unparseable queries."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
 from .api import ApiContext
 from .query import QueryError
-from .web import Request, Response, json_response
+from .web import Request, Response, json_response, problem
 
 if TYPE_CHECKING:
     from .app import SandboxApp
+
+log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 128
 
@@ -71,11 +75,29 @@ def batch_response(
     return json_response(200, envelope(app, key, [item for item, _ in results]))
 
 
+def fingerprint(request: Request) -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path, query, body."""
+    query = sorted((k, v) for k, values in request.query.items() for v in values)
+    head = json.dumps([request.method, request.path.lower(), query], separators=(",", ":"))
+    return hashlib.sha256(head.encode("utf-8") + b"\n" + request.body).hexdigest()
+
+
+def internal_error() -> Response:
+    return problem(
+        500,
+        "An error occurred",
+        "An error occurred in Xero. Check the API Status page for current service status.",
+    )
+
+
 def idempotent(
     app: SandboxApp, request: Request, ctx: ApiContext, act: Callable[[], Response]
 ) -> Response:
-    """Run ``act`` unless this tenant already answered this ``Idempotency-Key`` within
-    ``SandboxConfig.idempotency_lifetime`` seconds: then the first answer, verbatim."""
+    """Xero's idempotent requests: a key (any case) lives ``SandboxConfig.idempotency_lifetime``
+    seconds from its first call, per app (client id) and organisation. The same request under a
+    live key gets the first answer verbatim, *including* a 5xx; a different method, URL or body
+    under it is a 400. An ``internal_error`` fault answers 500 here without acting (and is
+    cached like any other answer)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return act()
@@ -85,17 +107,31 @@ def idempotent(
             "ValidationException",
             f"The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} characters long",
         )
+    scoped = f"{ctx.access.client_id}|{key.strip().lower()}"
+    mark = fingerprint(request)
     state = app.state
     with state.lock:
         ledger = state.ledger(ctx.org.tenant_id)
         now = state.now()
-        found = ledger.replay(key, now)
+        found = ledger.replay(scoped, now)
         if found is not None:
+            first, status, body, ctype = found
+            if first != mark:
+                return problem(
+                    400, "Bad Request", f"Idempotency Key: {key} is used with a different request."
+                )
             app.stats.count_tenant(ctx.org.tenant_id, "idempotent_replays")
-            status, body, ctype = found
             return Response(status, body, {}, ctype)
-        response = act()
-        if response.status < 500:
-            expires = now + app.config.idempotency_lifetime
-            ledger.remember(key, expires, response.status, response.body, response.content_type)
+        if app.faults.take("internal_error", request.endpoint) is not None:
+            response = internal_error()
+        else:
+            try:
+                response = act()
+            except Exception:
+                log.exception("sandbox: %s %s failed", request.method, request.path)
+                response = internal_error()
+        expires = now + app.config.idempotency_lifetime
+        ledger.remember(
+            scoped, expires, mark, response.status, response.body, response.content_type
+        )
         return response

@@ -2,7 +2,9 @@
 
 Kinds: ``drop_response`` (alias ``drop_after_commit``: the call is processed and committed, then
 the connection closes without an answer), ``status`` (answer 4xx/5xx without acting), ``delay``,
-and ``error_rate`` (a seeded random fraction of calls answers ``status`` without acting).
+``error_rate`` (a seeded random fraction of calls answers ``status`` without acting), and
+``internal_error`` (a write carrying an ``Idempotency-Key`` answers 500 without acting, and
+that answer is cached under the key like Xero caches its internal errors).
 
 Endpoint names look like ``token.refresh_token``, ``connections.get``, ``api.GET.Organisation``.
 A fault's ``endpoint`` matches a name exactly, as a dotted prefix (``token`` matches
@@ -17,7 +19,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_KINDS = ("drop_response", "status", "delay", "error_rate")
+FAULT_KINDS = ("drop_response", "status", "delay", "error_rate", "internal_error")
 UNLIMITED = 10**9
 
 
@@ -47,6 +49,8 @@ def fault_from_json(data: dict[str, Any]) -> Fault:
     for alias in ("drop_response", "drop_after_commit"):
         if alias in data:
             return Fault("drop_response", str(data[alias]), count)
+    if "internal_error" in data:
+        return Fault("internal_error", str(data["internal_error"]), count, 500)
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint:
         raise ValueError("endpoint is required")
@@ -78,7 +82,8 @@ def fault_from_json(data: dict[str, Any]) -> Fault:
             raise ValueError("delay_seconds must be between 0 and 60")
         return Fault("delay", endpoint, count, delay_seconds=delay)
     raise ValueError(
-        "expected one of drop_response, drop_after_commit, status, delay_seconds, error_rate"
+        "expected one of drop_response, drop_after_commit, internal_error, status, "
+        "delay_seconds, error_rate"
     )
 
 

@@ -78,6 +78,7 @@ def build_invoice(
     contact, new_contact = resolve_contact(ledger, contact_given, typ, now, errors)
     day, due = _dates(element, existing, now, errors)
     status = _status(element, existing, errors)
+    errors.extend(ledger.controls.refusals(status, day))
     lat_given = text_of(element, "LineAmountTypes")
     lat = existing.line_amount_types if existing and not lat_given else "Exclusive"
     if lat_given:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chart import Chart, build_chart
+from .orgcontrols import OrgControls
 
 
 def _plain(record: Any) -> dict[str, Any]:
@@ -134,8 +135,11 @@ class Ledger:
         #: record id -> creation ordinal, to list index hits in creation order
         self.seq: dict[str, int] = {}
         self.next_number = 1
-        #: Idempotency-Key -> (expiry on the sandbox clock, status, body, content type)
-        self.replays: dict[str, tuple[float, int, bytes, str | None]] = {}
+        #: "client id|key" -> (expiry on the sandbox clock, request fingerprint, status, body,
+        #: content type): keys are per app and per organisation
+        self.replays: dict[str, tuple[float, str, int, bytes, str | None]] = {}
+        #: lock dates and denied actions an admin control set (see orgcontrols.py)
+        self.controls = OrgControls()
 
     # -- invoices ---------------------------------------------------------------------------
 
@@ -195,18 +199,25 @@ class Ledger:
 
     # -- idempotency ------------------------------------------------------------------------
 
-    def replay(self, key: str, now: float) -> tuple[int, bytes, str | None] | None:
+    def replay(self, key: str, now: float) -> tuple[str, int, bytes, str | None] | None:
+        """(fingerprint, status, body, content type) of a live key's first answer."""
         found = self.replays.get(key)
         if found is None or found[0] <= now:
             return None
-        return found[1], found[2], found[3]
+        return found[1], found[2], found[3], found[4]
 
     def remember(
-        self, key: str, expires: float, status: int, body: bytes, ctype: str | None
+        self,
+        key: str,
+        expires: float,
+        fingerprint: str,
+        status: int,
+        body: bytes,
+        ctype: str | None,
     ) -> None:
         if len(self.replays) > 2000:
             self.replays = {k: v for k, v in self.replays.items() if v[0] > expires - 86400}
-        self.replays[key] = (expires, status, body, ctype)
+        self.replays[key] = (expires, fingerprint, status, body, ctype)
 
     # -- persistence ------------------------------------------------------------------------
 
@@ -216,6 +227,7 @@ class Ledger:
             "invoices": [i.to_json() for i in self.invoices.values()],
             "contacts": [_plain(c) for c in self.contacts.values()],
             "payments": [_plain(p) for p in self.payments.values()],
+            "controls": self.controls.to_json(),
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -227,3 +239,4 @@ class Ledger:
             payment = Payment(**item)
             self.payments[payment.payment_id] = payment
         self.next_number = int(data.get("next_number", 1))
+        self.controls = OrgControls.from_json(data.get("controls"))

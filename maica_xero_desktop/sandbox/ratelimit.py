@@ -2,9 +2,10 @@
 
 Windows are fixed: a window opens with the first call after the previous one closed, and the
 count resets when it closes. Time comes from the sandbox clock, so tests can jump past a window.
-Rejected calls are not counted. ``window_seconds`` sets the length of the "minute" windows (per
-tenant and per app); a limit of 0 means "no limit"; ``enabled=False`` switches every check off
-(calls are still counted, so the headers stay meaningful).
+Rejected calls are not counted. ``Retry-After`` comes only with the minute and day limits.
+``window_seconds`` sets the length of the "minute" windows (per tenant and per app); a limit of 0
+means "no limit"; ``enabled=False`` switches every check off (calls are still counted, so the
+headers stay meaningful).
 """
 
 from __future__ import annotations
@@ -132,7 +133,10 @@ class RateLimiter:
         return headers
 
     def _reject(self, problem: str, retry_after: int, tenant: str | None) -> Decision:
+        """Every 429 names its limit in ``X-Rate-Limit-Problem``; as in Xero, only the minute
+        and day limits say how long to wait (``Retry-After``)."""
         headers = self._headers(tenant)
         headers["X-Rate-Limit-Problem"] = problem
-        headers["Retry-After"] = str(retry_after)
+        if problem in ("minute", "day"):
+            headers["Retry-After"] = str(retry_after)
         return Decision(headers, problem, retry_after)

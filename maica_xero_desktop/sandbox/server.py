@@ -188,6 +188,12 @@ class Sandbox:
         body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
         return admin_books.change_invoice(self.app, body, "void")
 
+    def set_organisation(self, tenant_id: str | None = None, **controls: Any) -> dict[str, Any]:
+        """Lock dates and denied actions (the same as ``POST /_sandbox/organisation``):
+        ``period_lock_date`` / ``end_of_year_lock_date`` ("YYYY-MM-DD" or None),
+        ``denied_actions`` (e.g. ["CreateApprovedInvoice"])."""
+        return admin_books.set_controls(self.app, {"tenant_id": tenant_id, **controls})
+
     @property
     def webhooks(self) -> WebhookSender:
         """The webhook sender (the same as ``/_sandbox/webhooks``)."""

@@ -171,6 +171,7 @@ def test_sync_requests_match_the_accounting_spec(
     assert bodies >= 2
     assert seen >= {
         "GET /Organisation",
+        "GET /Organisation/Actions",
         "GET /Accounts",
         "GET /TaxRates",
         "GET /TrackingCategories",

@@ -89,3 +89,28 @@ def test_organisation_answer_matches_the_accounting_spec(session: Session) -> No
         openapi.validate(openapi.ACCOUNTING, body, "Organisations")
         for item in body["Organisations"]:
             openapi.validate(openapi.ACCOUNTING, item, "Organisation", forbid_additional=True)
+
+
+def test_lock_dates_and_actions_match_the_accounting_spec(session: Session) -> None:
+    sb = session.sandbox
+    org = next(iter(sb.state.orgs.values()))
+    sb.set_organisation(
+        org.tenant_id, period_lock_date="2026-09-30", end_of_year_lock_date="2026-06-30"
+    )
+    headers = {**session.bearer, "xero-tenant-id": org.tenant_id, "Accept": "application/json"}
+    try:
+        body = requests.get(
+            f"{sb.base_url}/api.xro/2.0/Organisation", headers=headers, timeout=10
+        ).json()
+        (item,) = body["Organisations"]
+        assert item["PeriodLockDate"].startswith("/Date(")
+        openapi.validate(openapi.ACCOUNTING, item, "Organisation", forbid_additional=True)
+        path = "/api.xro/2.0/Organisation/Actions"
+        actions = requests.get(f"{sb.base_url}{path}", headers=headers, timeout=10)
+        assert actions.status_code == 200
+        openapi.validate_response(openapi.ACCOUNTING, path, "GET", 200, actions.json())
+        openapi.validate(openapi.ACCOUNTING, actions.json(), "Actions", forbid_additional=False)
+        for action in actions.json()["Actions"]:
+            openapi.validate(openapi.ACCOUNTING, action, "Action", forbid_additional=True)
+    finally:
+        sb.set_organisation(org.tenant_id, period_lock_date=None, end_of_year_lock_date=None)

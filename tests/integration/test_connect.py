@@ -106,6 +106,18 @@ def test_unregistered_redirect_port_times_out_naming_the_uri(service: Service) -
         service.connect(lambda url: None, timeout=1.5)
 
 
+def test_broad_scopes_time_out_naming_the_scopes(service: Service) -> None:
+    service.config_set(
+        "scopes", "openid profile email offline_access accounting.transactions accounting.contacts"
+    )
+    service._browser = lambda url: requests.get(url, timeout=10).status_code >= 400
+    with pytest.raises(AuthorizationError) as caught:
+        service.connect(lambda url: None, timeout=1.5)
+    assert "accepts the requested scopes" in caught.value.sentence
+    assert "only granular ones" in caught.value.sentence
+    assert "maica-xero config set scopes" in caught.value.sentence
+
+
 def test_state_mismatch_is_explained(service: Service) -> None:
     def tampering_browser(url: str) -> bool:
         parts = urlsplit(url)

@@ -145,7 +145,7 @@ def test_a_classic_batch_not_found_after_settling_is_sent_again(
     demo: tuple[Service, str], xero_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service, tenant = demo
-    xero_env.add_fault(status=503, endpoint="api.PUT.Invoices", count=4)  # never reached Xero
+    xero_env.add_fault(status=503, endpoint="api.PUT.Invoices", count=1)  # never reached Xero
     first = service.sync.run(flow="classic")
     assert first.state == "failed"
     assert service.sync.count_invoices("sending") == 29

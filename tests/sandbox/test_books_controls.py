@@ -39,9 +39,15 @@ def test_idempotency_key_replays_then_expires(books: Books) -> None:
 def test_idempotency_is_per_tenant_and_replays_400s(books: Books, demo_books: Books) -> None:
     key = {"Idempotency-Key": "same"}
     bad = invoice("x", Status="PAID")
-    assert books.send("PUT", "Invoices", {"Invoices": [bad]}, headers=key).status_code == 400
-    # a fixed body under the same key still gets the first answer
-    assert books.send("PUT", "Invoices", {"Invoices": [invoice()]}, headers=key).status_code == 400
+    first = books.send("PUT", "Invoices", {"Invoices": [bad]}, headers=key)
+    assert first.status_code == 400
+    # the same request under the same key gets the first answer
+    again = books.send("PUT", "Invoices", {"Invoices": [bad]}, headers=key)
+    assert again.content == first.content
+    # a fixed body under the same key is a different request: refused, not replayed
+    fixed = books.send("PUT", "Invoices", {"Invoices": [invoice()]}, headers=key)
+    assert fixed.status_code == 400
+    assert fixed.json()["Detail"] == "Idempotency Key: same is used with a different request."
     assert (
         demo_books.send("PUT", "Invoices", {"Invoices": [invoice()]}, headers=key).status_code
         == 200

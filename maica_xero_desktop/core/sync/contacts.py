@@ -9,7 +9,9 @@ same participant always gets the same name.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,7 @@ class ContactResolver:
         self._client = client
         self._store = store
         self._tenant = tenant_id
+        self._nonce = secrets.token_hex(8)
 
     def resolve(self, participants: list[Participant], dry_run: bool = False) -> ContactResult:
         known = self._store.contacts(self._tenant)
@@ -143,6 +146,14 @@ class ContactResolver:
                     )
         return created
 
+    def _key(self, contacts: list[dict[str, Any]]) -> str:
+        """Xero answers 400 when a live key comes with a different body, so the key hashes the
+        exact body; and it replays a 5xx for the key's life, so a later resolver (run) never
+        reuses one: across runs, the listing by ContactNumber is what stops a second copy."""
+        body = json.dumps(contacts, sort_keys=True, separators=(",", ":"))
+        text = f"contacts|{self._tenant}|{self._nonce}|{body}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     def _put(self, batch: list[Participant], names: dict[str, str]) -> list[dict[str, Any]]:
         contacts = []
         for participant in batch:
@@ -153,21 +164,13 @@ class ContactResolver:
             if participant.email:
                 contact["EmailAddress"] = participant.email
             contacts.append(contact)
-        key = hashlib.sha256(
-            (
-                "contacts|"
-                + self._tenant
-                + "|"
-                + "|".join(f"{c['ContactNumber']}={c['Name']}" for c in contacts)
-            ).encode("utf-8")
-        ).hexdigest()
         body = self._client.accounting(
             "PUT",
             "Contacts",
             self._tenant,
             params={"summarizeErrors": "false"},
             json={"Contacts": contacts},
-            idempotency_key=key,
+            idempotency_key=self._key(contacts),
         )
         elements = items(body, "Contacts")
         if len(elements) != len(batch):

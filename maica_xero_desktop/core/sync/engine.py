@@ -37,7 +37,7 @@ from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
 from .eligibility import Eligibility, not_eligible_sentence
 from .payments import payment_state
-from .preflight import OrgSettings, check
+from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, reconcile_open_batches, waiting_sentence
 from .xerodata import ZERO_ID, amount, items, messages
 
@@ -137,11 +137,13 @@ class SyncResult:
         return data
 
 
-def batch_key(tenant_id: str, flow: str, payloads: Sequence[dict[str, Any]]) -> str:
-    """The same request always gets the same key (a retry is replayed by Xero, not re-applied),
-    and a different request never reuses one."""
+def batch_key(tenant_id: str, flow: str, payloads: Sequence[dict[str, Any]], run_id: int) -> str:
+    """The same request in one run always gets the same key (a retry is replayed by Xero, not
+    re-applied), and a different request never reuses one. A later run never reuses a key: Xero
+    keeps a key (and a cached 5xx) for 6 minutes, and a batch left unanswered is looked up by the
+    next run, not re-sent under the old key."""
     body = json.dumps(payloads, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{tenant_id}|{flow}|{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{tenant_id}|{flow}|{run_id}|{body}".encode()).hexdigest()
 
 
 class SyncEngine:
@@ -168,6 +170,7 @@ class SyncEngine:
         self._cancel = cancel or threading.Event()
         #: Xero's totals as predicted from each payload sent (invoice id -> totals)
         self._predicted: dict[int, Totals] = {}
+        self._approval_checked = False
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -389,7 +392,8 @@ class SyncEngine:
                 return
             self._say(done, total, f"Sending invoices {done + 1}-{done + len(batch)} of {total}")
             stored = [s for s, _ in batch]
-            key = batch_key(self.tenant_id, self.flow.name, [p for _, p in batch])
+            self._check_approval(batch)
+            key = batch_key(self.tenant_id, self.flow.name, [p for _, p in batch], result.run_id)
             self.store.begin_batch(
                 key,
                 result.run_id,
@@ -437,6 +441,15 @@ class SyncEngine:
             self._say(done, total, f"Sent {done} of {total}")
         if late:  # blocked on the second look, after the last batch
             self._record(result, late, batch_id=None, sent=[])
+
+    def _check_approval(self, batch: list[tuple[StoredInvoice, dict[str, Any]]]) -> None:
+        """Once per run, before the first approved invoice: may this app create them at all?"""
+        if self._approval_checked or all(p.get("Status") != "AUTHORISED" for _, p in batch):
+            return
+        self._approval_checked = True
+        refusal = approval_refusal(self.client, self.tenant_id)
+        if refusal is not None:
+            raise refusal
 
     def _unanswered(
         self,

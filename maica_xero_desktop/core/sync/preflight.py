@@ -1,24 +1,33 @@
 """Pre-flight: what the organisation would reject, found before anything is sent.
 
-Reads Accounts, TaxRates, TrackingCategories and Currencies once per run and checks every mapped
-invoice against them, so that an archived account, a tax type that cannot apply to revenue or an
-unknown tracking option blocks that invoice with a plain reason instead of failing in Xero.
+Reads the Organisation (its lock dates), Accounts, TaxRates, TrackingCategories and Currencies once
+per run and checks every mapped invoice against them, so that an approved invoice dated in a locked
+period, a bank, system, archived or non-revenue account, a tax type that cannot apply to revenue
+or an unknown tracking option blocks that invoice with a plain reason instead of failing in Xero.
+Before approved invoices are pushed, :func:`approval_refusal` asks Xero (``/Organisation/Actions``)
+whether this app may create them at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..errors import MaicaXeroError
 from ..flows import MappingContext
 from ..models import Invoice, Line
 from ..totals import rate_of
 from ..xero.client import XeroClient
-from .xerodata import items
+from .xerodata import items, ms_date
 
 MAX_LINES = 50
 MAX_UNIT_DECIMALS = 4
+
+
+class ApprovalRefused(MaicaXeroError):
+    """Xero says the app may not create approved invoices in this organisation."""
 
 
 @dataclass
@@ -29,10 +38,17 @@ class OrgSettings:
     currencies: set[str] = field(default_factory=set)
     #: tax type -> rate in percent (EffectiveRate), for predicting Xero's totals
     rates: dict[str, Decimal] = field(default_factory=dict)
+    #: the organisation's lock dates, when set: approved documents dated on or before them are
+    #: refused by Xero
+    period_lock: date | None = None
+    year_end_lock: date | None = None
 
     @classmethod
     def fetch(cls, client: XeroClient, tenant_id: str) -> OrgSettings:
         org = cls()
+        for found in items(client.accounting("GET", "Organisation", tenant_id), "Organisations"):
+            org.period_lock = _day(found.get("PeriodLockDate"))
+            org.year_end_lock = _day(found.get("EndOfYearLockDate"))
         for account in items(client.accounting("GET", "Accounts", tenant_id), "Accounts"):
             if account.get("Code"):
                 org.accounts[str(account["Code"]).upper()] = account
@@ -55,14 +71,75 @@ class OrgSettings:
                 org.currencies.add(str(currency["Code"]).upper())
         return org
 
+    def lock_reason(self, payload: dict[str, Any]) -> str | None:
+        """Why Xero would refuse this approved invoice's date, and what to do (None: it would
+        not). Xero still takes drafts dated in a locked period, so only AUTHORISED is checked."""
+        if str(payload.get("Status", "")).upper() != "AUTHORISED":
+            return None
+        try:
+            dated = date.fromisoformat(str(payload.get("Date", ""))[:10])
+        except ValueError:
+            return None
+        locks = [
+            (when, what)
+            for when, what in (
+                (self.year_end_lock, "end-of-year lock date"),
+                (self.period_lock, "period lock date"),
+            )
+            if when is not None and dated <= when
+        ]
+        if not locks:
+            return None
+        when, what = max(locks, key=lambda lock: lock[0])
+        return (
+            f"The invoice is dated {dated:%d %b %Y}, on or before the organisation's {what} in "
+            f"Xero ({when:%d %b %Y}), so Xero refuses it. Change the invoice date in Maica and "
+            "import the export again, or ask the organisation's adviser to move the lock date in "
+            "Xero (Financial settings)."
+        )
+
     def revenue_accounts(self) -> list[str]:
         """Active accounts an invoice line can post to, as "code name"."""
         return [
             f"{code} {account.get('Name', '')}".strip()
             for code, account in sorted(self.accounts.items())
             if str(account.get("Status", "ACTIVE")).upper() == "ACTIVE"
-            and str(account.get("Class", "REVENUE")).upper() == "REVENUE"
+            and _unpostable(account) is None
         ]
+
+
+def _unpostable(account: dict[str, Any]) -> str | None:
+    """Why a sales invoice line cannot (or should not) post to this account; None if it can."""
+    if str(account.get("Type", "")).upper() == "BANK":
+        return "is a bank account"
+    system = str(account.get("SystemAccount") or "")
+    if system:
+        return f"is Xero's {system.lower()} system account"
+    kind = str(account.get("Class", "REVENUE")).upper()
+    if kind != "REVENUE":
+        return f"is {'an' if kind[:1] in 'AEIOU' else 'a'} {kind.lower()} account, not revenue"
+    return None
+
+
+def _day(value: Any) -> date | None:
+    found = ms_date(value)
+    return found.date() if found is not None else None
+
+
+def approval_refusal(client: XeroClient, tenant_id: str) -> ApprovalRefused | None:
+    """The sentence that stops a run when Xero says this app may not create approved invoices
+    in the organisation (``GET /Organisation/Actions``); None when it may."""
+    body = client.accounting("GET", "Organisation/Actions", tenant_id)
+    for action in items(body, "Actions"):
+        name, status = action.get("Name"), str(action.get("Status", "")).upper()
+        if name == "CreateApprovedInvoice" and status != "ALLOWED":
+            return ApprovalRefused(
+                "Xero says this app may not create approved invoices in this organisation, so "
+                "nothing was sent. Ask the organisation's adviser to give the Xero user who "
+                "connected this app permission to approve invoices (or connect as a user who "
+                "has it), or choose a flow that sends drafts."
+            )
+    return None
 
 
 def _decimals(value: Decimal) -> int:
@@ -87,6 +164,9 @@ def check(
             f"The invoice has {len(lines)} lines; at most {MAX_LINES} can be sent as one invoice. "
             "Split it in Maica."
         )
+    locked = org.lock_reason(payload)
+    if locked:
+        reasons.append(locked)
     currency = str(payload.get("CurrencyCode", "")).upper()
     if org.currencies and currency not in org.currencies:
         reasons.append(
@@ -122,6 +202,12 @@ def _check_line(
     elif str(account.get("Status", "ACTIVE")).upper() == "ARCHIVED":
         reasons.append(
             f"Line {number}: account '{code}' ({account.get('Name', '')}) is archived in Xero. "
+            + _source(line, context, "account_code", "account code", accounts)
+        )
+    elif (why := _unpostable(account)) is not None:
+        reasons.append(
+            f"Line {number}: account '{code}' ({account.get('Name', '')}) {why}; "
+            "invoice lines must post to an active revenue account. "
             + _source(line, context, "account_code", "account code", accounts)
         )
     tax_type = str(entry.get("TaxType", ""))

@@ -6,6 +6,12 @@ retries once after a 401 with a refreshed token, waits out minute/concurrency 42
 on the day limit with the time it resets, retries 5xx and timeouts only where that cannot create
 anything twice (reads, deletes, and writes carrying an ``Idempotency-Key``), and maps every failure
 to a domain exception with a sentence. Secrets never reach a log or an error.
+
+Xero's idempotency keys live 6 minutes and Xero caches a 5xx under the key, so a keyed write is
+re-sent only after *no* answer, and never more than KEY_RESEND_WINDOW_S after its first send;
+after a 5xx, or past that window, the caller hears "unknown" (XeroUnavailable) and looks up what
+Xero has instead. A 429 for the concurrent limit carries no ``Retry-After``: it is waited out with
+a short doubling back-off.
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ log = logging.getLogger(__name__)
 MAX_RATE_WAIT_S = 65.0
 MAX_RATE_RETRIES = 5
 SERVER_RETRY_DELAYS_S = (1.0, 2.0, 4.0)
+#: a keyed write is not re-sent later than this after its first send (Xero keeps keys 6 minutes)
+KEY_RESEND_WINDOW_S = 300.0
+#: waits for the concurrent limit (Xero gives no Retry-After for it): 1, 2, 4, 8, 8 ... seconds
+CONCURRENT_WAIT_S = 1.0
+MAX_CONCURRENT_WAIT_S = 8.0
 
 
 class XeroClient:
@@ -47,12 +58,15 @@ class XeroClient:
         tokens: TokenManager,
         limits: RateLimits | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.http = http
         self.endpoints = endpoints
         self.tokens = tokens
         self.limits = limits or RateLimits()
         self._sleep = sleep
+        #: measures how long after its first send a keyed write would be re-sent
+        self.clock = clock
         self.calls = 0
 
     # -- identity API (no tenant) ---------------------------------------------------------
@@ -126,7 +140,9 @@ class XeroClient:
     ) -> requests.Response:
         self.http.ensure_enabled()
         write = method in ("PUT", "POST")
-        retry_safe = not write or bool(headers and "Idempotency-Key" in headers)
+        keyed = write and bool(headers and "Idempotency-Key" in headers)
+        retry_safe = not write or keyed
+        first_sent: float | None = None
         if tenant_id:
             self._respect_limits(tenant_id)
         token = self.tokens.access_token()
@@ -142,6 +158,8 @@ class XeroClient:
                 all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
                 if tenant_id:
                     all_headers["xero-tenant-id"] = tenant_id
+                if keyed:
+                    first_sent = self._keyed_send(first_sent)
                 try:
                     self.calls += 1
                     response = self.http.send(
@@ -174,7 +192,8 @@ class XeroClient:
                     continue
                 if status >= 500:
                     unanswered_write = unanswered_write or write
-                    delay = next(server_delays, None) if retry_safe else None
+                    # Xero replays a keyed write's 5xx for the key's life: re-sending is useless.
+                    delay = next(server_delays, None) if retry_safe and not keyed else None
                     if delay is None:
                         raise XeroUnavailable(
                             f"Xero answered with a server error (HTTP {status}). Try again in a "
@@ -196,6 +215,19 @@ class XeroClient:
                 detail=exc.detail,
             ) from None
 
+    def _keyed_send(self, first_sent: float | None) -> float:
+        """The first send time of a keyed write; refuses a re-send past KEY_RESEND_WINDOW_S."""
+        now = self.clock()
+        if first_sent is None:
+            return now
+        if now - first_sent > KEY_RESEND_WINDOW_S:
+            raise XeroUnavailable(
+                "Xero did not confirm a request within five minutes, so it is not sent again; "
+                "what Xero did is checked before anything is sent again.",
+                detail="idempotency key window passed",
+            )
+        return first_sent
+
     def _respect_limits(self, tenant_id: str) -> None:
         """Use what the last answers said: no call into a known-exhausted limit."""
         state = self.limits.get(tenant_id)
@@ -215,6 +247,15 @@ class XeroClient:
     def _rate_wait(self, response: requests.Response, tenant_id: str | None, retries: int) -> float:
         problem = response.headers.get("X-Rate-Limit-Problem", "").strip().lower()
         wait = retry_after_seconds(response.headers)
+        if problem == "concurrent" and "Retry-After" not in response.headers:
+            wait = min(CONCURRENT_WAIT_S * 2**retries, MAX_CONCURRENT_WAIT_S)
+        if problem == "concurrent" and retries >= MAX_RATE_RETRIES:
+            raise RateLimited(
+                "Xero kept refusing calls because other programs are using this organisation at "
+                "the same time (at most 5 calls at once). Try again in a few minutes.",
+                problem=problem,
+                retry_after=wait,
+            )
         if problem == "day" or wait > MAX_RATE_WAIT_S or retries >= MAX_RATE_RETRIES:
             resets = datetime.now().astimezone() + timedelta(seconds=wait)
             what = "daily" if problem == "day" else (problem or "rate")

@@ -2,8 +2,9 @@
 
 Xero allows 60 calls a minute, 5 at once and a daily quota per organisation (10,000 a minute per
 app). Every response carries ``X-MinLimit-Remaining``, ``X-DayLimit-Remaining`` and
-``X-AppMinLimit-Remaining``; a 429 says which limit in ``X-Rate-Limit-Problem`` and how long to
-wait in ``Retry-After``. This module records them; the sync engine paces itself with them.
+``X-AppMinLimit-Remaining``; a 429 says which limit in ``X-Rate-Limit-Problem`` and, for the
+minute and day limits only, how long to wait in ``Retry-After``. This module records them; the
+sync engine paces itself with them.
 """
 
 from __future__ import annotations
@@ -79,10 +80,13 @@ class RateLimits:
                 updated_at=self._clock(),
             )
             if status == 429:
+                problem = headers.get("X-Rate-Limit-Problem", "").strip().lower()
+                # no Retry-After on the concurrent limit: a call finishing frees a slot
+                default = 1.0 if problem == "concurrent" else 60.0
                 state = replace(
                     state,
-                    last_problem=headers.get("X-Rate-Limit-Problem", "").strip().lower(),
-                    retry_at=self._clock() + retry_after_seconds(headers),
+                    last_problem=problem,
+                    retry_at=self._clock() + retry_after_seconds(headers, default),
                 )
             self._state[key] = state
             return state
