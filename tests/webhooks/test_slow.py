@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from maica_xero_desktop.core.webhooks.statusfile import read_status
 from tests.webhooks.conftest import Bare, delivery, event, post, sign, wait_until
 
 
@@ -70,6 +71,8 @@ def test_trickled_headers_get_408_after_the_header_deadline(bare: Bare) -> None:
         assert answer.endswith(b"\r\n\r\n")  # no body
         assert time.monotonic() - started < 4.0
     assert bare.receiver.connection_stats()["header_timeout"] == 1
+    bare.status.flush(force=True)
+    assert read_status(bare.status.path)["requests"]["header_timeout"] == 1  # webhooks status
 
 
 def test_a_slow_body_gets_408_not_500(bare: Bare, caplog: pytest.LogCaptureFixture) -> None:

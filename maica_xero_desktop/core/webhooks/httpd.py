@@ -218,8 +218,16 @@ class GuardedServer(TcpWSGIServer):
     effective_port: Any
     _map: dict[int, Any]
 
-    def __init__(self, app: WSGIApp, limits: Limits, host: str, port: int) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        limits: Limits,
+        host: str,
+        port: int,
+        on_cut: Callable[[str], None] | None = None,
+    ) -> None:
         self.limits = limits
+        self._on_cut = on_cut
         self.peers: Counter[str] = Counter()
         self.cut: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
@@ -302,6 +310,8 @@ class GuardedServer(TcpWSGIServer):
     def _note(self, name: str) -> None:
         with self._stats_lock:
             self.cut[name] += 1
+        if self._on_cut is not None:
+            self._on_cut(name)
 
     def stats(self) -> dict[str, int]:
         """Connections refused or cut off so far: per_peer, header_timeout, body_timeout."""

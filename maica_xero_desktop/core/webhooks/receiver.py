@@ -109,7 +109,7 @@ class WebhookReceiver:
         if self._server is not None:
             raise RuntimeError("the webhook receiver is already running")
         try:
-            server = GuardedServer(self, self.limits, self.host, self.port)
+            server = GuardedServer(self, self.limits, self.host, self.port, self._count)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise ReceiverError(
