@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.webhooks import processing
 from maica_xero_desktop.core.webhooks.listener import WebhookListener
 from maica_xero_desktop.core.webhooks.processing import WebhookProcessor
 from maica_xero_desktop.core.webhooks.receiver import ReceiverError
@@ -150,8 +151,13 @@ def test_xero_unreachable_leaves_the_event_for_a_retry(
 
 
 def test_toggle_off_stores_signed_deliveries_and_asks_xero_nothing(
-    ready: Service, listening: WebhookListener, admin: SandboxAdmin, xero_env: Sandbox
+    ready: Service,
+    listening: WebhookListener,
+    admin: SandboxAdmin,
+    xero_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(processing, "WHILE_OFF_S", 0.2)  # how often the worker looks
     tenant = ready.settings().active_tenant_id
     xero_env.webhooks.configure({"url": _url(listening), "key": KEY})
     ready.set_enabled(False)
@@ -168,9 +174,11 @@ def test_toggle_off_stores_signed_deliveries_and_asks_xero_nothing(
     assert report.message == "Waiting: the integration is turned off."
     assert admin.count("api.GET.Invoices") == before  # Xero was not contacted
     assert _row(ready, "INV-002402").status != "Partially Paid"  # type: ignore[attr-defined]
-    ready.set_enabled(True)
-    assert ready.webhooks.process_now().processed == 1  # its retry time has not come: forced
-    assert _row(ready, "INV-002402").status == "Partially Paid"  # type: ignore[attr-defined]
+    time.sleep(0.5)  # the worker looked a few times meanwhile
+    assert admin.count("api.GET.Invoices") == before
+    ready.set_enabled(True)  # the worker processes it by itself, soon
+    wait_until(lambda: _row(ready, "INV-002402").status == "Partially Paid", timeout=5)  # type: ignore[attr-defined]
+    assert [e.status for e in ready.webhooks.events()] == ["processed"]
 
 
 def test_chunked_deliveries_from_the_sandbox(

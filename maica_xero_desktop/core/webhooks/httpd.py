@@ -172,6 +172,8 @@ class GuardedChannel(HTTPChannel):
             return
         try:
             data = self.socket.recv(65536) if self.socket is not None else b""
+        except BlockingIOError:
+            return
         except OSError:
             data = b""
         self.lingered += len(data)

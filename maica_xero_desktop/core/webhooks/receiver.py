@@ -232,9 +232,8 @@ class WebhookReceiver:
         if not delivery.events:
             return 200
         self._store(delivery.delivery_id, delivery.events)
-        enabled = self._is_enabled()
-        self._count("accepted" if enabled else "disabled")
-        if enabled and self._on_accepted is not None:
+        self._count("accepted" if self._is_enabled() else "disabled")
+        if self._on_accepted is not None:  # while off, the worker marks them waiting
             self._on_accepted()
         return 200
 
