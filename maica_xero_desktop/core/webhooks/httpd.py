@@ -12,7 +12,11 @@ connection limit. What it lacks is added here, in subclasses of its server and c
   byte a second would hold one forever). A request cut off this way is answered ``408`` with
   an empty body; a connection that sent nothing is just closed;
 - **a connection limit per peer address**: connections beyond ``per_peer`` from one address are
-  closed at once, so one host cannot take every connection;
+  closed at once, so one host cannot take every connection. The loopback addresses of a local
+  proxy or tunnel (``exempt``: 127.0.0.1, ::1) are not limited this way: Xero reaches the
+  receiver only through such a proxy (it delivers to https, the receiver speaks http), so every
+  client behind it shares that address, and limiting it would let a few slow clients out there
+  lock out Xero itself. For them the total limit and the deadlines hold;
 - **quiet errors**: waitress's error pages (which can quote a malformed header line back) become
   an empty body with the status alone; every answer closes the connection;
 - **lingering close**: after the answer the sending side is shut and what the client still sends
@@ -65,6 +69,8 @@ class Limits:
     body_timeout: float = 5.0
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     per_peer: int = 64
+    #: peers the per-peer limit does not apply to: a local proxy or tunnel speaks for everyone
+    exempt: tuple[str, ...] = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
     max_header: int = 64 * 1024
     threads: int = 4
 
@@ -275,7 +281,7 @@ class GuardedServer(TcpWSGIServer):
             return
         conn, addr = pair
         peer = str(addr[0]) if isinstance(addr, tuple) and addr else ""
-        if self.peers[peer] >= self.limits.per_peer:
+        if self.peers[peer] >= self.limits.per_peer and peer not in self.limits.exempt:
             self._note("per_peer")
             with contextlib.suppress(OSError):
                 conn.close()
