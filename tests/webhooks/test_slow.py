@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from maica_xero_desktop.core.webhooks.httpd import proxy_address
 from maica_xero_desktop.core.webhooks.statusfile import read_status
 from tests.webhooks.conftest import Bare, delivery, event, post, sign, wait_until
 
@@ -181,3 +182,21 @@ def test_genuine_deliveries_answered_within_a_second_among_slow_connections(
     finally:
         for sock in slow:
             sock.close()
+
+
+@pytest.mark.parametrize(
+    ("peer", "proxy"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("10.0.0.25", True),
+        ("192.168.1.7", True),
+        ("fe80::1%eth0", True),
+        ("8.8.4.4", False),
+        ("2001:4860::8888", False),
+        ("", False),
+    ],
+)
+def test_which_peers_may_be_the_sites_proxy(peer: str, proxy: bool) -> None:
+    assert proxy_address(peer) is proxy

@@ -12,11 +12,12 @@ connection limit. What it lacks is added here, in subclasses of its server and c
   byte a second would hold one forever). A request cut off this way is answered ``408`` with
   an empty body; a connection that sent nothing is just closed;
 - **a connection limit per peer address**: connections beyond ``per_peer`` from one address are
-  closed at once, so one host cannot take every connection. The loopback addresses of a local
-  proxy or tunnel (``exempt``: 127.0.0.1, ::1) are not limited this way: Xero reaches the
-  receiver only through such a proxy (it delivers to https, the receiver speaks http), so every
-  client behind it shares that address, and limiting it would let a few slow clients out there
-  lock out Xero itself. For them the total limit and the deadlines hold;
+  closed at once, so one host cannot take every connection. Loopback and private addresses
+  (``exempt``, :func:`proxy_address`) are not limited this way: Xero reaches the receiver only
+  through a proxy or tunnel (it delivers to https, the receiver speaks http) on this computer or
+  the local network, every client behind it shares that proxy's address, and limiting it would
+  let a few slow clients out there lock out Xero itself. For them the total limit and the
+  deadlines hold;
 - **quiet errors**: waitress's error pages (which can quote a malformed header line back) become
   an empty body with the status alone; every answer closes the connection;
 - **lingering close**: after the answer the sending side is shut and what the client still sends
@@ -30,6 +31,7 @@ Deadlines are checked by waitress's maintenance pass, which runs on the I/O thre
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import select
 import socket
@@ -62,6 +64,17 @@ _HAS_POLL = hasattr(select, "poll")
 DEFAULT_MAX_CONNECTIONS = 1000 if _HAS_POLL else 500
 
 
+def proxy_address(peer: str) -> bool:
+    """Whether ``peer`` may be the site's proxy or tunnel: loopback, private or link-local."""
+    try:
+        address = ipaddress.ip_address(peer.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
 @dataclass(frozen=True)
 class Limits:
     max_body: int
@@ -69,8 +82,8 @@ class Limits:
     body_timeout: float = 5.0
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     per_peer: int = 64
-    #: peers the per-peer limit does not apply to: a local proxy or tunnel speaks for everyone
-    exempt: tuple[str, ...] = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
+    #: peers the per-peer limit does not apply to: a proxy or tunnel speaks for everyone
+    exempt: Callable[[str], bool] = proxy_address
     max_header: int = 64 * 1024
     threads: int = 4
 
@@ -281,7 +294,7 @@ class GuardedServer(TcpWSGIServer):
             return
         conn, addr = pair
         peer = str(addr[0]) if isinstance(addr, tuple) and addr else ""
-        if self.peers[peer] >= self.limits.per_peer and peer not in self.limits.exempt:
+        if self.peers[peer] >= self.limits.per_peer and not self.limits.exempt(peer):
             self._note("per_peer")
             with contextlib.suppress(OSError):
                 conn.close()

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from ..errors import MaicaXeroError
 from ..store.events import IncomingEvent
 from ..textsafe import printable
-from .httpd import DEFAULT_MAX_CONNECTIONS, GuardedServer, Limits
+from .httpd import DEFAULT_MAX_CONNECTIONS, GuardedServer, Limits, proxy_address
 from .keys import KeyCache
 from .payload import BadPayload, parse_delivery
 from .site import matches_path
@@ -83,6 +83,7 @@ class WebhookReceiver:
         body_timeout: float = 5.0,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         per_peer: int = 64,
+        per_peer_exempt: Callable[[str], bool] = proxy_address,
     ) -> None:
         self.keys = keys
         self._sink = sink
@@ -98,6 +99,7 @@ class WebhookReceiver:
             body_timeout=body_timeout,
             max_connections=max_connections,
             per_peer=per_peer,
+            exempt=per_peer_exempt,
         )
         self._server: GuardedServer | None = None
         self._threads: list[threading.Thread] = []
