@@ -9,6 +9,8 @@ import socket
 
 import pytest
 
+from maica_xero_desktop.core.webhooks.keys import KeyCache, KeySet
+from maica_xero_desktop.core.webhooks.receiver import ReceiverError, WebhookReceiver
 from maica_xero_desktop.core.webhooks.statusfile import read_status
 from tests.webhooks.conftest import KEY, Bare, delivery, event, post, sign
 
@@ -228,3 +230,20 @@ def test_status_file_while_listening_and_after(bare: Bare) -> None:
     assert saved["stopped_at"] >= saved["started_at"]
     assert KEY not in bare.status.path.read_text()
     assert json.loads(bare.status.path.read_text())["pid"] > 0
+
+
+def test_a_bad_host_or_a_taken_port_is_one_sentence(bare: Bare) -> None:
+    def receiver(host: str, port: int) -> WebhookReceiver:
+        return WebhookReceiver(
+            keys=KeyCache(lambda: KeySet(KEY)),
+            sink=bare.store,
+            is_enabled=lambda: True,
+            paths=("/",),
+            host=host,
+            port=port,
+        )
+
+    with pytest.raises(ReceiverError, match="not an address of this computer"):
+        receiver("300.1.1.1", 0).start()
+    with pytest.raises(ReceiverError, match="Another program may use that port"):
+        receiver("127.0.0.1", bare.receiver.port).start()

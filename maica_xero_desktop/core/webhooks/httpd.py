@@ -272,7 +272,13 @@ class GuardedServer(TcpWSGIServer):
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(limits.threads)
         sockinfo: Any = adj.listen[0]
-        super().__init__(app, map={}, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        sockets: dict[int, Any] = {}
+        try:
+            super().__init__(app, map=sockets, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
+        except BaseException:  # e.g. the port is taken: nothing may stay open
+            wasyncore.close_all(sockets)
+            dispatcher.shutdown(timeout=1)
+            raise
         self.port = int(self.effective_port)
 
     def set_reuse_addr(self) -> None:

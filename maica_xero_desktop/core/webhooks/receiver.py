@@ -112,11 +112,16 @@ class WebhookReceiver:
             raise RuntimeError("the webhook receiver is already running")
         try:
             server = GuardedServer(self, self.limits, self.host, self.port, self._count)
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        except ValueError:  # waitress: the host is not an address of this computer
             raise ReceiverError(
-                f"The webhook receiver could not listen on {self.host}:{self.port} "
-                f"({reason}). Another program may use that port; choose another with --port.",
+                f"The webhook receiver cannot listen on {printable(self.host)}: that is not an "
+                "address of this computer. Give another with --host (127.0.0.1 by default).",
+            ) from None
+        except OSError as exc:
+            raise ReceiverError(
+                f"The webhook receiver could not listen on {printable(self.host)}:{self.port} "
+                f"({exc.strerror or exc}). Another program may use that port; choose another "
+                "with --port.",
             ) from None
         self._server = server
         self.port = server.port
