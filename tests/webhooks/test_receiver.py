@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
+from typing import Any
 
 import pytest
 
@@ -247,3 +250,38 @@ def test_a_bad_host_or_a_taken_port_is_one_sentence(bare: Bare) -> None:
         receiver("300.1.1.1", 0).start()
     with pytest.raises(ReceiverError, match="Another program may use that port"):
         receiver("127.0.0.1", bare.receiver.port).start()
+
+
+def test_stop_lets_a_delivery_being_stored_finish(bare: Bare) -> None:
+    class SlowSink:
+        def __init__(self) -> None:
+            self.entered = threading.Event()
+            self.stored = 0
+
+        def add_webhook_events(
+            self, delivery_id: str, events: Any, received_at: float | None = None
+        ) -> tuple[int, int]:
+            self.entered.set()
+            time.sleep(0.5)
+            self.stored += len(events)
+            return len(events), 0
+
+    sink = SlowSink()
+    receiver = WebhookReceiver(
+        keys=KeyCache(lambda: KeySet(KEY)), sink=sink, is_enabled=lambda: True, paths=("/",), port=0
+    )
+    port = receiver.start()
+    body = delivery(event())
+    answers: list[int] = []
+    sender = threading.Thread(
+        target=lambda: answers.append(post(f"http://127.0.0.1:{port}/", body, sign(body)).status)
+    )
+    sender.start()
+    assert sink.entered.wait(5)
+    started = time.monotonic()
+    receiver.stop()
+    sender.join(5)
+    assert (answers, sink.stored) == ([200], 1)  # answered, not cut off by the stop
+    assert time.monotonic() - started < 3.0
+    with pytest.raises(ConnectionRefusedError):
+        post(f"http://127.0.0.1:{port}/", body, sign(body))  # nothing listens any more

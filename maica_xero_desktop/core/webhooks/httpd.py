@@ -276,7 +276,7 @@ class GuardedServer(TcpWSGIServer):
         try:
             super().__init__(app, map=sockets, dispatcher=dispatcher, adj=adj, sockinfo=sockinfo)
         except BaseException:  # e.g. the port is taken: nothing may stay open
-            wasyncore.close_all(sockets)
+            wasyncore.close_all(sockets, ignore_all=True)
             dispatcher.shutdown(timeout=1)
             raise
         self.port = int(self.effective_port)
@@ -355,7 +355,7 @@ class GuardedServer(TcpWSGIServer):
             trigger.pull_trigger(self._stop_accepting)
         self.task_dispatcher.shutdown(cancel_pending=True, timeout=max(1, int(timeout)))
         with contextlib.suppress(OSError):
-            trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+            trigger.pull_trigger(lambda: wasyncore.close_all(self._map, ignore_all=True))
         thread.join(timeout=timeout)
 
     def _stop_accepting(self) -> None:
