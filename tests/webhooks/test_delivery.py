@@ -178,7 +178,7 @@ def test_toggle_off_stores_signed_deliveries_and_asks_xero_nothing(
     assert admin.count("api.GET.Invoices") == before
     ready.set_enabled(True)  # the worker processes it by itself, soon
     wait_until(lambda: _row(ready, "INV-002402").status == "Partially Paid", timeout=5)  # type: ignore[attr-defined]
-    assert [e.status for e in ready.webhooks.events()] == ["processed"]
+    wait_until(lambda: [e.status for e in ready.webhooks.events()] == ["processed"])
 
 
 def test_chunked_deliveries_from_the_sandbox(
