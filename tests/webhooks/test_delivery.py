@@ -185,7 +185,10 @@ def test_chunked_deliveries_from_the_sandbox(
     ready: Service, listening: WebhookListener, admin: SandboxAdmin, xero_env: Sandbox
 ) -> None:
     tenant = ready.settings().active_tenant_id
+    control = f"{admin.url}/_sandbox/webhooks/chunked"
+    assert requests.post(control, json={"chunked": True}, timeout=10).status_code == 400  # unset
     admin.post("webhooks", {"url": _url(listening), "key": KEY})
+    assert requests.post(control, json={"chunked": "yes"}, timeout=10).status_code == 400
     assert admin.post("webhooks/chunked", {"chunked": True})["chunked"] is True
     result = admin.post("webhooks/intent-to-receive", {"count": 6})
     assert result["ok"] is True, result
