@@ -207,3 +207,13 @@ def test_payload_shapes() -> None:
     assert len(parse_delivery(odd[1]).events) == 1
     lenient = parse_delivery(json.dumps({"events": [], "firstEventSequence": "1"}).encode())
     assert lenient.is_intent_to_receive
+
+
+def test_a_generation_file_that_cannot_be_written_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    KeyGeneration(blocker / "webhook-key.generation").bump()  # no exception: the key is saved
+    assert "could not be told that the key changed" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]

@@ -17,12 +17,14 @@ token changed. A removed key or one replaced with no grace period stops working 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import os
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -108,11 +110,13 @@ class KeyGeneration:
             return ""
 
     def bump(self) -> None:
-        token = f"{time.time_ns()}-{secrets.token_hex(8)}\n"
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        token = f"{time.time_ns()}-{secrets.token_hex(8)}\n".encode("ascii")
+        tmp = ""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(token, encoding="ascii")
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(token)
             for attempt in range(5):
                 try:
                     os.replace(tmp, self.path)
@@ -122,6 +126,9 @@ class KeyGeneration:
                         raise
                     time.sleep(0.02)
         except OSError as exc:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             log.warning(
                 "webhooks: a running receiver could not be told that the key changed (%s); "
                 "restart it.",
