@@ -38,6 +38,7 @@ WORDS: RemedyWords = {
         "save it with maica-xero webhooks set-key (it reads the key from standard input)."
     ),
     Remedy.CHOOSE_RECEIVER_PORT: "Choose another with --port.",
+    Remedy.CHOOSE_RECEIVER_HOST: "Give another with --host (127.0.0.1 by default).",
     Remedy.SET_UP_KEYRING: (
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         "macOS, Credential Manager on Windows) and try again; on a server without a desktop, "

@@ -28,6 +28,7 @@ class Remedy(StrEnum):
     SET_WEBHOOK_SITE = "set_webhook_site"
     SET_WEBHOOK_KEY = "set_webhook_key"
     CHOOSE_RECEIVER_PORT = "choose_receiver_port"
+    CHOOSE_RECEIVER_HOST = "choose_receiver_host"
     SET_UP_KEYRING = "set_up_keyring"
     UNLOCK_KEYRING = "unlock_keyring"
     FIX_HOME = "fix_home"
@@ -48,6 +49,7 @@ NEUTRAL: dict[Remedy, str] = {
         "save it."
     ),
     Remedy.CHOOSE_RECEIVER_PORT: "Choose another port for the receiver.",
+    Remedy.CHOOSE_RECEIVER_HOST: "Choose another address for the receiver (127.0.0.1 by default).",
     Remedy.SET_UP_KEYRING: (
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         "macOS, Credential Manager on Windows) and try again; on a server without a desktop, "

@@ -99,8 +99,8 @@ def receiver_sentence(view: WebhooksView) -> tuple[str, str]:
         return f"Not listening{tail}. Start the receiver to take deliveries from Xero.", "info"
     if not view.enabled:
         return (
-            f"{text} The integration is off, so the receiver answers every delivery with "
-            "503 (unavailable) and stores nothing; Xero will try again later.",
+            f"{text} The integration is off: deliveries are still answered and stored, "
+            "and processed once it is turned on again.",
             "warning",
         )
     return text, kind

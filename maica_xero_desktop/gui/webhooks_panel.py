@@ -3,7 +3,7 @@ the recent events, with Process now and Retry failed.
 
 What it shows is read in one task (:func:`.webhooks_events.load_view`), after each action and
 every few seconds while the window is on screen; requests made while one is in flight are
-coalesced. The receiver keeps running while the integration is off (it answers 503 by itself)
+coalesced. The receiver keeps running while the integration is off (deliveries wait, stored)
 and stops when the window closes (:meth:`WebhooksPanel.shutdown`)."""
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ WORDS: RemedyWords = {
         "it under “Webhook key” and press “Save key”."
     ),
     Remedy.CHOOSE_RECEIVER_PORT: "Choose another port next to “Start receiver”.",
+    Remedy.CHOOSE_RECEIVER_HOST: "Choose another address next to “Start receiver”.",
     Remedy.SET_UP_KEYRING: (
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         f"macOS, Credential Manager on Windows) and try again; see {KEYRING_GUIDE}."

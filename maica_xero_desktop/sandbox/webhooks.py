@@ -13,8 +13,10 @@ sends a series of ``events: []`` bodies, some mis-signed, and reports whether ev
 right: 200 with an empty body and no cookie for a good signature, 401 for a bad one.
 
 Admin: ``POST /_sandbox/webhooks {"url", "key"?, "duplicate_rate"?, "categories"?,
-"max_attempts"?, "retry_base_seconds"?, "seed"?}`` → the settings with the key;
+"max_attempts"?, "retry_base_seconds"?, "seed"?, "chunked"?}`` → the settings with the key;
 ``GET`` → settings (no key) and counters; ``DELETE`` → off;
+``POST /_sandbox/webhooks/chunked {"chunked": true|false}`` → send the next deliveries (and
+Intent to Receive) with ``Transfer-Encoding: chunked``, as a tunnel or proxy may re-frame them;
 ``POST /_sandbox/webhooks/intent-to-receive {"count"?}`` → ``{"ok", "results"}``;
 ``POST /_sandbox/webhooks/wait {"timeout"?}`` → ``{"idle", ...counters}``.
 """
@@ -68,6 +70,13 @@ class WebhookSender:
             if settings.seed is not None:
                 self._random.seed(settings.seed)
         return settings.to_json(with_key=True)
+
+    def set_chunked(self, chunked: bool) -> dict[str, Any]:
+        with self._cond:
+            if self.settings is None:
+                raise ValueError("webhooks are not configured: POST /_sandbox/webhooks first")
+            self.settings.chunked = chunked
+            return self.settings.to_json(with_key=False)
 
     def disable(self) -> None:
         with self._cond:
@@ -159,7 +168,8 @@ class WebhookSender:
     def _attempt(self, delivery: Delivery, settings: Settings) -> None:
         delivery.attempts += 1
         body = delivery.body()
-        result = post(settings.url, body, signature(settings.key, body), settings.timeout)
+        signed = signature(settings.key, body)
+        result = post(settings.url, body, signed, settings.timeout, settings.chunked)
         with self._cond:
             self._count("attempts")
             self._remember(
@@ -229,7 +239,7 @@ class WebhookSender:
                 signed = signed[: len(signed) // 2]
             elif kind == "altered_body":
                 body = body.replace(b'"entropy":"', b'"entropy":"X')
-            result: Attempt = post(settings.url, body, signed, settings.timeout)
+            result: Attempt = post(settings.url, body, signed, settings.timeout, settings.chunked)
             expected = 200 if kind == "good" else 401
             ok = result.status == expected and (kind != "good" or result.clean)
             results.append({"kind": kind, "expected": expected, "ok": ok, **result.to_json()})
@@ -276,6 +286,12 @@ def register(router: Router) -> None:
         count = int(_body(request).get("count", 6))
         return json_response(200, app.webhooks.intent_to_receive(count))
 
+    def chunked(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
+        value = _body(request).get("chunked")
+        if not isinstance(value, bool):
+            raise ValueError("chunked must be true or false")
+        return json_response(200, app.webhooks.set_chunked(value))
+
     def wait(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
         timeout = min(float(_body(request).get("timeout", 10)), 60.0)
         idle = app.webhooks.wait_idle(timeout)
@@ -287,3 +303,4 @@ def register(router: Router) -> None:
     router.add("DELETE", base, _wrap(disable), "admin.webhooks")
     router.add("POST", f"{base}/intent-to-receive", _wrap(intent), "admin.webhooks.intent")
     router.add("POST", f"{base}/wait", _wrap(wait), "admin.webhooks.wait")
+    router.add("POST", f"{base}/chunked", _wrap(chunked), "admin.webhooks.chunked")

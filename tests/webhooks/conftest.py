@@ -84,11 +84,15 @@ def post(
     signature: str | None = None,
     headers: dict[str, str] | None = None,
     method: str = "POST",
+    source: str | None = None,
 ) -> Answer:
-    """One request on its own connection (closed after), like Xero's."""
+    """One request on its own connection (closed after), like Xero's; ``source``: the local
+    address to send from (another loopback address is another peer)."""
     host_port, _, path = url.removeprefix("http://").partition("/")
     host, _, port = host_port.rpartition(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection = http.client.HTTPConnection(
+        host, int(port), timeout=10, source_address=(source, 0) if source else None
+    )
     try:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if signature is not None:
@@ -144,8 +148,11 @@ def bare(tmp_path: Path) -> Iterator[Bare]:
         on_accepted=lambda: woken.append(1),
         port=0,
         max_body=64 * 1024,
-        io_timeout=1.0,
-        request_timeout=1.5,
+        header_timeout=1.0,
+        body_timeout=1.0,
+        per_peer=8,
+        # 127.0.0.1 plays the site's proxy; 127.0.0.2 and up play hosts out on the internet
+        per_peer_exempt=lambda peer: peer == "127.0.0.1",
     )
     receiver.start()
     yield Bare(receiver, store, status, enabled, woken)

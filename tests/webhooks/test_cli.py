@@ -111,3 +111,19 @@ def test_the_key_never_reaches_a_file_a_log_or_the_output(
             assert secret.encode() not in content, path
     assert KEY not in console.getvalue()
     assert "[redacted]" in (home / "logs" / "maica-xero.log").read_text()
+
+
+def test_key_changes_from_another_command_reach_a_running_receiver_at_once(
+    ready: Service, listening: WebhookListener, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{listening.url}/xero/webhooks"
+    body = delivery(event())
+    assert post(url, body, sign(body)).status == 200
+    assert _run(capsys, "webhooks", "forget-key")[0] == 0  # its own Service, like a process
+    assert post(url, body, sign(body)).status == 401  # not 30 s later: now
+    assert "Webhook key:        not saved" in _run(capsys, "webhooks", "status")[1]
+    _run(capsys, "webhooks", "set-key", stdin=KEY)
+    assert post(url, body, sign(body)).status == 200
+    _run(capsys, "webhooks", "set-key", "--grace-minutes", "0", stdin=ROTATED)
+    assert post(url, body, sign(body)).status == 401
+    assert post(url, body, sign(body, ROTATED)).status == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from maica_xero_desktop.core.secrets import WEBHOOK_KEY, SecretStore
 from maica_xero_desktop.core.webhooks.keys import (
     PREVIOUS_KEY,
     KeyCache,
+    KeyGeneration,
+    KeySet,
     WebhookKeys,
     normalise_key,
     signature_matches,
@@ -128,6 +131,54 @@ def test_key_cache_sees_a_rotation_made_elsewhere(memory_keyring: MemoryKeyring)
     assert cache.verify(body, sign(body, "ROTATED-" + KEY))
 
 
+def test_a_key_removed_elsewhere_stops_working_at_once(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    path = tmp_path / "data" / "webhook-key.generation"
+    here = WebhookKeys(SecretStore(None), generation=KeyGeneration(path))
+    here.save(KEY)
+    cache = KeyCache(here.load, generation=here.generation)
+    elsewhere = WebhookKeys(SecretStore(None), generation=KeyGeneration(path))  # another process
+    body = delivery()
+    assert cache.verify(body, sign(body, KEY))
+    elsewhere.forget()
+    assert not cache.verify(body, sign(body, KEY))  # no 10 s (or 30 s) of grace
+    elsewhere.save(KEY)
+    assert cache.verify(body, sign(body, KEY))
+    new = "NEW-" + KEY[4:]
+    elsewhere.save(new, grace_s=0)  # rotation with no grace period
+    assert not cache.verify(body, sign(body, KEY))
+    assert cache.verify(body, sign(body, new))
+    assert KEY not in path.read_text()
+    assert new not in path.read_text()
+
+
+def test_generation_checks_are_a_file_read_not_a_keyring_read(tmp_path: Path) -> None:
+    loads: list[int] = []
+
+    def load() -> KeySet:
+        loads.append(1)
+        if len(loads) > 2:
+            raise RuntimeError("keyring locked")
+        return KeySet(KEY)
+
+    generation = KeyGeneration(tmp_path / "gen")
+    now = [1000.0]
+    cache = KeyCache(load, clock=lambda: now[0], generation=generation)
+    body = delivery()
+    for _ in range(50):
+        assert cache.verify(body, sign(body, KEY))
+    assert len(loads) == 1
+    generation.bump()
+    assert cache.verify(body, sign(body, KEY))
+    assert len(loads) == 2
+    generation.bump()
+    assert not cache.verify(body, sign(body, KEY))  # changed, unreadable: nothing accepted
+    now[0] += 0.5
+    assert not cache.verify(body, sign(body, KEY))
+    assert len(loads) == 3  # tried again at most once a second
+
+
 def test_payload_shapes() -> None:
     itr = parse_delivery(delivery())
     assert itr.is_intent_to_receive
@@ -140,10 +191,29 @@ def test_payload_shapes() -> None:
         b'{"events": {}}',
         b"\xff\xfe",
         b"[" * 100_000,
-        json.dumps({"events": [{"resourceId": "x"}]}).encode(),
-        json.dumps({"events": [], "firstEventSequence": "1"}).encode(),
-        json.dumps({"events": [{**event(), "tenantId": "a\nb"}]}).encode(),
+        json.dumps({"events": [{}] * 1001}).encode(),
     ]
     for body in bad_bodies:
         with pytest.raises(BadPayload):
             parse_delivery(body)
+    odd = [
+        json.dumps({"events": [{"resourceId": "x"}]}).encode(),
+        json.dumps({"events": [{**event(), "tenantId": "a\nb"}, event()]}).encode(),
+    ]
+    for body in odd:
+        parsed = parse_delivery(body)
+        assert parsed.skipped
+        assert not parsed.is_intent_to_receive
+    assert len(parse_delivery(odd[1]).events) == 1
+    lenient = parse_delivery(json.dumps({"events": [], "firstEventSequence": "1"}).encode())
+    assert lenient.is_intent_to_receive
+
+
+def test_a_generation_file_that_cannot_be_written_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    KeyGeneration(blocker / "webhook-key.generation").bump()  # no exception: the key is saved
+    assert "could not be told that the key changed" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]

@@ -9,6 +9,7 @@ checked here with a 2020-12 validator over the same loaded file and the same for
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,3 +136,36 @@ def _make_invoice(sandbox: Sandbox, tenant: str) -> None:
             LedgerEvent(tenant, "INVOICE", "UPDATE", invoice_id, now),
         ]
     )
+
+
+def test_the_sandbox_sends_chunked_when_asked(sandbox: Sandbox) -> None:
+    heads: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(10)
+
+        def answer_two() -> None:
+            for _ in range(2):
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(10)
+                    raw = b""
+                    while not raw.partition(b"\r\n\r\n")[2].endswith(b"\r\n0\r\n\r\n"):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        raw += chunk
+                    heads.append(raw)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+        thread = threading.Thread(target=answer_two)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/"
+        sandbox.webhooks.configure({"url": url, "key": KEY, "chunked": True})
+        sandbox.webhooks.intent_to_receive(2)
+        thread.join(10)
+    assert len(heads) == 2
+    for raw in heads:
+        head, _, chunked = raw.partition(b"\r\n\r\n")
+        assert b"transfer-encoding: chunked" in head.lower()
+        assert b"content-length" not in head.lower()
+        assert chunked.count(b"\r\n") > 4  # more than one chunk

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.webhooks import processing
 from maica_xero_desktop.core.webhooks.listener import WebhookListener
 from maica_xero_desktop.core.webhooks.processing import WebhookProcessor
 from maica_xero_desktop.core.webhooks.receiver import ReceiverError
@@ -149,19 +150,53 @@ def test_xero_unreachable_leaves_the_event_for_a_retry(
     assert _row(ready, "INV-002402").status == "Partially Paid"  # type: ignore[attr-defined]
 
 
-def test_toggle_off_answers_503_and_asks_xero_nothing(
-    ready: Service, listening: WebhookListener, admin: SandboxAdmin
+def test_toggle_off_stores_signed_deliveries_and_asks_xero_nothing(
+    ready: Service,
+    listening: WebhookListener,
+    admin: SandboxAdmin,
+    xero_env: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(processing, "WHILE_OFF_S", 0.2)  # how often the worker looks
+    tenant = ready.settings().active_tenant_id
+    xero_env.webhooks.configure({"url": _url(listening), "key": KEY})
     ready.set_enabled(False)
     before = admin.count("api.GET.Invoices")
-    body = delivery(event(tenant_id=ready.settings().active_tenant_id))
-    answer = post(_url(listening), body, sign(body))
-    assert (answer.status, answer.body) == (503, b"")
-    itr = delivery()
-    assert post(_url(listening), itr, sign(itr)).status == 503
-    time.sleep(0.2)
-    assert ready.webhooks.events() == []
+    xero_env.pay("5.00", invoice_number="INV-002402", tenant_id=tenant)
+    assert xero_env.webhooks.wait_idle(10)
+    counters = xero_env.webhooks.snapshot()["counters"]
+    assert (counters["delivered"], counters.get("retries", 0)) == (1, 0)  # 200, not 503
+    assert admin.post("webhooks/intent-to-receive")["ok"] is True  # passes while off too
+    stored = wait_until(ready.webhooks.events)
+    assert [e.status for e in stored] == ["new"]
+    report = ready.webhooks.process_now()
+    assert report.deferred == 1
+    assert report.message == "Waiting: the integration is turned off."
+    assert admin.count("api.GET.Invoices") == before  # Xero was not contacted
+    assert _row(ready, "INV-002402").status != "Partially Paid"  # type: ignore[attr-defined]
+    time.sleep(0.5)  # the worker looked a few times meanwhile
     assert admin.count("api.GET.Invoices") == before
+    ready.set_enabled(True)  # the worker processes it by itself, soon
+    wait_until(lambda: _row(ready, "INV-002402").status == "Partially Paid", timeout=5)  # type: ignore[attr-defined]
+    wait_until(lambda: [e.status for e in ready.webhooks.events()] == ["processed"])
+
+
+def test_chunked_deliveries_from_the_sandbox(
+    ready: Service, listening: WebhookListener, admin: SandboxAdmin, xero_env: Sandbox
+) -> None:
+    tenant = ready.settings().active_tenant_id
+    control = f"{admin.url}/_sandbox/webhooks/chunked"
+    assert requests.post(control, json={"chunked": True}, timeout=10).status_code == 400  # unset
+    admin.post("webhooks", {"url": _url(listening), "key": KEY})
+    assert requests.post(control, json={"chunked": "yes"}, timeout=10).status_code == 400
+    assert admin.post("webhooks/chunked", {"chunked": True})["chunked"] is True
+    result = admin.post("webhooks/intent-to-receive", {"count": 6})
+    assert result["ok"] is True, result
+    xero_env.pay("4.00", invoice_number="INV-002402", tenant_id=tenant)
+    wait_until(lambda: _row(ready, "INV-002402").status == "Partially Paid")  # type: ignore[attr-defined]
+    counters = xero_env.webhooks.snapshot()["counters"]
+    assert counters["delivered"] >= 1
+    assert counters.get("retries", 0) == 0
 
 
 def test_catch_up_pull_after_downtime(

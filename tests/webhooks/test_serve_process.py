@@ -1,6 +1,7 @@
 """``webhooks set-key`` and ``webhooks serve`` as real processes with the real Secret Service:
 the key goes in through standard input, the sandbox's Intent to Receive passes against the served
-receiver, SIGTERM stops it and the status file says so; the key is in no file and no output."""
+receiver, a key removed by another process stops working at once, SIGTERM stops it and the
+status file says so; the key is in no file and no output."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from keyring.backend import KeyringBackend
 
 from maica_xero_desktop.core.secrets import SecretStore
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig
-from tests.webhooks.conftest import KEY, wait_until
+from tests.webhooks.conftest import KEY, delivery, event, post, sign, wait_until
 
 pytestmark = pytest.mark.secret_service
 
@@ -69,6 +70,10 @@ def test_set_key_then_serve_until_sigterm(
         status = wait_until(lambda: _status(env, 3))
         assert status["listening"] is True
         assert status["receiver"]["pid"] == serve.pid
+        body = delivery(event())
+        assert post(url, body, sign(body)).status == 200
+        assert _cli("webhooks", "forget-key", env=env).returncode == 0
+        assert post(url, body, sign(body)).status == 401  # the served process knows at once
     finally:
         serve.terminate()
         out, err = serve.communicate(timeout=20)

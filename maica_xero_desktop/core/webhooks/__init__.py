@@ -3,7 +3,8 @@
 - :mod:`.site` — site validation, the Delivery URL and the paths the receiver answers;
 - :mod:`.keys` — signatures, the key's keyring entries and rotation;
 - :mod:`.payload` — a delivery's body, checked;
-- :mod:`.receiver` — the HTTP receiver (store before 200);
+- :mod:`.receiver` — the receiver, a WSGI application (store before 200);
+- :mod:`.httpd` — waitress, serving it, with deadlines and a per-peer limit;
 - :mod:`.processing` — events → payment refreshes, and the worker thread;
 - :mod:`.statusfile`, :mod:`.listener`, :mod:`.service` — status, lifecycle, the facade.
 """

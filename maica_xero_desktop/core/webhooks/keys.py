@@ -6,24 +6,39 @@ base64(HMAC-SHA256(key, raw body bytes)). The key lives only in the OS keyring (
 with an expiry time and is still accepted until then (default one hour, ``0`` for none), so
 deliveries keep being accepted while the new key is pasted into Xero's portal. Both values are
 registered with :mod:`~maica_xero_desktop.core.redact` the moment they are read or written.
+
+Another process (``webhooks set-key``, ``forget-key``) may change the key while a receiver runs.
+Each change also rewrites a small file beside the receiver's status file (:class:`KeyGeneration`,
+``<data>/webhook-key.generation``: a fresh random token, no secret), and the receiver reads that
+file on every request — a small read, not a keyring read — and reads the keyring again when the
+token changed. A removed key or one replaced with no grace period stops working at once.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
+import logging
+import os
+import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import redact
 from ..errors import ConfigurationError, Remedy
 from ..secrets import WEBHOOK_KEY, SecretStore
 
+log = logging.getLogger(__name__)
+
 PREVIOUS_KEY = "webhook_key_previous"
+GENERATION_FILE = "webhook-key.generation"
 DEFAULT_GRACE_S = 3600.0
 #: after a signature failure the keyring is read again at most this often (another process
 #: may have rotated the key)
@@ -80,12 +95,59 @@ class KeySet:
         return tuple(keys)
 
 
+class KeyGeneration:
+    """The file that tells running receivers the key changed: a random token, rewritten (temp
+    file + rename) by every save and removal. Holds nothing secret."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> str:
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read(128).decode("ascii", "replace").strip()
+        except OSError:
+            return ""
+
+    def bump(self) -> None:
+        token = f"{time.time_ns()}-{secrets.token_hex(8)}\n".encode("ascii")
+        tmp = ""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(token)
+            for attempt in range(5):
+                try:
+                    os.replace(tmp, self.path)
+                    return
+                except PermissionError:  # Windows: a receiver is reading it this instant
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.02)
+        except OSError as exc:
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            log.warning(
+                "webhooks: a running receiver could not be told that the key changed (%s); "
+                "restart it.",
+                exc.strerror or exc,
+            )
+
+
 class WebhookKeys:
     """The keyring entries of the webhook key (current and, during a rotation, previous)."""
 
-    def __init__(self, secrets: SecretStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        secrets: SecretStore,
+        clock: Callable[[], float] = time.time,
+        generation: KeyGeneration | None = None,
+    ) -> None:
         self._secrets = secrets
         self._clock = clock
+        self.generation = generation
 
     def load(self) -> KeySet:
         current = self._secrets.get(WEBHOOK_KEY) or ""
@@ -117,29 +179,45 @@ class WebhookKeys:
         elif old != key:
             self._secrets.delete(PREVIOUS_KEY)
         self._secrets.set(WEBHOOK_KEY, key)
+        self._changed()
         return self.load()
 
     def forget(self) -> None:
         self._secrets.delete(PREVIOUS_KEY)
         self._secrets.delete(WEBHOOK_KEY)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.generation is not None:
+            self.generation.bump()
 
 
 class KeyCache:
-    """What the receiver checks against: read once at start, again on rotation, and (at most
-    every :data:`RELOAD_AFTER_FAILURE_S`) after a failed check in case another process rotated
-    the key."""
+    """What the receiver checks against: read at start; again whenever the generation file
+    changed (checked per request), after a rotation in this process (:meth:`reload`), and (at
+    most every :data:`RELOAD_AFTER_FAILURE_S`) after a failed check. When the keyring cannot be
+    read after a change, no key is accepted until it can (tried again every second)."""
 
-    def __init__(self, load: Callable[[], KeySet], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        load: Callable[[], KeySet],
+        clock: Callable[[], float] = time.time,
+        generation: KeyGeneration | None = None,
+    ) -> None:
         self._load = load
         self._clock = clock
+        self._generation = generation
         self._lock = threading.Lock()
+        self._token = generation.read() if generation is not None else ""
         self._keys = load()
         self._loaded_at = clock()
+        self._retry_at = 0.0
 
     def reload(self) -> KeySet:
+        token = self._generation.read() if self._generation is not None else ""
         keys = self._load()
         with self._lock:
-            self._keys = keys
+            self._keys, self._token = keys, token
             self._loaded_at = self._clock()
         return keys
 
@@ -148,8 +226,24 @@ class KeyCache:
         with self._lock:
             return self._keys
 
+    def _follow_generation(self, now: float) -> None:
+        if self._generation is None:
+            return
+        token = self._generation.read()
+        with self._lock:
+            if token == self._token or now < self._retry_at:
+                return
+            try:
+                keys = self._load()
+            except Exception:
+                log.warning("webhooks: the key changed but the keyring could not be read.")
+                self._keys, self._retry_at = KeySet(), now + 1.0  # fail closed
+                return
+            self._keys, self._token, self._loaded_at = keys, token, now
+
     def verify(self, body: bytes, signature: str | None) -> bool:
         now = self._clock()
+        self._follow_generation(now)
         if signature_matches(self.keys.accepted(now), body, signature):
             return True
         with self._lock:

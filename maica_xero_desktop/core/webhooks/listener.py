@@ -51,7 +51,7 @@ class WebhookListener:
         """Listen; returns the port. ConfigurationError when no key is saved."""
         if self.receiver is not None:
             return self.port
-        cache = KeyCache(self._keys.load)
+        cache = KeyCache(self._keys.load, generation=self._keys.generation)
         if not cache.keys.current:
             raise ConfigurationError(NO_KEY, remedy=Remedy.SET_WEBHOOK_KEY)
         service = self._service

@@ -1,8 +1,12 @@
 """A delivery's body, checked: Xero's ``{"events": [...], "firstEventSequence", "lastEventSequence",
 "entropy"}``. Only the shape is checked here; what an event means is processing's business.
 
-An Intent-to-Receive request is a delivery whose ``events`` is empty. The delivery id is the
-SHA-256 of the raw body: it names the request an event first arrived in, nothing more.
+A body that is not a delivery at all raises :class:`BadPayload`. One event that is not shaped like
+Xero's (a field missing, not text, too long, with control characters) is *skipped*, with a reason,
+and the others are kept: a signed delivery is Xero's, and refusing it would only make Xero retry
+it and in the end disable the subscription. Unknown categories and types, and extra fields, are
+no problem here. An Intent-to-Receive request is a delivery whose ``events`` is empty. The
+delivery id is the SHA-256 of the raw body: it names the request an event first arrived in.
 """
 
 from __future__ import annotations
@@ -28,17 +32,19 @@ _FIELDS = (
 
 
 class BadPayload(ValueError):
-    """The body is not a delivery Xero would send (the receiver answers 401, stores nothing)."""
+    """The body is not a delivery Xero would send (nothing is stored)."""
 
 
 @dataclass(frozen=True)
 class Delivery:
     delivery_id: str
     events: tuple[IncomingEvent, ...]
+    #: why each skipped event was skipped (printable text, for the log)
+    skipped: tuple[str, ...] = ()
 
     @property
     def is_intent_to_receive(self) -> bool:
-        return not self.events
+        return not self.events and not self.skipped
 
 
 def _text(event: dict[str, Any], name: str) -> str:
@@ -78,9 +84,11 @@ def parse_delivery(body: bytes) -> Delivery:
         raise BadPayload("no events array")
     if len(events) > MAX_EVENTS:
         raise BadPayload("too many events")
-    for name in ("firstEventSequence", "lastEventSequence"):
-        value = data.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise BadPayload(f"{name} is not a number")
-    parsed = tuple(_event(item) for item in events)
-    return Delivery(hashlib.sha256(body).hexdigest(), parsed)
+    parsed: list[IncomingEvent] = []
+    skipped: list[str] = []
+    for number, item in enumerate(events, 1):
+        try:
+            parsed.append(_event(item))
+        except BadPayload as exc:
+            skipped.append(f"event {number}: {exc}")
+    return Delivery(hashlib.sha256(body).hexdigest(), tuple(parsed), tuple(skipped))

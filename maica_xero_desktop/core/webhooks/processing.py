@@ -8,7 +8,9 @@ A round takes every event that is due, decides per event, and records the outcom
   Partially Paid or Fully Paid; the event becomes *processed* with the invoice's new standing.
 - Another organisation's events, other categories (CONTACT ...) and invoices never pushed from
   here become *ignored*, with the reason: kept and shown, not errors.
-- When Xero cannot be reached (or the sign-in needs attention, or the integration is off) the
+- While the integration is off, events stay *new* and untouched (marked as waiting), and the
+  worker looks again every :data:`WHILE_OFF_S` seconds: once it is turned on they are processed.
+- When Xero cannot be reached (or the sign-in needs attention) the
   events stay *new* and are tried again later, with a growing delay; after
   :data:`MAX_ATTEMPTS` tries, or on an error a retry cannot fix, they become *failed*.
 
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0, 1800.0)
+WAITING_WHILE_OFF = "Waiting: the integration is turned off."
+#: while the integration is off, the worker looks this often whether it was turned on
+WHILE_OFF_S = 5.0
 MAX_ATTEMPTS = 8
 #: errors that another try may cure: the event stays "new"
 TRANSIENT = (
@@ -112,9 +117,13 @@ class WebhookProcessor:
         if not due:
             return ProcessReport()
         service, store, now = self._service, self._service.store, self._clock()
-        if not service.is_enabled():
-            waiting = "Waiting: the integration is turned off."
-            store.update_webhook_events(EventUpdate(e.id, "new", waiting, now + 60) for e in due)
+        if not service.is_enabled():  # they wait, due as they are, for it to be turned on
+            waiting = WAITING_WHILE_OFF
+            store.update_webhook_events(
+                EventUpdate(e.id, "new", waiting, e.next_attempt)
+                for e in due
+                if e.message != waiting
+            )
             return ProcessReport(deferred=len(due), message=waiting)
         tenant = service.settings().active_tenant_id
         ours = {xero_id.lower(): xero_id for xero_id in store.synced_xero_ids(tenant)}
@@ -244,6 +253,8 @@ class WebhookProcessor:
                 log.exception("webhooks: processing round failed")
                 upcoming = None
             timeout = 60.0 if upcoming is None else upcoming - self._clock()
+            if upcoming is not None and not self._service.is_enabled():
+                timeout = WHILE_OFF_S  # due events wait for the integration: no busy loop
             if self._wake.wait(min(max(timeout, 0.05), 60.0)):
                 self._wake.clear()
                 self._stopping.wait(self.batch_delay)  # let a burst arrive: one fetch for all

@@ -1,34 +1,37 @@
-"""The webhook receiver: a small stdlib HTTP server that Xero (through the site's proxy) POSTs to.
+"""The webhook receiver: a WSGI application that Xero (through the site's proxy) POSTs to, served
+by waitress (:mod:`.httpd`).
 
-Per request, in this order: the path must be one of the accepted paths (404); the integration
-must be on (503, nothing read or stored); no ``Transfer-Encoding`` (411), one numeric
-``Content-Length`` (411/400) of at most ``max_body`` bytes (413, read before the body); the body
-is read under a socket timeout; ``x-xero-signature`` must be base64(HMAC-SHA256(key, raw body))
-for an accepted key (401); the body must be a Xero delivery (401 otherwise, even when signed).
-An Intent-to-Receive request (``events: []``) is answered 200 and recorded in the status file.
-Events are stored durably (SQLite, one transaction) *before* the 200; processing happens after,
-on the processor's thread (``on_accepted`` wakes it). Every answer is empty, with no cookies, and
-closes the connection; no traceback ever reaches a client.
+The server hands a request over only when it is complete (a ``Content-Length`` body or a chunked
+one, decoded), at most ``max_body`` bytes (413 otherwise), its headers within ``header_timeout``
+and its body within ``body_timeout`` seconds (408 otherwise). Then, in this order: the path must
+be one of the accepted paths (404); the method POST (405); ``x-xero-signature`` must be
+base64(HMAC-SHA256(key, raw body)) for an accepted key (401) — the only check that refuses a
+request from Xero. A correctly signed body is always answered 200, because Xero disables a
+subscription whose deliveries keep failing:
 
-Slow clients: each socket read times out after ``io_timeout`` seconds, a housekeeping thread cuts
-any connection older than ``request_timeout`` seconds, and at most ``max_connections`` are served
-at once (more are closed at once).
+- an Intent-to-Receive request (``events: []``) is recorded in the status file;
+- the events are stored durably (SQLite, one transaction) *before* the 200 — also while the
+  integration is off: they wait, unprocessed (nothing contacts Xero), until it is turned on;
+- an event that is not shaped like Xero's (or a body that is not a delivery at all) is logged and
+  skipped; the well-formed events beside it are stored.
+
+Processing happens after, on the processor's thread (``on_accepted`` wakes it). Every answer is
+empty, with no cookies, and closes the connection; no traceback ever reaches a client.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from ..errors import MaicaXeroError, Remedy
 from ..store.events import IncomingEvent
-from .httpd import ReceiverHandler, ReceiverServer, content_length
-from .keys import SIGNATURE_HEADER, KeyCache
+from ..textsafe import printable
+from .httpd import DEFAULT_MAX_CONNECTIONS, GuardedServer, Limits, proxy_address
+from .keys import KeyCache
 from .payload import BadPayload, parse_delivery
 from .site import matches_path
 from .statusfile import StatusFile
@@ -39,6 +42,14 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5790
 MAX_BODY = 1024 * 1024
 _ITR_SNIFF_LIMIT = 64 * 1024
+_REASONS = {
+    200: "OK",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    500: "Internal Server Error",
+}
 
 
 class ReceiverError(MaicaXeroError):
@@ -53,7 +64,8 @@ class EventSink(Protocol):
 
 class WebhookReceiver:
     """Start with :meth:`start` (returns the port), stop with :meth:`stop`; also a context
-    manager. Thread-safe; ``stop`` closes every socket and joins every thread."""
+    manager. Thread-safe; ``stop`` lets requests being answered finish, closes every socket and
+    joins every thread."""
 
     def __init__(
         self,
@@ -67,9 +79,11 @@ class WebhookReceiver:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_body: int = MAX_BODY,
-        io_timeout: float = 5.0,
-        request_timeout: float = 10.0,
-        max_connections: int = 64,
+        header_timeout: float = 5.0,
+        body_timeout: float = 5.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        per_peer: int = 64,
+        per_peer_exempt: Callable[[str], bool] = proxy_address,
     ) -> None:
         self.keys = keys
         self._sink = sink
@@ -78,11 +92,16 @@ class WebhookReceiver:
         self.status = status
         self._on_accepted = on_accepted
         self.host, self.port = host, port
-        self.max_body, self.io_timeout = max_body, io_timeout
-        self.request_timeout, self.max_connections = request_timeout, max_connections
-        self._lock = threading.Lock()
-        self._open: dict[Any, float] = {}
-        self._server: ReceiverServer | None = None
+        self.max_body = max_body
+        self.limits = Limits(
+            max_body=max_body,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            max_connections=max_connections,
+            per_peer=per_peer,
+            exempt=per_peer_exempt,
+        )
+        self._server: GuardedServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
 
@@ -92,25 +111,30 @@ class WebhookReceiver:
         if self._server is not None:
             raise RuntimeError("the webhook receiver is already running")
         try:
-            server = ReceiverServer((self.host, self.port), ReceiverHandler)
+            server = GuardedServer(self, self.limits, self.host, self.port, self._count)
+        except ValueError:  # waitress: the host is not an address of this computer
+            raise ReceiverError(
+                f"The webhook receiver cannot listen on {printable(self.host)}: that is not an "
+                "address of this computer.",
+                remedy=Remedy.CHOOSE_RECEIVER_HOST,
+                facts={"host": self.host},
+            ) from None
         except OSError as exc:
             raise ReceiverError(
-                f"The webhook receiver could not listen on {self.host}:{self.port} "
+                f"The webhook receiver could not listen on {printable(self.host)}:{self.port} "
                 f"({exc.strerror or exc}): another program may use that port.",
                 remedy=Remedy.CHOOSE_RECEIVER_PORT,
                 facts={"port": str(self.port)},
             ) from None
-        server.receiver = self
         self._server = server
-        self.port = server.server_port
+        self.port = server.port
         self._stopping.clear()
-        serve = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="webhook-receiver"
+        serve = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
+        keeper = threading.Thread(
+            target=self._housekeeping, name="webhook-receiver-keeper", daemon=True
         )
-        keeper = threading.Thread(target=self._housekeeping, name="webhook-receiver-keeper")
         self._threads = [serve, keeper]
         for thread in self._threads:
-            thread.daemon = True
             thread.start()
         if self.status is not None:
             self.status.update(
@@ -130,14 +154,9 @@ class WebhookReceiver:
         if server is None:
             return
         self._stopping.set()
-        server.shutdown()
-        with self._lock:
-            for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-        server.server_close()  # joins the request threads
-        for thread in self._threads:
-            thread.join(timeout=10)
+        serve, keeper = self._threads
+        server.stop(serve)
+        keeper.join(timeout=10)
         self._threads = []
         if self.status is not None:
             self.status.update(listening=False, stopped_at=time.time())
@@ -148,6 +167,11 @@ class WebhookReceiver:
     def running(self) -> bool:
         return self._server is not None
 
+    def connection_stats(self) -> dict[str, int]:
+        """Connections refused per peer or cut off by a deadline, since start."""
+        server = self._server
+        return server.stats() if server is not None else {}
+
     def __enter__(self) -> WebhookReceiver:
         self.start()
         return self
@@ -155,60 +179,44 @@ class WebhookReceiver:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- connections -----------------------------------------------------------------------
-
-    def admit(self, sock: Any) -> bool:
-        with self._lock:
-            if len(self._open) >= self.max_connections:
-                return False
-            self._open[sock] = time.monotonic() + self.request_timeout
-            return True
-
-    def release(self, sock: Any) -> None:
-        with self._lock:
-            self._open.pop(sock, None)
-
     def _housekeeping(self) -> None:
         while not self._stopping.wait(0.2):
-            now = time.monotonic()
-            with self._lock:
-                overdue = [s for s, deadline in self._open.items() if deadline < now]
-            for sock in overdue:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
             if self.status is not None:
                 self.status.flush()
 
     # -- one request -----------------------------------------------------------------------
 
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        try:
+            status = self.answer(environ)
+        except Exception:
+            log.exception("webhooks: the request could not be handled")
+            status = 500
+        headers = [("Content-Length", "0")]
+        if status == 405:
+            headers.append(("Allow", "POST"))
+        start_response(f"{status} {_REASONS[status]}", headers)
+        return [b""]
+
     def _count(self, name: str) -> None:
         if self.status is not None:
             self.status.count(name)
 
-    def answer(self, handler: ReceiverHandler) -> int:
-        if not matches_path(handler.path, self.paths):
+    def answer(self, environ: dict[str, Any]) -> int:
+        if not matches_path(str(environ.get("PATH_INFO") or "/"), self.paths):
             self._count("bad")
             return 404
-        if not self._is_enabled():
-            self._count("disabled")
-            return 503
-        if handler.headers.get("Transfer-Encoding") is not None:
+        if environ.get("REQUEST_METHOD") != "POST":
             self._count("bad")
-            return 411
-        length = content_length(handler)
-        if length is None or length < 0:
-            self._count("bad")
-            return 411 if length is None else 400
-        if length > self.max_body:
+            return 405
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > self.max_body:  # the server refuses these first; kept as a second lock
             self._count("too_large")
             return 413
-        body = handler.rfile.read(length) if length else b""
-        handler.body_read = True
-        if len(body) != length:  # the client stopped early: a truncated body
-            self._count("refused")
-            return 401
-        signatures = handler.headers.get_all(SIGNATURE_HEADER) or []
-        signature = signatures[0] if len(signatures) == 1 else None
+        body = environ["wsgi.input"].read(length) if length else b""
+        signature = environ.get("HTTP_X_XERO_SIGNATURE")  # two headers arrive joined: refused
         if not self.keys.verify(body, signature):
             self._count("refused")
             self._note_refused_itr(body)
@@ -216,17 +224,26 @@ class WebhookReceiver:
         try:
             delivery = parse_delivery(body)
         except BadPayload as exc:
-            log.info("webhooks: a signed request was not a Xero delivery (%s).", exc)
-            self._count("refused")
-            return 401
+            log.warning(
+                "webhooks: a signed request was not a Xero delivery (%s); answered 200, "
+                "nothing stored.",
+                printable(str(exc)),
+            )
+            self._count("odd")
+            return 200
+        for problem in delivery.skipped:
+            log.warning("webhooks: a signed delivery held an odd event, skipped: %s", problem)
+            self._count("odd")
         if delivery.is_intent_to_receive:
             if self.status is not None:
                 self.status.intent_to_receive(200)
             self._count("accepted")
             return 200
+        if not delivery.events:
+            return 200
         self._store(delivery.delivery_id, delivery.events)
-        self._count("accepted")
-        if self._on_accepted is not None:
+        self._count("accepted" if self._is_enabled() else "disabled")
+        if self._on_accepted is not None:  # while off, the worker marks them waiting
             self._on_accepted()
         return 200
 
@@ -239,6 +256,9 @@ class WebhookReceiver:
     def _note_refused_itr(self, body: bytes) -> None:
         if self.status is None or len(body) > _ITR_SNIFF_LIMIT:
             return
-        with contextlib.suppress(BadPayload):
-            if parse_delivery(body).is_intent_to_receive:
-                self.status.intent_to_receive(401)
+        try:
+            delivery = parse_delivery(body)
+        except BadPayload:
+            return
+        if delivery.is_intent_to_receive:
+            self.status.intent_to_receive(401)

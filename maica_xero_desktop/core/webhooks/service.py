@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import KeyringUnavailable, Notice, Remedy
 from ..settings import Settings
 from ..store.events import StoredEvent
-from .keys import DEFAULT_GRACE_S, WebhookKeys
+from .keys import DEFAULT_GRACE_S, GENERATION_FILE, KeyGeneration, WebhookKeys
 from .listener import WebhookListener
 from .processing import ProcessReport, WebhookProcessor
 from .receiver import DEFAULT_HOST, DEFAULT_PORT, ReceiverError
@@ -54,7 +54,8 @@ class WebhookStatus:
 class WebhookService:
     def __init__(self, service: Service) -> None:
         self.service = service
-        self.keys = WebhookKeys(service.secrets)
+        generation = KeyGeneration(service.paths.data_dir / GENERATION_FILE)
+        self.keys = WebhookKeys(service.secrets, generation=generation)
         self._listener: WebhookListener | None = None
 
     # -- configuration ---------------------------------------------------------------------
