@@ -283,7 +283,7 @@ def cmd_sync(service: Service, args: argparse.Namespace) -> int:
             f"{result.failed} failed; {result.api_calls} Xero calls in {result.duration_s:.1f} s."
         )
         for outcome in result.outcomes:
-            if outcome.outcome in ("blocked", "failed"):
+            if outcome.outcome in ("blocked", "failed", "conflict"):
                 _out(f"  {outcome.invoice_number}: {outcome.outcome} — {outcome.message}")
         if result.dry_run:
             for item in result.preview:

@@ -573,6 +573,7 @@ class SyncService:
             service.paths.data_dir,
             progress=progress,
             cancel=cancel,
+            home=service.settings_store,
         )
         return engine.run(trigger=trigger, dry_run=dry_run)
 

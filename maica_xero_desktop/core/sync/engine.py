@@ -30,13 +30,14 @@ from filelock import FileLock, Timeout
 
 from ..errors import MaicaXeroError, RateLimited, XeroRequestError, XeroUnavailable
 from ..flows import Flow, MappingContext
-from ..settings import Settings
+from ..settings import Settings, SettingsStore
 from ..store import Outcome, Store, StoredInvoice
 from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
 from .payments import payment_state
 from .preflight import OrgSettings, check
-from .reconcile import Reconciler, reconcile_open_batches, waiting_sentence
+from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
+from .recovery import HomeMemory, StoreGuard
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class SyncResult:
     linked: int = 0
     blocked: int = 0
     failed: int = 0
+    #: Xero holds a different invoice under the number: never linked, never sent (exit 1)
+    conflict: int = 0
     skipped: int = 0
     api_calls: int = 0
     duration_s: float = 0.0
@@ -80,7 +83,12 @@ class SyncResult:
 
     @property
     def complete(self) -> bool:
-        return self.state == "finished" and self.failed == 0 and self.blocked == 0
+        return (
+            self.state == "finished"
+            and self.failed == 0
+            and self.blocked == 0
+            and self.conflict == 0
+        )
 
     def counts(self) -> dict[str, int]:
         return {
@@ -89,6 +97,7 @@ class SyncResult:
             "linked": self.linked,
             "blocked": self.blocked,
             "failed": self.failed,
+            "conflict": self.conflict,
             "skipped": self.skipped,
             "api_calls": self.api_calls,
         }
@@ -111,6 +120,7 @@ class SyncResult:
                     "xero_invoice_id": o.xero_invoice_id,
                     "xero_invoice_number": o.xero_invoice_number,
                     "message": o.message,
+                    **({"detail": o.detail} if o.detail else {}),
                 }
                 for o in self.outcomes
             ],
@@ -139,6 +149,7 @@ class SyncEngine:
         lock_dir: Path,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
+        home: SettingsStore | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -149,6 +160,7 @@ class SyncEngine:
         self._lock = FileLock(str(lock_dir / f"sync-{tenant_id}.lock"), timeout=0, mode=0o600)
         self._progress = progress or (lambda p: None)
         self._cancel = cancel or threading.Event()
+        self._guard = StoreGuard(client, store, tenant_id, tenant_name, flow, HomeMemory(home))
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -189,13 +201,20 @@ class SyncEngine:
         finally:
             result.api_calls = self.client.calls - calls_before
             result.duration_s = round(time.monotonic() - started, 3)
+            if result.conflict:
+                result.message = " ".join(
+                    m for m in (result.message, _conflict_sentence(result.conflict)) if m
+                )
             self.store.finish_run(run_id, result.state, result.counts(), result.message)
+            if not dry_run:
+                self._guard.remember()  # how many this store has linked there now
         return result
 
     def _steps(self, result: SyncResult) -> None:
         """Select, pre-flight, contacts, send: invoices are read in chunks, never all at once
         (memory stays flat, and the garbage collector never has 100,000 invoices to walk)."""
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
+        looked_up: set[int] = set()  # settled by a lookup in this run: not sent in it as well
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
             outcomes, waiting = reconcile_open_batches(
@@ -205,6 +224,15 @@ class SyncEngine:
                 self._count(result, outcome)
             if waiting:
                 result.message = waiting_sentence(waiting)
+            self._say(0, 0, "Checking that this invoice database knows what was sent before")
+            found, notice = self._guard.check(result.run_id, ELIGIBLE_STATES, self._say)
+            found += recheck_conflicts(
+                self.client, self.store, self.tenant_id, self.flow, result.run_id
+            )
+            for outcome in found:
+                self._count(result, outcome)
+            looked_up = {o.invoice_id for o in outcomes + found}
+            result.message = " ".join(m for m in (result.message, notice) if m)
         context = MappingContext(
             contact_id=ZERO_ID,  # set once the contact is known
             support_items=self.store.support_items(),
@@ -221,7 +249,7 @@ class SyncEngine:
                 invoice = stored.invoice
                 if not self.flow.selects(invoice):
                     continue
-                if stored.state not in ELIGIBLE_STATES:
+                if stored.state not in ELIGIBLE_STATES or stored.id in looked_up:
                     result.skipped += 1
                     continue
                 result.selected += 1
@@ -461,12 +489,19 @@ class SyncEngine:
     def _count(result: SyncResult, outcome: Outcome) -> None:
         if outcome.outcome == "pending":
             return
-        if outcome.outcome in ("created", "linked", "blocked", "failed"):
+        if outcome.outcome in ("created", "linked", "blocked", "failed", "conflict"):
             setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
         result.outcomes.append(outcome)
 
     def _say(self, done: int, total: int, step: str) -> None:
         self._progress(Progress(done, total, step))
+
+
+def _conflict_sentence(count: int) -> str:
+    return (
+        f"{count} invoice{'s' if count != 1 else ''} in conflict: Xero holds a different invoice "
+        "under the same number, so nothing was linked or sent (see each invoice's message)."
+    )
 
 
 def _outcome(stored: StoredInvoice, outcome: str, message: str) -> Outcome:

@@ -1,0 +1,243 @@
+"""A lost, emptied, replaced or restored store never sends an invoice Xero already has.
+
+The home's settings remember, per organisation, which store last sent it invoices and how many that
+store had linked there (``store_memory``). Before a run sends anything, the store is checked:
+
+- the settings name **another store** for this organisation (the file was deleted, emptied — SQLite
+  makes a 0-byte file into a new database without a word — or swapped), or
+- the settings say this store had **more invoices linked** than it knows now (restored from an older
+  backup), or
+- the flow is the classic one (Xero numbers the invoices, so nothing in Xero stops a second copy),
+  the store knows **nothing** of this organisation and Xero says it holds invoices this app created
+  (``createdByMyApp``: one call; a new computer, or settings lost too). The number flows need not
+  ask: Xero refuses a second invoice with a number it has, and that refusal is resolved by a
+  checked lookup (:mod:`.matching`).
+
+Then every invoice the run could send is first looked up in Xero, 40 per call (``InvoiceNumbers``
+for the number flows, ``Reference`` conditions joined with OR for the classic flow): found and the
+same invoice → linked; found and different → conflict (:mod:`.matching`); not found → sent as
+usual. Only when that lookup finished is the store recorded as the one that knows the organisation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..flows import Flow
+from ..settings import Settings, SettingsStore
+from ..store import Outcome, Store, identity
+from ..xero.client import XeroClient
+from .reconcile import Reconciler
+from .xerodata import items
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Remembered:
+    tenant_id: str
+    store_id: str
+    pushed: int
+    updated_at: float
+
+
+class HomeMemory:
+    """The ``store_memory`` setting: one entry per organisation."""
+
+    def __init__(self, settings: SettingsStore | None) -> None:
+        self._settings = settings
+
+    def get(self, tenant_id: str) -> Remembered | None:
+        if self._settings is None:
+            return None
+        for entry in _entries(self._settings.load()):
+            if entry.tenant_id.lower() == tenant_id.lower():
+                return entry
+        return None
+
+    def remember(self, tenant_id: str, store_id: str, pushed: int) -> None:
+        if self._settings is None:
+            return
+
+        def change(s: Settings) -> None:
+            kept = [
+                e
+                for e in s.store_memory
+                if isinstance(e, dict) and str(e.get("tenant_id", "")).lower() != tenant_id.lower()
+            ]
+            kept.append(
+                {
+                    "tenant_id": tenant_id,
+                    "store_id": store_id,
+                    "pushed": pushed,
+                    "updated_at": round(time.time(), 3),
+                }
+            )
+            s.store_memory = kept
+
+        self._settings.update(change)
+
+
+def _entries(settings: Settings) -> list[Remembered]:
+    found = []
+    saved: list[Any] = settings.store_memory  # hand-edited files may hold anything
+    for entry in saved:
+        if not isinstance(entry, dict):
+            continue
+        try:
+            found.append(
+                Remembered(
+                    str(entry["tenant_id"]),
+                    str(entry["store_id"]),
+                    int(entry.get("pushed", 0)),
+                    float(entry.get("updated_at", 0.0)),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+class StoreGuard:
+    """Checks the store against the home's memory before a run sends, and looks up first."""
+
+    def __init__(
+        self,
+        client: XeroClient,
+        store: Store,
+        tenant_id: str,
+        tenant_name: str,
+        flow: Flow,
+        home: HomeMemory,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._tenant = tenant_id
+        self._name = tenant_name
+        self._flow = flow
+        self._home = home
+        #: set once the store is known to be safe to send from (checked, or looked up)
+        self.cleared = False
+
+    def reason(self) -> str | None:
+        """Why this store must look invoices up before sending; None when it need not."""
+        store_id = identity.store_id(self._store.db)
+        known = identity.linked_count(self._store.db, self._tenant)
+        entry = self._home.get(self._tenant)
+        if entry is not None and entry.store_id != store_id:
+            return (
+                f"This invoice database is not the one that sent invoices to {self._name} before "
+                f"({entry.pushed} linked there): it was replaced, emptied or deleted"
+            )
+        if entry is not None and entry.pushed > known:
+            return (
+                f"This invoice database knows {known} invoices in {self._name}, but "
+                f"{entry.pushed} were linked there before: it was restored from an older backup"
+            )
+        # Only the classic flow asks Xero: for the number flows Xero itself refuses a second
+        # invoice with the same number, and that refusal is resolved by a checked lookup.
+        never_looked = identity.recovered_at(self._store.db, self._tenant) is None
+        by_reference = self._flow.matches_by == "reference"
+        if by_reference and known == 0 and never_looked and self._xero_holds_ours():
+            return (
+                f"{self._name} already holds invoices sent by this program, and this invoice "
+                "database knows none of them"
+            )
+        return None
+
+    def _xero_holds_ours(self) -> bool:
+        body = self._client.accounting(
+            "GET",
+            "Invoices",
+            self._tenant,
+            params={"createdByMyApp": "true", "page": 1, "pageSize": 1, "summaryOnly": "true"},
+        )
+        return bool(items(body, "Invoices"))
+
+    def check(
+        self,
+        run_id: int,
+        eligible: tuple[str, ...],
+        say: Callable[[int, int, str], None],
+    ) -> tuple[list[Outcome], str]:
+        """Look up what Xero already holds when the store has no (or too little) memory of the
+        organisation. Returns the outcomes (linked, conflict, failed) and a sentence for the run."""
+        why = self.reason()
+        if why is None:
+            self._clear()
+            return [], ""
+        log.warning("%s; looking its invoices up in Xero before sending anything.", why)
+        outcomes: list[Outcome] = []
+        reconciler = Reconciler(self._client, self._store, self._tenant, self._flow)
+        ids = self._store.invoice_ids()
+        looked = 0
+        for start in range(0, len(ids), CHUNK):
+            say(start, len(ids), "Looking up in Xero what this database does not remember")
+            stored = [
+                s
+                for s in self._store.load_invoices(self._tenant, ids[start : start + CHUNK])
+                if s.state in eligible and self._flow.selects(s.invoice)
+            ]
+            if not stored:
+                continue
+            looked += len(stored)
+            found = [
+                o for o in reconciler.lookup(stored, if_missing="pending") if o.outcome != "pending"
+            ]
+            self._store.record_outcomes(
+                self._tenant, run_id, found, {s.id: s.fingerprint for s in stored}
+            )
+            outcomes += found
+        identity.mark_recovered(self._store.db, self._tenant)
+        self._clear()
+        linked = sum(1 for o in outcomes if o.outcome == "linked")
+        conflicts = sum(1 for o in outcomes if o.outcome == "conflict")
+        sentence = (
+            f"{why}. {looked} invoice{'' if looked == 1 else 's'} were looked up in Xero before "
+            f"sending: {linked} already there (linked), {conflicts} in conflict; only the others "
+            "are sent."
+        )
+        log.warning("%s", sentence)
+        return outcomes, sentence
+
+    def _clear(self) -> None:
+        """This store now speaks for the organisation (recorded before anything is sent)."""
+        self.cleared = True
+        self.remember()
+
+    def remember(self) -> None:
+        if not self.cleared:
+            return
+        self._home.remember(
+            self._tenant,
+            identity.store_id(self._store.db),
+            identity.linked_count(self._store.db, self._tenant),
+        )
+
+
+def describe(store: Store, settings: Settings, tenant_id: str) -> str:
+    """A sentence for status when the store is not the one the home remembers (or "")."""
+    entries = {e.tenant_id.lower(): e for e in _entries(settings)}
+    entry = entries.get(tenant_id.lower())
+    if entry is None:
+        return ""
+    if entry.store_id != identity.store_id(store.db):
+        return (
+            "The invoice database is not the one that sent invoices to the active organisation "
+            "before (replaced, emptied or deleted): the next sync looks them up in Xero before "
+            "sending anything. To restore a backup instead, see docs/restore.md."
+        )
+    known = identity.linked_count(store.db, tenant_id)
+    if entry.pushed > known:
+        return (
+            f"The invoice database knows {known} invoices in the active organisation but "
+            f"{entry.pushed} were linked there before (an older backup?): the next sync looks "
+            "them up in Xero before sending anything."
+        )
+    return ""
