@@ -271,7 +271,8 @@ class SyncEngine:
                     ),
                 )
         if org is None:
-            result.message = "Every invoice this flow selects is already in Xero."
+            done = "Every invoice this flow selects is already in Xero."
+            result.message = " ".join(m for m in (result.message, done) if m)
             return
         self._say(0, len(passed), "Finding or creating the participants' contacts")
         resolver = ContactResolver(self.client, self.store, self.tenant_id)
