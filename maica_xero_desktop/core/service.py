@@ -37,6 +37,7 @@ from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
 from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .sync.recovery import describe as describe_store
 from .tokens import EXPIRY_MARGIN_S, TokenManager
 from .webhooks.service import WebhookService
 from .xero.client import XeroClient
@@ -247,6 +248,8 @@ class Service:
         state = self._active_state(settings, cached)
         if state == "missing":
             messages.append(_missing_sentence(settings))
+        if notice := describe_store(self.store, settings, settings.active_tenant_id):
+            messages.append(notice)  # replaced, emptied or older than the home remembers
         last = self.store.runs(limit=1)
         return Status(
             last_run=last[0].to_json() if last else None,

@@ -243,6 +243,9 @@ def test_an_emptied_store_then_classic_sync_duplicates_nothing(
     assert connected.sync.run(flow="classic").created == 29
     _empty_the_store(connected)
     connected.sync.import_file(SAMPLE)
+    assert any("not the one that sent invoices" in m for m in connected.status().messages)
+    preview = connected.sync.run(flow="classic", dry_run=True)
+    assert "a real run looks its invoices up in Xero" in preview.message
     xero_env.advance_clock(400)  # past the Idempotency-Key's life: only the lookup protects
     result = connected.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, 29)
@@ -251,6 +254,7 @@ def test_an_emptied_store_then_classic_sync_duplicates_nothing(
     assert len(references) == 29
     assert max(references.values()) == 1
     assert connected.sync.run(flow="classic").linked == 0  # remembered now: no second look
+    assert not any("not the one" in m for m in connected.status().messages)
 
 
 def test_a_new_home_with_the_classic_flow_asks_xero_first(

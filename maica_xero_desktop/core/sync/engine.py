@@ -201,10 +201,10 @@ class SyncEngine:
         finally:
             result.api_calls = self.client.calls - calls_before
             result.duration_s = round(time.monotonic() - started, 3)
-            if result.conflict:
-                result.message = " ".join(
-                    m for m in (result.message, _conflict_sentence(result.conflict)) if m
-                )
+            late = [_conflict_sentence(result.conflict) if result.conflict else ""]
+            if dry_run:
+                late.append(self._guard.preview_notice)
+            result.message = " ".join(m for m in (result.message, *late) if m)
             self.store.finish_run(run_id, result.state, result.counts(), result.message)
             if not dry_run:
                 self._guard.remember()  # how many this store has linked there now
@@ -233,6 +233,8 @@ class SyncEngine:
                 self._count(result, outcome)
             looked_up = {o.invoice_id for o in outcomes + found}
             result.message = " ".join(m for m in (result.message, notice) if m)
+        else:
+            self._guard.preview()
         context = MappingContext(
             contact_id=ZERO_ID,  # set once the contact is known
             support_items=self.store.support_items(),

@@ -124,6 +124,8 @@ class StoreGuard:
         self._home = home
         #: set once the store is known to be safe to send from (checked, or looked up)
         self.cleared = False
+        #: for a preview: why a real run would look invoices up first ("" when it would not)
+        self.preview_notice = ""
 
     def reason(self) -> str | None:
         """Why this store must look invoices up before sending; None when it need not."""
@@ -150,6 +152,14 @@ class StoreGuard:
                 "database knows none of them"
             )
         return None
+
+    def preview(self) -> None:
+        why = self.reason()
+        if why:
+            self.preview_notice = (
+                f"{why}: a real run looks its invoices up in Xero before sending anything, so "
+                "this preview may list invoices Xero already has."
+            )
 
     def _xero_holds_ours(self) -> bool:
         body = self._client.accounting(
