@@ -273,7 +273,9 @@ def test_a_new_home_with_the_classic_flow_asks_xero_first(
     xero_env.advance_clock(400)
     result = fresh.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, 29)
-    assert "already holds invoices sent by this program" in result.message
+    assert "holds 29 invoices sent by this program that this invoice database does not know" in (
+        result.message
+    )
     assert max(_by_reference(xero_env, tenant).values()) == 1
 
 
@@ -304,6 +306,38 @@ def test_a_store_restored_from_an_older_backup_links_what_it_forgot(
     result = connected.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, sent_second)
     assert "restored from an older backup" in result.message
+    assert max(_by_reference(xero_env, tenant).values()) == 1
+
+
+def test_settings_and_store_restored_from_one_backup_ask_xero(
+    connected: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    """The home remembers nothing newer than the backup: only Xero knows what was sent since."""
+    connected.use(DEMO)
+    tenant = connected.settings().active_tenant_id
+    first = generated(tmp_path, 20, participants=8, seed=1)
+    second = tmp_path / "second.csv"
+    second.write_bytes(
+        generated(tmp_path, 30, participants=8, seed=2).read_bytes().replace(b"INV-", b"B-")
+    )
+    connected.sync.import_file(first)
+    connected.sync.run(flow="classic")
+    quiet = connected.sync.run(flow="classic")
+    assert quiet.linked == 0  # nothing unknown in Xero: no lookups
+    files = [connected.paths.database_file, connected.paths.settings_file]
+    connected.close()
+    for path in files:
+        shutil.copyfile(path, tmp_path / f"backup-{path.name}")
+    connected.sync.import_file(second)
+    sent_second = connected.sync.run(flow="classic").created
+    assert sent_second
+    connected.close()
+    for path in files:
+        shutil.copyfile(tmp_path / f"backup-{path.name}", path)
+    connected.sync.import_file(second)
+    xero_env.advance_clock(400)
+    result = connected.sync.run(flow="classic")
+    assert (result.created, result.linked) == (0, sent_second)
     assert max(_by_reference(xero_env, tenant).values()) == 1
 
 

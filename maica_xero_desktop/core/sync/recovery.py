@@ -7,11 +7,13 @@ store had linked there (``store_memory``). Before a run sends anything, the stor
   makes a 0-byte file into a new database without a word — or swapped), or
 - the settings say this store had **more invoices linked** than it knows now (restored from an older
   backup), or
-- the flow is the classic one (Xero numbers the invoices, so nothing in Xero stops a second copy),
-  the store knows **nothing** of this organisation and Xero says it holds invoices this app created
-  (``createdByMyApp``: one call; a new computer, or settings lost too). The number flows need not
-  ask: Xero refuses a second invoice with a number it has, and that refusal is resolved by a
-  checked lookup (:mod:`.matching`).
+- the flow is the classic one (Xero numbers the invoices, so nothing in Xero stops a second copy)
+  and Xero holds invoices this app created (``createdByMyApp``), changed since this store last
+  asked (``If-Modified-Since``, by Xero's own clock), that the store has no link to: a new computer,
+  settings and database both restored from the same old backup, or another computer sending to the
+  same organisation. One call a run (one more per further 1,000 changed invoices). The number flows
+  need not ask: Xero refuses a second invoice with a number it has, and that refusal is resolved by
+  a checked lookup (:mod:`.matching`).
 
 Then every invoice the run could send is first looked up in Xero, 40 per call (``InvoiceNumbers``
 for the number flows, ``Reference`` conditions joined with OR for the classic flow): found and the
@@ -32,11 +34,22 @@ from ..settings import Settings, SettingsStore
 from ..store import Outcome, Store, identity
 from ..xero.client import XeroClient
 from .reconcile import Reconciler
-from .xerodata import items
+from .xerodata import items, ms_date
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500
+PAGE_SIZE = 1000
+
+
+def _seen_key(tenant_id: str) -> str:
+    return f"xero_seen:{tenant_id.lower()}"
+
+
+def _xero_now(body: Any) -> str:
+    """The answer's ``DateTimeUTC`` (Xero's clock) as an HTTP date, or "" when absent."""
+    moment = ms_date(body.get("DateTimeUTC")) if isinstance(body, dict) else None
+    return moment.strftime("%a, %d %b %Y %H:%M:%S GMT") if moment else ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,8 @@ class StoreGuard:
         self.cleared = False
         #: for a preview: why a real run would look invoices up first ("" when it would not)
         self.preview_notice = ""
+        #: Xero's time of the last question about its invoices (HTTP date), kept once cleared
+        self._seen = ""
 
     def reason(self) -> str | None:
         """Why this store must look invoices up before sending; None when it need not."""
@@ -144,13 +159,15 @@ class StoreGuard:
             )
         # Only the classic flow asks Xero: for the number flows Xero itself refuses a second
         # invoice with the same number, and that refusal is resolved by a checked lookup.
-        never_looked = identity.recovered_at(self._store.db, self._tenant) is None
-        by_reference = self._flow.matches_by == "reference"
-        if by_reference and known == 0 and never_looked and self._xero_holds_ours():
-            return (
-                f"{self._name} already holds invoices sent by this program, and this invoice "
-                "database knows none of them"
-            )
+        if self._flow.matches_by == "reference":
+            unknown = self._xero_unknown()
+            if unknown:
+                return (
+                    f"{self._name} holds {unknown}{'+' if unknown >= PAGE_SIZE else ''} invoice"
+                    f"{'' if unknown == 1 else 's'} sent by this program that this invoice "
+                    "database does not know (a new or restored database, or another computer "
+                    "sent them)"
+                )
         return None
 
     def preview(self) -> None:
@@ -161,14 +178,35 @@ class StoreGuard:
                 "this preview may list invoices Xero already has."
             )
 
-    def _xero_holds_ours(self) -> bool:
-        body = self._client.accounting(
-            "GET",
-            "Invoices",
-            self._tenant,
-            params={"createdByMyApp": "true", "page": 1, "pageSize": 1, "summaryOnly": "true"},
-        )
-        return bool(items(body, "Invoices"))
+    def _xero_unknown(self) -> int:
+        """How many invoices this app created in the organisation, changed since this store last
+        asked (by Xero's clock), this store has no link to: one call, plus one per further 1,000
+        changed. Stops at the first page with any."""
+        since = identity.meta(self._store.db, _seen_key(self._tenant))
+        headers = {"If-Modified-Since": since} if since else None
+        known = self._store.synced_xero_ids(self._tenant)
+        known_lower = {xero_id.lower() for xero_id in known}
+        page = 1
+        while True:
+            body = self._client.accounting(
+                "GET",
+                "Invoices",
+                self._tenant,
+                params={
+                    "createdByMyApp": "true",
+                    "summaryOnly": "true",
+                    "page": page,
+                    "pageSize": PAGE_SIZE,
+                },
+                headers=headers,
+            )
+            if page == 1:
+                self._seen = _xero_now(body)
+            found = items(body, "Invoices")
+            unknown = [e for e in found if str(e.get("InvoiceID") or "").lower() not in known_lower]
+            if unknown or len(found) < PAGE_SIZE:
+                return len(unknown)
+            page += 1
 
     def check(
         self,
@@ -219,6 +257,8 @@ class StoreGuard:
     def _clear(self) -> None:
         """This store now speaks for the organisation (recorded before anything is sent)."""
         self.cleared = True
+        if self._seen:
+            identity.set_meta(self._store.db, _seen_key(self._tenant), self._seen)
         self.remember()
 
     def remember(self) -> None:
