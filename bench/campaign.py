@@ -98,14 +98,23 @@ def lose_store(service: Service, exports: list[Path], rng: random.Random) -> Non
 
 
 def take_a_number(
-    service: Service, tenant: str, flow: str, rng: random.Random, taken: dict[str, str]
+    service: Service,
+    sandbox: Sandbox,
+    tenant: str,
+    flow: str,
+    rng: random.Random,
+    taken: dict[str, str],
 ) -> None:
     """An invoice made by hand in Xero, for another contact and total, under the number (or the
     classic reference) of a Maica invoice not sent yet."""
+    field = "Reference" if flow == "classic" else "InvoiceNumber"
+    in_xero = {str(i.get(field) or "").casefold() for i in sandbox.invoices(tenant)}
     waiting = [
         r.invoice_number
-        for r in service.sync.invoices(state="pending", limit=2000)
-        if r.status in SELECTED and r.invoice_number not in taken
+        for r in service.sync.invoices(state="pending", limit=5000)
+        if r.status in SELECTED
+        and r.invoice_number not in taken
+        and r.invoice_number.casefold() not in in_xero  # pending again after a lost store
     ]
     if not waiting:
         return
@@ -207,7 +216,7 @@ def main() -> int:
         if "store-lost" in chosen:
             lose_store(service, exports, rng)
         if "same-number" in chosen:
-            take_a_number(service, tenant, args.flow, rng, taken)
+            take_a_number(service, sandbox, tenant, args.flow, rng, taken)
         for kind in chosen:
             arm(sandbox, kind, rng)
             armed[kind] += 1
