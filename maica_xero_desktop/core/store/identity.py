@@ -67,14 +67,7 @@ def linked_count(db: Database, tenant_id: str) -> int:
     return int(row[0])
 
 
-def recovered_at(db: Database, tenant_id: str) -> float | None:
-    """When this store last looked up everything it would send to the organisation."""
-    value = meta(db, _recovered_key(tenant_id))
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
 def mark_recovered(db: Database, tenant_id: str) -> None:
+    """When this store last looked up everything it would send to the organisation (a record for
+    whoever reads the database; nothing depends on it)."""
     set_meta(db, _recovered_key(tenant_id), repr(time.time()))

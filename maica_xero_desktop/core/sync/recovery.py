@@ -31,7 +31,7 @@ from typing import Any
 
 from ..flows import Flow
 from ..settings import Settings, SettingsStore
-from ..store import Outcome, Store, identity
+from ..store import Outcome, Store, StoreError, identity
 from ..xero.client import XeroClient
 from .reconcile import Reconciler
 from .xerodata import items, ms_date
@@ -247,9 +247,9 @@ class StoreGuard:
         linked = sum(1 for o in outcomes if o.outcome == "linked")
         conflicts = sum(1 for o in outcomes if o.outcome == "conflict")
         sentence = (
-            f"{why}. {looked} invoice{'' if looked == 1 else 's'} were looked up in Xero before "
-            f"sending: {linked} already there (linked), {conflicts} in conflict; only the others "
-            "are sent."
+            f"{why}. {looked} invoice{' was' if looked == 1 else 's were'} looked up in Xero "
+            f"before sending: {linked} already there (linked), {conflicts} in conflict; only the "
+            "others are sent."
         )
         log.warning("%s", sentence)
         return outcomes, sentence
@@ -277,13 +277,17 @@ def describe(store: Store, settings: Settings, tenant_id: str) -> str:
     entry = entries.get(tenant_id.lower())
     if entry is None:
         return ""
-    if entry.store_id != identity.store_id(store.db):
+    try:  # only reads: status must work on a database it may not write
+        mine = identity.meta(store.db, identity.STORE_ID)
+        known = identity.linked_count(store.db, tenant_id)
+    except StoreError:
+        return ""
+    if entry.store_id != mine:
         return (
             "The invoice database is not the one that sent invoices to the active organisation "
             "before (replaced, emptied or deleted): the next sync looks them up in Xero before "
             "sending anything. To restore a backup instead, see docs/restore.md."
         )
-    known = identity.linked_count(store.db, tenant_id)
     if entry.pushed > known:
         return (
             f"The invoice database knows {known} invoices in the active organisation but "
