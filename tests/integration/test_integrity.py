@@ -14,6 +14,7 @@ import requests
 
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE, generated
@@ -125,6 +126,12 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
     xero_env.pay(100, invoice_number="INV-777", tenant_id=tenant)
     assert connected.sync.refresh_payments() == 0
     assert PaymentSync(connected.xero, connected.store, tenant).fetch([xero_id]) == 0
+    event = IncomingEvent(
+        tenant, "ORGANISATION", "INVOICE", "UPDATE", xero_id, "", "2026-11-27T07:00:00.000"
+    )
+    connected.store.add_webhook_events("delivery-1", [event])
+    report = connected.webhooks.process_now()
+    assert (report.ignored, report.changed) == (1, 0)
     row = _row(connected, "INV-777")
     assert (row.status, row.amount_paid, row.xero_status) == ("Not Paid", None, None)
 
