@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -17,6 +18,7 @@ from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
 from maica_xero_desktop.sandbox import Sandbox
+from tests.contract.openapi import ACCOUNTING, _resolve_local, find_path, load_spec, operation
 from tests.support.exports import SAMPLE, generated
 
 DEMO = "Demo Company (AU)"
@@ -367,6 +369,44 @@ def test_looking_up_a_lost_store_costs_one_call_per_40_invoices(
     assert (result.created, result.linked) == (0, sent)
     assert lookups <= -(-sent // 40) + 1
     print(f"{flow}: {sent} invoices looked up in {lookups} calls ({result.api_calls} in all)")
+
+
+@pytest.mark.parametrize("flow", ["authorised", "classic"])
+def test_lookups_use_only_what_xero_declares(
+    make_service: Callable[..., Service], xero_env: Sandbox, flow: str
+) -> None:
+    """The lookups (numbers, references joined with OR, createdByMyApp, If-Modified-Since) ask
+    only with query parameters Xero's OpenAPI file declares for GET /Invoices."""
+    sent: list[requests.PreparedRequest] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda response, *a, **kw: sent.append(response.request))
+    service = make_service(session=session)
+    service.connect(lambda url: None, timeout=10)
+    service.use(DEMO)
+    service.sync.import_file(SAMPLE)
+    service.sync.run(flow=flow)
+    _empty_the_store(service)
+    service.sync.import_file(SAMPLE)
+    assert service.sync.run(flow=flow).linked == 29
+    path = "/api.xro/2.0/Invoices"
+    spec_path = find_path(ACCOUNTING, path)
+    declared = [
+        _resolve_local(ACCOUNTING, p)
+        for p in [
+            *load_spec(ACCOUNTING)["paths"][spec_path].get("parameters", []),
+            *operation(ACCOUNTING, path, "GET").get("parameters", []),
+        ]
+    ]
+    names = {p["name"] for p in declared if isinstance(p, dict) and p.get("in") == "query"}
+    lookups = [r for r in sent if r.method == "GET" and urlsplit(r.url or "").path == path]
+    assert lookups
+    for request in lookups:
+        used = set(parse_qs(urlsplit(request.url or "").query))
+        assert used <= names, f"undeclared {used - names}"
+        assert "page" in used  # only then does Xero include the lines the comparison needs
+        if "where" in used:
+            where = parse_qs(urlsplit(request.url or "").query)["where"][0]
+            assert where.count(" OR ") == where.count("Reference==") - 1
 
 
 class _Session(requests.Session):
