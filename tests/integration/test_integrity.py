@@ -124,6 +124,8 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
     assert (detail["maica"]["lines"], detail["xero"]["lines"]) == (1, 1)
     run = connected.sync.history(limit=1)[0]
     assert "1 invoice in conflict" in run.message
+    assert run.conflict == 1
+    assert run.to_json()["conflict"] == 1
 
     xero_env.pay(100, invoice_number="INV-777", tenant_id=tenant)
     assert connected.sync.refresh_payments() == 0

@@ -79,6 +79,8 @@ class RunRecord:
     skipped: int
     api_calls: int
     message: str
+    #: counted from the run's results (the runs table has no column for it)
+    conflict: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -364,7 +366,7 @@ class SyncRecords:
             )
 
     def runs(self, limit: int = 20, tenant_id: str | None = None) -> list[RunRecord]:
-        query = "SELECT * FROM runs"
+        query = _RUNS
         params: list[Any] = []
         if tenant_id:
             query += " WHERE tenant_id = ?"
@@ -377,7 +379,7 @@ class SyncRecords:
 
     def run(self, run_id: int) -> RunRecord | None:
         with self.db.read() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(_RUNS + " WHERE id = ?", (run_id,)).fetchone()
         return _run(row) if row else None
 
     def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
@@ -500,6 +502,12 @@ def _facts_now(conn: Any, fingerprints: dict[int, str]) -> dict[int, dict[str, A
             "lines": int(row["lines"]),
         }
     return facts
+
+
+_RUNS = (
+    "SELECT *, (SELECT COUNT(*) FROM run_results r WHERE r.run_id = runs.id "
+    "AND r.outcome = 'conflict') AS conflict FROM runs"
+)
 
 
 def _run(row: Any) -> RunRecord:
