@@ -14,7 +14,9 @@ import pytest
 import requests
 
 from maica_xero_desktop.cli import main
+from maica_xero_desktop.core.errors import SettingsError
 from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.settings import SettingsStore
 from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
 from maica_xero_desktop.sandbox import Sandbox
@@ -350,6 +352,21 @@ def test_settings_and_store_restored_from_one_backup_ask_xero(
     result = connected.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, sent_second)
     assert max(_by_reference(xero_env, tenant).values()) == 1
+
+
+def test_settings_that_cannot_be_written_do_not_stop_a_sync(
+    connected: Service, xero_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connected.use(DEMO)
+    connected.sync.import_file(SAMPLE)
+
+    def refuse(self: SettingsStore, change: Any) -> None:
+        raise SettingsError("The settings could not be saved (read-only).")
+
+    monkeypatch.setattr(SettingsStore, "update", refuse)
+    result = connected.sync.run()
+    assert (result.state, result.created) == ("finished", 29)
+    assert connected.settings().store_memory == []
 
 
 @pytest.mark.parametrize("flow", ["authorised", "classic"])

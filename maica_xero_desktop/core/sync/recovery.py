@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import SettingsError
 from ..flows import Flow
 from ..settings import Settings, SettingsStore
 from ..store import Outcome, Store, StoreError, identity
@@ -262,13 +263,20 @@ class StoreGuard:
         self.remember()
 
     def remember(self) -> None:
+        """Record in the settings that this store speaks for the organisation, with how many
+        invoices it has linked there (only when that changed). A settings file that cannot be
+        written does not stop the run: it is logged, and the next run tries again."""
         if not self.cleared:
             return
-        self._home.remember(
-            self._tenant,
-            identity.store_id(self._store.db),
-            identity.linked_count(self._store.db, self._tenant),
-        )
+        store_id = identity.store_id(self._store.db)
+        pushed = identity.linked_count(self._store.db, self._tenant)
+        entry = self._home.get(self._tenant)
+        if entry is not None and (entry.store_id, entry.pushed) == (store_id, pushed):
+            return
+        try:
+            self._home.remember(self._tenant, store_id, pushed)
+        except SettingsError as exc:
+            log.warning("The store's memory was not recorded: %s", exc.sentence)
 
 
 def describe(store: Store, settings: Settings, tenant_id: str) -> str:
