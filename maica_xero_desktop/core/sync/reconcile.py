@@ -205,7 +205,7 @@ class Reconciler:
         wanted = list(dict.fromkeys(numbers))
         by_number = self._flow.matches_by == "number"
         listed = [n for n in wanted if by_number and "," not in n]  # a comma splits the list
-        others = [n for n in wanted if n not in set(listed)]
+        others = [n for n in wanted if not by_number or "," in n]
         field = "InvoiceNumber" if by_number else "Reference"
         queries: list[dict[str, Any]] = [
             {"InvoiceNumbers": ",".join(chunk)} for chunk in _chunks(listed, LOOKUP_BATCH)
