@@ -171,6 +171,17 @@ def test_a_number_differing_only_in_case_is_the_same_xero_number(
     assert len(xero_env.invoices(tenant)) == 2
 
 
+def test_a_number_with_a_comma_is_looked_up_on_its_own(
+    connected: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    connected.use(DEMO)
+    tenant = connected.settings().active_tenant_id
+    _xero_invoice(connected, tenant, _contact(connected, tenant), "INV,784", "100.00")
+    connected.sync.import_file(_export(tmp_path, ('"INV,784"', "999.00")))
+    result = connected.sync.run()
+    assert [(o.invoice_number, o.outcome) for o in result.outcomes] == [("INV,784", "conflict")]
+
+
 def test_an_open_batch_whose_lookup_finds_another_invoice_is_a_conflict(
     make_service: Callable[..., Service], xero_env: Sandbox, tmp_path: Path
 ) -> None:
