@@ -3,14 +3,20 @@
 Each round arms a random mix of faults in the sandbox — server errors, 429 storms (a tiny rate
 window), answers dropped after Xero committed, access tokens expired mid-run, a lost refresh
 response, slow answers — starts ``maica-xero sync`` as its own process and, in some rounds, kills
-it with SIGKILL at a random moment. New invoices are imported every few rounds so there is always
-work. Afterwards, syncs run to the end without faults, and the figures are printed: rounds, faults
-by kind, invoices, duplicates in Xero (must be 0), invoices lost (must be 0), and whether the local
-store and the sandbox agree invoice by invoice.
+it with SIGKILL at a random moment. Two faults act between rounds: **store-lost** (the invoice
+database is deleted or emptied to 0 bytes, then every export so far is imported again, as an
+administrator would after losing it) and **same-number** (an invoice made by hand in Xero, for
+another contact and another total, takes the number — or for the classic flow the reference — of
+a Maica invoice not sent yet, sometimes in other letter case). New invoices are imported every few
+rounds so there is always work. Afterwards, syncs run to the end without faults, and the figures
+are printed: rounds, faults by kind, invoices, duplicates in Xero (must be 0), invoices lost (must
+be 0), links to a different invoice (must be 0), and whether the local store and the sandbox agree
+invoice by invoice; the Maica invoices whose number was taken must be conflicts (or, in the classic
+flow where Xero has no uniqueness check, their own invoice).
 
 Needs a Secret Service (the processes share the sign-in through it): run it as
 ``bash bench/campaign`` (which starts a private D-Bus session with GNOME Keyring), or inside one.
-Options: --rounds N (default 200), --seed S.
+Options: --rounds N (default 200), --seed S, --flow authorised|classic (default authorised).
 """
 
 from __future__ import annotations
@@ -43,7 +49,10 @@ FAULTS = (
     "lost-refresh",
     "slow",
     "disk-full",
+    "store-lost",
+    "same-number",
 )
+SELECTED = ("Not Paid", "Partially Paid", "Fully Paid")  # sent by the authorised and classic flows
 TMPFS_SIZE = "512m"
 
 
@@ -74,6 +83,75 @@ def fill_disk(folder: Path) -> Path:
     return filler
 
 
+def lose_store(service: Service, exports: list[Path], rng: random.Random) -> None:
+    """The database deleted or emptied (0 bytes), then every export imported again."""
+    path = service.paths.database_file
+    service.close()
+    if rng.random() < 0.5:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(b"")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for export in exports:
+        service.sync.import_file(export)
+
+
+def take_a_number(
+    service: Service,
+    sandbox: Sandbox,
+    tenant: str,
+    flow: str,
+    rng: random.Random,
+    taken: dict[str, str],
+) -> None:
+    """An invoice made by hand in Xero, for another contact and total, under the number (or the
+    classic reference) of a Maica invoice not sent yet."""
+    field = "Reference" if flow == "classic" else "InvoiceNumber"
+    in_xero = {str(i.get(field) or "").casefold() for i in sandbox.invoices(tenant)}
+    waiting = [
+        r.invoice_number
+        for r in service.sync.invoices(state="pending", limit=5000)
+        if r.status in SELECTED
+        and r.invoice_number not in taken
+        and r.invoice_number.casefold() not in in_xero  # pending again after a lost store
+    ]
+    if not waiting:
+        return
+    number = rng.choice(waiting)
+    shown = number.lower() if rng.random() < 0.5 else number
+    who = f"{rng.randrange(10**9):09d}"
+    contact = service.xero.accounting(
+        "PUT",
+        "Contacts",
+        tenant,
+        json={"Contacts": [{"Name": f"By hand {who}", "ContactNumber": f"X-{who}"}]},
+    )["Contacts"][0]["ContactID"]
+    invoice: dict[str, object] = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact},
+        "Date": "2026-01-05",
+        "DueDate": "2026-01-19",
+        "Status": "AUTHORISED",
+        "LineItems": [
+            {"Description": "by hand", "Quantity": 1, "UnitAmount": 1.0, "AccountCode": "200"}
+        ],
+    }
+    invoice["InvoiceNumber" if flow != "classic" else "Reference"] = shown
+    body = service.xero.accounting(
+        "PUT",
+        "Invoices",
+        tenant,
+        params={"summarizeErrors": "false"},
+        json={"Invoices": [invoice]},
+    )
+    made = body["Invoices"][0]
+    if made.get("HasErrors"):  # the number was taken meanwhile (a killed run's batch landed)
+        print(f"  same-number skipped for {number}: {made.get('ValidationErrors')}")
+        return
+    taken[number] = str(made["InvoiceID"])
+
+
 def arm(sandbox: Sandbox, kind: str, rng: random.Random) -> None:
     if kind == "server-errors":
         sandbox.add_fault(status=503, endpoint="api", count=rng.randint(1, 4))
@@ -87,8 +165,8 @@ def arm(sandbox: Sandbox, kind: str, rng: random.Random) -> None:
     elif kind == "lost-refresh":
         sandbox.expire_access_tokens()
         sandbox.add_fault(drop_response="token.refresh_token", count=1)
-    elif kind == "disk-full":
-        pass  # filled while the sync runs (see main)
+    elif kind in ("disk-full", "store-lost", "same-number"):
+        pass  # acted on in main: while the sync runs, or between rounds
     elif kind == "slow":
         sandbox.add_fault(delay_seconds=0.1, endpoint="api.PUT.Invoices", count=rng.randint(2, 8))
 
@@ -97,6 +175,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--flow", choices=["authorised", "classic"], default="authorised")
     args = parser.parse_args()
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         raise SystemExit("Run it inside a D-Bus session with a Secret Service: bash bench/campaign")
@@ -113,7 +192,10 @@ def main() -> int:
     service.set_enabled(True)
     service.connect(lambda url: None, timeout=30)
     tenant = service.use("Demo Company (AU)")["tenantId"]
+    service.set_flow(args.flow)
     env = dict(os.environ)
+    exports: list[Path] = []
+    taken: dict[str, str] = {}  # Maica number -> the Xero invoice made by hand under it
     armed: Counter[str] = Counter()
     unexpected: list[str] = []
     errors_path = Path(tempfile.mkdtemp(prefix="maica-campaign-err-")) / "stderr"
@@ -124,10 +206,17 @@ def main() -> int:
         if number % 4 == 0:  # new work: fresh invoice numbers for the next rounds
             export = generated(folder, 250, lines=2, participants=80, seed=args.seed + number)
             export.write_bytes(export.read_bytes().replace(b"INV-", f"R{number}-".encode()))
-            service.sync.import_file(export)
+            renamed = export.with_name(f"round-{number}.csv")
+            export.replace(renamed)
+            exports.append(renamed)
+            service.sync.import_file(renamed)
         sandbox.clear_faults()
         sandbox.set_limits(enabled=False)
         chosen = rng.sample(kinds, rng.randint(0, 3))
+        if "store-lost" in chosen:
+            lose_store(service, exports, rng)
+        if "same-number" in chosen:
+            take_a_number(service, sandbox, tenant, args.flow, rng, taken)
         for kind in chosen:
             arm(sandbox, kind, rng)
             armed[kind] += 1
@@ -175,24 +264,54 @@ def main() -> int:
             break
     elapsed = time.perf_counter() - started
 
-    in_xero = Counter(str(i["InvoiceNumber"]) for i in sandbox.invoices(tenant))
+    key_field = "Reference" if args.flow == "classic" else "InvoiceNumber"
+    planted = set(taken.values())
+    everything = sandbox.invoices(tenant)
+    ours = [i for i in everything if str(i["InvoiceID"]) not in planted]
+    in_xero = Counter(str(i.get(key_field) or "").casefold() for i in ours)
     duplicates = sum(c - 1 for c in in_xero.values() if c > 1)
-    flow = service.sync.flows()[0][0]
+    flow = next(f for f, _ in service.sync.flows() if f.name == args.flow)
     stored = service.store.load_invoices(tenant)
     selected = {s.invoice.invoice_number for s in stored if flow.selects(s.invoice)}
-    lost = len(selected - set(in_xero))
-    xero_ids = {str(i["InvoiceNumber"]): str(i["InvoiceID"]) for i in sandbox.invoices(tenant)}
+    xero_ids = {str(i.get(key_field) or "").casefold(): str(i["InvoiceID"]) for i in ours}
+    by_id = {str(i["InvoiceID"]): i for i in everything}
+    wrong = [
+        s.invoice.invoice_number
+        for s in stored
+        if s.xero_invoice_id
+        and s.state in ("synced", "changed")
+        and (
+            s.xero_invoice_id in planted
+            or str(by_id.get(s.xero_invoice_id, {}).get(key_field) or "").casefold()
+            != s.invoice.invoice_number.casefold()
+        )
+    ]
+    conflicts = {s.invoice.invoice_number for s in stored if s.state == "conflict"}
+    # A number taken by hand: a conflict, or (classic: Xero has no uniqueness) its own invoice.
+    settled_taken = {
+        n for n in taken if n in conflicts or (args.flow == "classic" and n.casefold() in xero_ids)
+    }
+    lost = len({n for n in selected - set(taken) if n.casefold() not in in_xero})
     mismatched = [
         s.invoice.invoice_number
         for s in stored
         if s.invoice.invoice_number in selected
-        and (s.state != "synced" or s.xero_invoice_id != xero_ids.get(s.invoice.invoice_number))
+        and s.invoice.invoice_number not in taken
+        and (
+            s.state != "synced"
+            or s.xero_invoice_id != xero_ids.get(s.invoice.invoice_number.casefold())
+        )
     ]
-    extra = len(set(in_xero) - selected)
-    for number in mismatched[:3]:
-        s = next(s for s in stored if s.invoice.invoice_number == number)
-        print(f"  {number}: store {s.state} {s.xero_invoice_id}, Xero {xero_ids.get(number)}")
-    print(f"seed {args.seed}: {args.rounds} rounds in {elapsed:.0f} s, {kills} killed with SIGKILL")
+    extra = len(set(in_xero) - {n.casefold() for n in selected})
+    for missing in mismatched[:3]:
+        s = next(s for s in stored if s.invoice.invoice_number == missing)
+        there = xero_ids.get(missing.casefold())
+        print(f"  {missing}: store {s.state} {s.xero_invoice_id}, Xero {there}")
+    finished = finals[-1] == 0 or (finals[-1] == 1 and bool(conflicts) and conflicts <= set(taken))
+    print(
+        f"seed {args.seed}, flow {args.flow}: {args.rounds} rounds in {elapsed:.0f} s, "
+        f"{kills} killed with SIGKILL"
+    )
     print("faults armed: " + ", ".join(f"{k} {armed[k]}" for k in FAULTS))
     print(
         "sync exit codes: "
@@ -207,6 +326,11 @@ def main() -> int:
     print(f"{'invoices lost':<28}{lost:>8}   (must be 0)")
     print(f"{'in Xero but not selected':<28}{extra:>8}   (must be 0)")
     print(f"{'store and Xero disagree':<28}{len(mismatched):>8}   (must be 0)")
+    print(f"{'links to another invoice':<28}{len(wrong):>8}   (must be 0)")
+    print(
+        f"{'numbers taken in Xero':<28}{len(taken):>8}   ({len(settled_taken)} settled: "
+        f"{len(conflicts & set(taken))} conflicts, never linked)"
+    )
     sandbox.stop()
     service.close()
     if on_tmpfs:
@@ -218,7 +342,9 @@ def main() -> int:
         and lost == 0
         and extra == 0
         and not mismatched
-        and finals[-1] == 0
+        and not wrong
+        and settled_taken == set(taken)
+        and finished
         and not unexpected
     )
     print("campaign " + ("passed" if ok else "FAILED"))

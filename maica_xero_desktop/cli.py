@@ -413,7 +413,13 @@ def _sync_summary(result: SyncResult) -> str:
         would = sum(1 for item in result.preview if item.get("action") == "send")
         counts = [selected, f"{would} would be sent"]
         counts += [
-            f"{n} {w}" for n, w in ((result.blocked, "blocked"), (result.failed, "failed")) if n
+            f"{n} {w}"
+            for n, w in (
+                (result.blocked, "blocked"),
+                (result.failed, "failed"),
+                (result.conflict, "in conflict"),
+            )
+            if n
         ]
         head = f"Preview for {result.tenant_name} with flow {result.flow} (nothing was sent)"
         return f"{head}: {', '.join(counts)}."
@@ -424,6 +430,7 @@ def _sync_summary(result: SyncResult) -> str:
             (result.linked, "linked"),
             (result.blocked, "blocked"),
             (result.failed, "failed"),
+            (result.conflict, "in conflict"),
         )
         if n
     ]
@@ -442,7 +449,7 @@ def cmd_sync(service: Service, args: argparse.Namespace) -> int:
         _json(result.to_json())
     else:
         _out(_sync_summary(result))
-        problems = [o for o in result.outcomes if o.outcome in ("blocked", "failed")]
+        problems = [o for o in result.outcomes if o.outcome in ("blocked", "failed", "conflict")]
         if problems:
             _out()
             _table(

@@ -42,6 +42,7 @@ from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, Support
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .sync.eligibility import Eligibility
 from .sync.eligibility import refresh as refresh_eligibility
+from .sync.recovery import describe as describe_store
 from .tokens import EXPIRY_MARGIN_S, TokenManager
 from .totals import EXCLUSIVE, Pricing, line_amount_type
 from .webhooks.service import WebhookService
@@ -282,6 +283,8 @@ class Service:
         state = self._active_state(settings, cached)
         if state == "missing":
             messages.append(_missing_sentence(settings))
+        if notice := describe_store(self.store, settings, settings.active_tenant_id):
+            messages.append(notice)  # replaced, emptied or older than the home remembers
         last = self.store.runs(limit=1)
         return Status(
             last_run=last[0].to_json() if last else None,
@@ -688,6 +691,7 @@ class SyncService:
             service.paths.data_dir,
             progress=progress,
             cancel=cancel,
+            home=service.settings_store,
         )
         return engine.run(trigger=trigger, dry_run=dry_run)
 

@@ -63,6 +63,10 @@ class Settings:
     #: how Xero reads the unit prices: Exclusive (Maica's are before GST), Inclusive or NoTax
     line_amount_type: str = "Exclusive"
     webhook_site: str = ""
+    #: Per organisation, the store that last sent it invoices from this home and how many it had
+    #: linked there ({"tenant_id", "store_id", "pushed", "updated_at"}): a replaced, emptied or
+    #: older store is noticed before it sends anything (core/sync/recovery.py).
+    store_memory: list[dict[str, Any]] = field(default_factory=list)
     #: Keys this version does not know, kept as they were.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -1,7 +1,8 @@
-"""``/Invoices``: list (InvoiceNumbers, IDs, ContactIDs, Statuses, where, If-Modified-Since,
-page/pageSize, summaryOnly, order, unitdp), one by InvoiceID or InvoiceNumber, PUT (create
-only) and POST (create, or update by InvoiceID / InvoiceNumber), batches with summarizeErrors
-and Idempotency-Key. Line items come only with ``page`` or a single invoice, as in Xero."""
+"""``/Invoices``: list (InvoiceNumbers, IDs, ContactIDs, Statuses, createdByMyApp, where,
+If-Modified-Since, page/pageSize, summaryOnly, order, unitdp), one by InvoiceID or InvoiceNumber,
+PUT (create only) and POST (create, or update by InvoiceID / InvoiceNumber), batches with
+summarizeErrors and Idempotency-Key. Line items come only with ``page`` or a single invoice, as
+in Xero."""
 
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ def get_invoices(
             filters.append(lambda i: i.contact_id in contact_ids)
         if statuses := {x.upper() for x in id_list(request.query.get("Statuses"))}:
             filters.append(lambda i: i.status in statuses)
+        if flag(request.arg("createdByMyApp")):
+            app_id = ctx.access.client_id
+            filters.append(lambda i: i.created_by == app_id)
         try:
             found, page = listing(
                 request,
@@ -168,6 +172,7 @@ def write_invoices(
                     ledger.put_contact(built.new_contact)
                     cid = built.new_contact.contact_id
                     events.append(LedgerEvent(tenant, "CONTACT", "CREATE", cid, now))
+                built.invoice.created_by = existing.created_by if existing else ctx.access.client_id
                 previous = (existing.number, existing.reference) if existing else None
                 ledger.put_invoice(built.invoice, previous)
                 kind = "UPDATE" if existing else "CREATE"

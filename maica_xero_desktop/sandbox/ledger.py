@@ -55,6 +55,8 @@ class Invoice:
     amount_paid: float = 0.0
     payment_ids: list[str] = field(default_factory=list)
     fully_paid_on: str | None = None
+    #: the client id of the app that created it (``createdByMyApp``)
+    created_by: str = ""
 
     @property
     def amount_due(self) -> float:

@@ -20,11 +20,13 @@ from .db import Database
 class Outcome:
     invoice_id: int
     invoice_number: str
-    #: created | linked | blocked | failed | skipped | unknown
+    #: created | linked | blocked | failed | conflict | skipped | unknown | pending
     outcome: str
     message: str = ""
     xero_invoice_id: str | None = None
     xero_invoice_number: str | None = None
+    #: a conflict's two sides (Maica's invoice and the Xero invoice that is not it), as JSON
+    detail: dict[str, Any] | None = field(default=None, compare=False)
 
 
 CHANGED_WHILE_SENDING = (
@@ -37,6 +39,7 @@ _LINK_STATE = {
     "linked": "synced",
     "blocked": "blocked",
     "failed": "failed",
+    "conflict": "conflict",
     "unknown": "sending",
     "pending": "pending",
 }
@@ -52,6 +55,9 @@ class OpenBatch:
     attempted_at: float = 0.0
     #: the fingerprint each invoice had when it was sent
     fingerprints: dict[int, str] = field(default_factory=dict)
+    #: what each invoice looked like when it was sent (see :func:`sent_facts`), for comparing
+    #: with what Xero has; absent for batches journalled by older versions
+    facts: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class RunRecord:
     skipped: int
     api_calls: int
     message: str
+    #: counted from the run's results (the runs table has no column for it)
+    conflict: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -129,25 +137,29 @@ class SyncRecords:
                     synced = state in ("synced", "changed")
                     conn.execute(
                         "INSERT INTO xero_links (invoice_id, tenant_id, state, message, batch_id, "
-                        "xero_invoice_id, xero_invoice_number, synced_fingerprint, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "xero_invoice_id, xero_invoice_number, synced_fingerprint, updated_at, "
+                        "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (invoice_id, tenant_id) DO UPDATE SET state = excluded.state,"
                         " message = excluded.message, batch_id = excluded.batch_id, "
-                        "xero_invoice_id = COALESCE(excluded.xero_invoice_id, xero_invoice_id), "
-                        "xero_invoice_number = COALESCE(excluded.xero_invoice_number, "
-                        "xero_invoice_number), synced_fingerprint = COALESCE("
+                        # a conflict is linked to nothing: no Xero id stays on it for payments
+                        "xero_invoice_id = CASE WHEN excluded.state = 'conflict' THEN NULL ELSE "
+                        "COALESCE(excluded.xero_invoice_id, xero_invoice_id) END, "
+                        "xero_invoice_number = CASE WHEN excluded.state = 'conflict' THEN NULL "
+                        "ELSE COALESCE(excluded.xero_invoice_number, xero_invoice_number) END, "
+                        "synced_fingerprint = COALESCE("
                         "excluded.synced_fingerprint, synced_fingerprint), "
-                        "updated_at = excluded.updated_at",
+                        "updated_at = excluded.updated_at, detail = excluded.detail",
                         (
                             item.invoice_id,
                             tenant_id,
                             state,
                             message,
                             batch_id if state == "sending" else None,  # "pending" clears it
-                            item.xero_invoice_id,
-                            item.xero_invoice_number,
+                            None if state == "conflict" else item.xero_invoice_id,
+                            None if state == "conflict" else item.xero_invoice_number,
                             fingerprints.get(item.invoice_id) if synced else None,
                             now,
+                            json.dumps(item.detail, sort_keys=True) if item.detail else None,
                         ),
                     )
                 if item.outcome == "pending":
@@ -161,8 +173,8 @@ class SyncRecords:
                         item.invoice_id,
                         item.invoice_number,
                         item.outcome,
-                        item.xero_invoice_id,
-                        item.xero_invoice_number,
+                        None if item.outcome == "conflict" else item.xero_invoice_id,
+                        None if item.outcome == "conflict" else item.xero_invoice_number,
                         item.message,
                     ),
                 )
@@ -184,8 +196,11 @@ class SyncRecords:
         ``sending``, before the request leaves."""
         now = time.time()
         invoice_ids = list(fingerprints)
-        journal = json.dumps([[i, fp] for i, fp in fingerprints.items()])
         with self.db.tx() as conn:
+            facts = _facts_now(conn, fingerprints)
+            journal = json.dumps(
+                [[i, fp, facts[i]] if i in facts else [i, fp] for i, fp in fingerprints.items()]
+            )
             conn.execute(
                 "INSERT INTO batches (id, run_id, tenant_id, state, invoices, created_at, flow, "
                 "attempted_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
@@ -214,6 +229,11 @@ class SyncRecords:
             pairs = [
                 (int(e[0]), str(e[1])) if isinstance(e, list) else (int(e), "") for e in journal
             ]
+            facts = {
+                int(e[0]): e[2]
+                for e in journal
+                if isinstance(e, list) and len(e) > 2 and isinstance(e[2], dict)
+            }
             batches.append(
                 OpenBatch(
                     r["id"],
@@ -223,6 +243,7 @@ class SyncRecords:
                     flow=r["flow"],
                     attempted_at=r["attempted_at"] or r["created_at"],
                     fingerprints={i: fp for i, fp in pairs if fp},
+                    facts=facts,
                 )
             )
         return batches
@@ -257,6 +278,30 @@ class SyncRecords:
                     (time.time(), tenant_id, invoice_id),
                 ).rowcount
             return total
+
+    def invoice_ids_in_state(self, tenant_id: str, state: str) -> list[int]:
+        """The invoices whose link to ``tenant_id`` is in ``state`` (e.g. every conflict)."""
+        with self.db.read() as conn:
+            return [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT invoice_id FROM xero_links WHERE tenant_id = ? AND state = ? "
+                    "ORDER BY invoice_id",
+                    (tenant_id, state),
+                )
+            ]
+
+    def link_detail(self, tenant_id: str, invoice_id: int) -> dict[str, Any] | None:
+        """The JSON detail of one link (a conflict's two sides), if any."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT detail FROM xero_links WHERE tenant_id = ? AND invoice_id = ?",
+                (tenant_id, invoice_id),
+            ).fetchone()
+        if row is None or not row["detail"]:
+            return None
+        value = json.loads(row["detail"])
+        return value if isinstance(value, dict) else None
 
     # -- contacts --------------------------------------------------------------------------
 
@@ -321,7 +366,7 @@ class SyncRecords:
             )
 
     def runs(self, limit: int = 20, tenant_id: str | None = None) -> list[RunRecord]:
-        query = "SELECT * FROM runs"
+        query = _RUNS
         params: list[Any] = []
         if tenant_id:
             query += " WHERE tenant_id = ?"
@@ -334,7 +379,7 @@ class SyncRecords:
 
     def run(self, run_id: int) -> RunRecord | None:
         with self.db.read() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(_RUNS + " WHERE id = ?", (run_id,)).fetchone()
         return _run(row) if row else None
 
     def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
@@ -365,7 +410,7 @@ class SyncRecords:
                 r["xero_invoice_id"]: r["invoice_id"]
                 for r in conn.execute(
                     "SELECT invoice_id, xero_invoice_id FROM xero_links WHERE tenant_id = ? AND "
-                    "xero_invoice_id IS NOT NULL",
+                    "xero_invoice_id IS NOT NULL AND state IN ('synced', 'changed')",
                     (tenant_id,),
                 )
             }
@@ -379,7 +424,7 @@ class SyncRecords:
             for state in states:
                 row = conn.execute(
                     "SELECT invoice_id, amount_paid, xero_status FROM xero_links WHERE "
-                    "tenant_id = ? AND xero_invoice_id = ?",
+                    "tenant_id = ? AND xero_invoice_id = ? AND state IN ('synced', 'changed')",
                     (tenant_id, state.xero_invoice_id),
                 ).fetchone()
                 if row is None:
@@ -392,7 +437,8 @@ class SyncRecords:
                 conn.execute(
                     "UPDATE xero_links SET xero_status = ?, amount_paid = ?, amount_due = ?, "
                     "last_payment_date = COALESCE(?, last_payment_date), updated_at = ? "
-                    "WHERE tenant_id = ? AND xero_invoice_id = ?",
+                    "WHERE tenant_id = ? AND xero_invoice_id = ? "
+                    "AND state IN ('synced', 'changed')",
                     (
                         state.xero_status,
                         state.amount_paid,
@@ -431,6 +477,37 @@ class SyncRecords:
                 "INSERT OR REPLACE INTO sync_marks (tenant_id, name, value) VALUES (?, ?, ?)",
                 (tenant_id, name, value),
             )
+
+
+def _facts_now(conn: Any, fingerprints: dict[int, str]) -> dict[int, dict[str, Any]]:
+    """What each invoice of a batch looks like as it is sent: number, participant, date,
+    currency, total before tax and line count — for invoices whose content is still the one
+    the batch was built from (same fingerprint)."""
+    facts: dict[int, dict[str, Any]] = {}
+    for invoice_id, fingerprint in fingerprints.items():
+        row = conn.execute(
+            "SELECT invoice_number, participant_id, invoice_date, currency, total, fingerprint, "
+            "(SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id) AS lines "
+            "FROM invoices i WHERE id = ?",
+            (invoice_id,),
+        ).fetchone()
+        if row is None or row["fingerprint"] != fingerprint:
+            continue
+        facts[invoice_id] = {
+            "number": row["invoice_number"],
+            "participant_id": row["participant_id"],
+            "date": row["invoice_date"],
+            "currency": row["currency"],
+            "total": row["total"],
+            "lines": int(row["lines"]),
+        }
+    return facts
+
+
+_RUNS = (
+    "SELECT *, (SELECT COUNT(*) FROM run_results r WHERE r.run_id = runs.id "
+    "AND r.outcome = 'conflict') AS conflict FROM runs"
+)
 
 
 def _run(row: Any) -> RunRecord:

@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import MaicaXeroError, RateLimited, XeroRequestError, XeroUnavailable
 from ..flows import Flow, MappingContext
-from ..settings import Settings
+from ..settings import Settings, SettingsStore
 from ..store import Outcome, Store, StoredInvoice
 from ..textsafe import printable
 from ..totals import EXCLUSIVE, Totals, difference_note, line_amount_type, payload_totals
@@ -38,7 +38,8 @@ from .contacts import ContactResolver, ContactResult, Participant
 from .eligibility import Eligibility, not_eligible_sentence
 from .payments import payment_state
 from .preflight import OrgSettings, approval_refusal, check
-from .reconcile import Reconciler, reconcile_open_batches, waiting_sentence
+from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
+from .recovery import HomeMemory, StoreGuard
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class SyncResult:
     linked: int = 0
     blocked: int = 0
     failed: int = 0
+    #: Xero holds a different invoice under the number: never linked, never sent (exit 1)
+    conflict: int = 0
     skipped: int = 0
     #: unsent invoices the flow does not send (Entered, Cancelled, …), and how many per status
     not_eligible: int = 0
@@ -85,7 +88,12 @@ class SyncResult:
 
     @property
     def complete(self) -> bool:
-        return self.state == "finished" and self.failed == 0 and self.blocked == 0
+        return (
+            self.state == "finished"
+            and self.failed == 0
+            and self.blocked == 0
+            and self.conflict == 0
+        )
 
     def counts(self) -> dict[str, int]:
         return {
@@ -94,6 +102,7 @@ class SyncResult:
             "linked": self.linked,
             "blocked": self.blocked,
             "failed": self.failed,
+            "conflict": self.conflict,
             "skipped": self.skipped,
             "not_eligible": self.not_eligible,
             "api_calls": self.api_calls,
@@ -106,6 +115,7 @@ class SyncResult:
             f"{what} {self.run_id} {self.state} ({self.flow}, {printable(self.tenant_name)}): "
             f"{self.selected} selected, {self.not_eligible} not eligible, {self.created} "
             f"created, {self.linked} linked, {self.blocked} blocked, {self.failed} failed, "
+            f"{self.conflict} in conflict, "
             f"{self.skipped} already sent; {self.api_calls} Xero calls in {self.duration_s} s."
         )
 
@@ -128,6 +138,7 @@ class SyncResult:
                     "xero_invoice_id": o.xero_invoice_id,
                     "xero_invoice_number": o.xero_invoice_number,
                     "message": o.message,
+                    **({"detail": o.detail} if o.detail else {}),
                 }
                 for o in self.outcomes
             ],
@@ -158,6 +169,7 @@ class SyncEngine:
         lock_dir: Path,
         progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
+        home: SettingsStore | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -171,6 +183,7 @@ class SyncEngine:
         #: Xero's totals as predicted from each payload sent (invoice id -> totals)
         self._predicted: dict[int, Totals] = {}
         self._approval_checked = False
+        self._guard = StoreGuard(client, store, tenant_id, tenant_name, flow, HomeMemory(home))
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -219,19 +232,26 @@ class SyncEngine:
         finally:
             result.api_calls = self.client.calls - calls_before
             result.duration_s = round(time.monotonic() - started, 3)
-            if result.not_eligible:
-                sentence = not_eligible_sentence(result.not_eligible_statuses)
-                result.message = " ".join(m for m in (sentence, result.message) if m)
+            first = (
+                not_eligible_sentence(result.not_eligible_statuses) if result.not_eligible else ""
+            )
+            late = [_conflict_sentence(result.conflict) if result.conflict else ""]
+            if dry_run:
+                late.append(self._guard.preview_notice)
+            result.message = " ".join(m for m in (first, result.message, *late) if m)
             self.store.finish_run(run_id, result.state, result.counts(), result.message)
             log.info("%s", result.summary())
             if result.message:
                 log.info("Run %d: %s", run_id, printable(result.message))
+            if not dry_run:
+                self._guard.remember()  # how many this store has linked there now
         return result
 
     def _steps(self, result: SyncResult) -> None:
         """Select, pre-flight, contacts, send: invoices are read in chunks, never all at once
         (memory stays flat, and the garbage collector never has 100,000 invoices to walk)."""
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
+        looked_up: set[int] = set()  # settled by a lookup in this run: not sent in it as well
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
             outcomes, waiting = reconcile_open_batches(
@@ -241,6 +261,17 @@ class SyncEngine:
                 self._count(result, outcome)
             if waiting:
                 result.message = waiting_sentence(waiting)
+            self._say(0, 0, "Checking that this invoice database knows what was sent before")
+            found, notice = self._guard.check(result.run_id, ELIGIBLE_STATES, self._say)
+            found += recheck_conflicts(
+                self.client, self.store, self.tenant_id, self.flow, result.run_id
+            )
+            for outcome in found:
+                self._count(result, outcome)
+            looked_up = {o.invoice_id for o in outcomes + found}
+            result.message = " ".join(m for m in (result.message, notice) if m)
+        else:
+            self._guard.preview()
         context = MappingContext(
             contact_id=ZERO_ID,  # set once the contact is known
             support_items=self.store.support_items(),
@@ -259,7 +290,7 @@ class SyncEngine:
                 invoice = stored.invoice
                 if not eligibility.consider(self.flow, stored):
                     continue
-                if stored.state not in ELIGIBLE_STATES:
+                if stored.state not in ELIGIBLE_STATES or stored.id in looked_up:
                     result.skipped += 1
                     continue
                 result.selected += 1
@@ -283,7 +314,8 @@ class SyncEngine:
                 )
         self._eligibility(result, eligibility)
         if org is None:
-            result.message = "Every invoice this flow selects is already in Xero."
+            done = "Every invoice this flow selects is already in Xero."
+            result.message = " ".join(m for m in (result.message, done) if m)
             return
         finding = "Finding" if result.dry_run else "Finding or creating"
         self._say(0, len(passed), f"{finding} the participants' contacts")
@@ -542,12 +574,19 @@ class SyncEngine:
     def _count(result: SyncResult, outcome: Outcome) -> None:
         if outcome.outcome == "pending":
             return
-        if outcome.outcome in ("created", "linked", "blocked", "failed"):
+        if outcome.outcome in ("created", "linked", "blocked", "failed", "conflict"):
             setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
         result.outcomes.append(outcome)
 
     def _say(self, done: int, total: int, step: str) -> None:
         self._progress(Progress(done, total, step))
+
+
+def _conflict_sentence(count: int) -> str:
+    return (
+        f"{count} invoice{'s' if count != 1 else ''} in conflict: Xero holds a different invoice "
+        "under the same number, so nothing was linked or sent (see each invoice's message)."
+    )
 
 
 def _outcome(stored: StoredInvoice, outcome: str, message: str) -> Outcome:

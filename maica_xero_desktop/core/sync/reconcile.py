@@ -1,9 +1,11 @@
-"""Finding invoices again in Xero: for unanswered batches and "Invoice # must be unique".
+"""Finding invoices again in Xero: for unanswered batches, "Invoice # must be unique" and
+invoices in conflict.
 
-Nothing is re-sent until Xero has been asked whether it already has it. An invoice Xero has for the
-same participant is *linked* (recorded as synced, not created again); one it has under the same
-number for a different contact is a real clash and fails with that reason; one it does not have
-goes back to the queue.
+Nothing is re-sent until Xero has been asked whether it already has it, 40 numbers (or classic
+references) per call. An invoice Xero holds that *is* this one (same contact, date, currency, total
+within rounding and line count: :mod:`.matching`) is *linked* (recorded as synced, not created
+again); one that is not is a *conflict* (both sides kept, never linked, never sent, never counted
+as synced); one Xero does not have goes back to the queue.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from typing import Any, Literal
 from ..errors import ConfigurationError
 from ..flows import Flow, get_flow
 from ..store import Outcome, Store, StoredInvoice
+from ..textsafe import printable
 from ..xero.client import XeroClient
+from .matching import Facts, conflict_sentence, detail, differences, is_gone, number_key
 from .xerodata import items
 
 log = logging.getLogger(__name__)
 
-LOOKUP_BATCH = 40  # invoice numbers per GET: keeps the URL short
+LOOKUP_BATCH = 40  # invoice numbers (or references) per GET: keeps the URL short
+PAGE = 100  # invoices per page when ``page`` is given
 
 
 #: How long an unanswered batch of a flow *without* unique invoice numbers (classic) waits before
@@ -56,7 +61,12 @@ def reconcile_open_batches(
         reconciler = Reconciler(client, store, tenant_id, flow)
         fingerprints = batch.fingerprints or {s.id: s.fingerprint for s in unanswered}
         outcomes += reconciler.reconcile_batch(
-            run_id, batch.id, unanswered, fingerprints, attempted_at=batch.attempted_at
+            run_id,
+            batch.id,
+            unanswered,
+            fingerprints,
+            attempted_at=batch.attempted_at,
+            sent=batch.facts,
         )
         waiting += reconciler.waiting
     return outcomes, waiting
@@ -87,11 +97,12 @@ class Reconciler:
         stored: list[StoredInvoice],
         fingerprints: dict[int, str],
         attempted_at: float,
+        sent: dict[int, dict[str, Any]] | None = None,
     ) -> list[Outcome]:
         """Look a batch's invoices up and record what Xero has. The rest go back to the queue
         and the batch is closed — unless the flow has no unique numbers and the batch was sent
         less than SETTLE_S ago: then the batch stays open and is looked at again later."""
-        outcomes = self.lookup(stored, if_missing="pending")
+        outcomes = self.lookup(stored, if_missing="pending", sent=sent)
         found = [o for o in outcomes if o.outcome != "pending"]
         settled = time.time() - attempted_at >= SETTLE_S
         if self._flow.matches_by == "number" or settled or len(found) == len(outcomes):
@@ -105,103 +116,150 @@ class Reconciler:
         return found
 
     def lookup(
-        self, stored: list[StoredInvoice], if_missing: Literal["pending", "failed"]
+        self,
+        stored: list[StoredInvoice],
+        if_missing: Literal["pending", "failed"],
+        sent: dict[int, dict[str, Any]] | None = None,
     ) -> list[Outcome]:
+        """What Xero holds for each invoice: linked when it is this invoice (see
+        :mod:`.matching`), a conflict when it is not, ``if_missing`` when Xero has nothing.
+        ``sent`` holds what each invoice looked like when it was sent, when that is known (an
+        invoice re-imported since is compared as it was sent, then flagged changed)."""
         contacts = self._store.contacts(self._tenant)
+        found = self._find([s.invoice.invoice_number for s in stored])
         outcomes = []
-        found = self._find(stored)
         for item in stored:
-            invoice = item.invoice
-            candidates = found.get(invoice.invoice_number.lower(), [])
-            mine = [
-                c for c in candidates if self._same_participant(c, invoice.participant_id, contacts)
-            ]
-            live = [c for c in mine if str(c.get("Status", "")) not in ("VOIDED", "DELETED")]
-            if mine and not live:
-                status = str(mine[0].get("Status", "")).lower()
-                outcomes.append(
-                    Outcome(
-                        item.id,
-                        invoice.invoice_number,
-                        "failed",
-                        f"Xero already has {invoice.invoice_number} for this participant, {status}"
-                        " there, so nothing was sent. Give the invoice a new number in Maica, or "
-                        "cancel it there.",
-                    )
+            facts = Facts.from_json(sent[item.id]) if sent and item.id in sent else None
+            mapped = contacts.get(item.invoice.participant_id)
+            outcomes.append(
+                self._judge(
+                    item,
+                    facts or Facts.of(item.invoice),
+                    found.get(number_key(item.invoice.invoice_number), []),
+                    mapped[0] if mapped else None,
+                    if_missing,
                 )
-            elif live:
-                element = live[0]
-                note = "Already in Xero: linked, not created again."
-                outcomes.append(
-                    Outcome(
-                        item.id,
-                        invoice.invoice_number,
-                        "linked",
-                        note,
-                        str(element.get("InvoiceID")),
-                        str(element.get("InvoiceNumber") or "") or None,
-                    )
-                )
-            elif candidates:
-                outcomes.append(
-                    Outcome(
-                        item.id,
-                        invoice.invoice_number,
-                        "failed",
-                        f"Xero already has an invoice {invoice.invoice_number} for a different "
-                        "contact. Rename one of them; nothing was sent.",
-                    )
-                )
-            elif if_missing == "failed":
-                outcomes.append(
-                    Outcome(
-                        item.id,
-                        invoice.invoice_number,
-                        "failed",
-                        "Xero reported the invoice number as taken but no invoice with it can be "
-                        "found (it may be a credit note or another type). Check Xero.",
-                    )
-                )
-            else:
-                outcomes.append(Outcome(item.id, invoice.invoice_number, "pending"))
+            )
         return outcomes
 
-    @staticmethod
-    def _same_participant(
-        element: dict[str, Any], participant_id: str, contacts: dict[str, tuple[str, str]]
-    ) -> bool:
-        contact = element.get("Contact")
-        if not isinstance(contact, dict):
-            return False
-        number = str(contact.get("ContactNumber") or "")
-        if number:
-            return number.lower() == participant_id.lower()
-        known = contacts.get(participant_id)
-        return known is not None and str(contact.get("ContactID")) == known[0]
-
-    def _find(self, stored: list[StoredInvoice]) -> dict[str, list[dict[str, Any]]]:
-        """Maica invoice number (lower case) → the ACCREC invoices Xero has for it."""
-        found: dict[str, list[dict[str, Any]]] = {}
-        numbers = [s.invoice.invoice_number for s in stored]
-        if self._flow.matches_by == "number":
-            for start in range(0, len(numbers), LOOKUP_BATCH):
-                chunk = numbers[start : start + LOOKUP_BATCH]
-                body = self._client.accounting(
-                    "GET", "Invoices", self._tenant, params={"InvoiceNumbers": ",".join(chunk)}
+    def _judge(
+        self,
+        item: StoredInvoice,
+        facts: Facts,
+        candidates: list[dict[str, Any]],
+        contact_id: str | None,
+        if_missing: Literal["pending", "failed"],
+    ) -> Outcome:
+        number = item.invoice.invoice_number
+        if not candidates:
+            if if_missing == "failed":
+                return Outcome(
+                    item.id,
+                    number,
+                    "failed",
+                    "Xero reported the invoice number as taken but no invoice with it can be "
+                    "found (it may be a credit note or another type). Check Xero.",
                 )
-                for element in items(body, "Invoices"):
-                    if element.get("Type", "ACCREC") == "ACCREC":
-                        key = str(element.get("InvoiceNumber", "")).lower()
-                        found.setdefault(key, []).append(element)
-            return found
-        for number in numbers:
-            escaped = number.replace('"', '\\"')
-            body = self._client.accounting(
-                "GET",
-                "Invoices",
-                self._tenant,
-                params={"where": f'Type=="ACCREC" AND Reference=="{escaped}"'},
+            return Outcome(item.id, number, "pending")
+        judged = [(c, differences(facts, c, contact_id)) for c in candidates]
+        same = [c for c, found in judged if not found]
+        live = [c for c in same if not is_gone(c)]
+        if live:
+            element = live[0]
+            note = "Already in Xero: linked, not created again."
+            if len(live) > 1:
+                note += f" Xero holds {len(live)} copies of it: void the extra ones there."
+            return Outcome(
+                item.id,
+                number,
+                "linked",
+                note,
+                str(element.get("InvoiceID")),
+                str(element.get("InvoiceNumber") or "") or None,
             )
-            for element in items(body, "Invoices"):
-                found.setdefault(number.lower(), []).append(element)
+        if same:
+            status = str(same[0].get("Status", "")).lower()
+            return Outcome(
+                item.id,
+                number,
+                "failed",
+                f"Xero already has {number} for this participant, {status} there, so nothing "
+                "was sent. Give the invoice a new number in Maica, or cancel it there.",
+            )
+        element, found = next(((c, f) for c, f in judged if not is_gone(c)), judged[0])
+        log.warning("Invoice %s conflicts with a different invoice in Xero.", printable(number))
+        return Outcome(
+            item.id,
+            number,
+            "conflict",
+            conflict_sentence(facts, element, found, self._flow.matches_by),
+            detail=detail(facts, element, found),
+        )
+
+    def _find(self, numbers: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Maica invoice number (as Xero compares it) → the sales invoices Xero has under it
+        (its number, or for the classic flow its reference), LOOKUP_BATCH numbers per call
+        (plus a call per further page). ``page`` is always given: only then does Xero include
+        the line items the comparison needs."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        wanted = list(dict.fromkeys(numbers))
+        by_number = self._flow.matches_by == "number"
+        listed = [n for n in wanted if by_number and "," not in n]  # a comma splits the list
+        others = [n for n in wanted if not by_number or "," in n]
+        field = "InvoiceNumber" if by_number else "Reference"
+        queries: list[dict[str, Any]] = [
+            {"InvoiceNumbers": ",".join(chunk)} for chunk in _chunks(listed, LOOKUP_BATCH)
+        ]
+        queries += [
+            {"where": " OR ".join(f'{field}=="{_quoted(n)}"' for n in chunk)}
+            for chunk in _chunks(others, LOOKUP_BATCH)
+        ]
+        for query in queries:
+            page = 1
+            while True:
+                body = self._client.accounting(
+                    "GET", "Invoices", self._tenant, params={**query, "page": page}
+                )
+                elements = items(body, "Invoices")
+                for element in elements:
+                    if element.get("Type", "ACCREC") != "ACCREC":
+                        continue
+                    key = str(element.get(field) or "")
+                    found.setdefault(number_key(key), []).append(element)
+                if len(elements) < PAGE:
+                    break
+                page += 1
         return found
+
+
+def recheck_conflicts(
+    client: XeroClient, store: Store, tenant_id: str, flow: Flow, run_id: int
+) -> list[Outcome]:
+    """Every invoice in conflict that the flow selects, looked up again (never sent): linked
+    once both sides agree, queued once Xero no longer holds the other invoice under its number,
+    otherwise still a conflict — counted in this run, so the run does not end complete."""
+    ids = store.invoice_ids_in_state(tenant_id, "conflict")
+    if not ids:
+        return []
+    reconciler = Reconciler(client, store, tenant_id, flow)
+    outcomes: list[Outcome] = []
+    for chunk in _chunks(ids, 500):
+        stored = [
+            s
+            for s in store.load_invoices(tenant_id, chunk)
+            if s.state == "conflict" and flow.selects(s.invoice)
+        ]
+        if not stored:
+            continue
+        found = reconciler.lookup(stored, if_missing="pending")
+        store.record_outcomes(tenant_id, run_id, found, {s.id: s.fingerprint for s in stored})
+        outcomes += [o for o in found if o.outcome != "pending"]
+    return outcomes
+
+
+def _chunks(values: list[Any], size: int) -> list[list[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
