@@ -217,8 +217,8 @@ class LoopbackReceiver:
             "page, check that the client id is right, that the redirect URI "
             f"{self.redirect_uri} is registered exactly in the Xero app, and that the app "
             "accepts the requested scopes (apps made since 2 March 2026 accept only granular "
-            "ones such as accounting.invoices, not accounting.transactions: maica-xero config "
-            "set scopes); then connect again."
+            "ones such as accounting.invoices, not accounting.transactions — the scopes are a "
+            "setting); then connect again."
         )
 
     def close(self) -> None:

@@ -115,7 +115,7 @@ def test_broad_scopes_time_out_naming_the_scopes(service: Service) -> None:
         service.connect(lambda url: None, timeout=1.5)
     assert "accepts the requested scopes" in caught.value.sentence
     assert "only granular ones" in caught.value.sentence
-    assert "maica-xero config set scopes" in caught.value.sentence
+    assert "the scopes are a setting" in caught.value.sentence
 
 
 def test_state_mismatch_is_explained(service: Service) -> None:

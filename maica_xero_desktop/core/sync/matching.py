@@ -7,9 +7,11 @@ links only when the two agree on all of these:
 - **contact**: Xero's contact has the participant id as its ``ContactNumber``, or is the contact
   this store mapped the participant to;
 - **date** and **currency**: equal;
-- **total**: Xero's ``SubTotal`` (before tax; ``Total`` when no subtotal is given) is Maica's
-  total (the sum of its lines, each quantity times price rounded to the cent, before tax) within
-  one cent per line — Xero rounds each line itself;
+- **total**: the sum of Maica's lines (each quantity times price rounded to the cent, as sent) is
+  Xero's ``SubTotal`` (before tax) — or Xero's ``Total`` when the invoice's line amounts are
+  ``Inclusive`` of tax, or when no subtotal is given — within one cent per line (Xero rounds each
+  line itself). Tax is left out on purpose: it depends on the organisation's rates, not on which
+  invoice this is;
 - **line count**: equal (lookups ask with ``page`` so that Xero includes the lines).
 
 Numbers are compared as Xero compares them, ignoring letter case: ``inv-7`` and ``INV-7`` are the
@@ -20,11 +22,10 @@ nothing is sent, and both sides are kept for the administrator.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice
-from ..store.invoices import invoice_total
 from ..textsafe import printable
 from .xerodata import amount, ms_date
 
@@ -56,7 +57,7 @@ class Facts:
             participant_id=invoice.participant_id,
             date=invoice.invoice_date.isoformat(),
             currency=invoice.currency,
-            total=invoice_total(invoice),
+            total=lines_sum(invoice),
             lines=len(invoice.lines),
         )
 
@@ -108,7 +109,20 @@ def xero_date(element: dict[str, Any]) -> str:
     return moment.date().isoformat() if moment else ""
 
 
+def lines_sum(invoice: Invoice) -> Decimal:
+    """The sum of the invoice's line amounts as sent (quantity times price, each to the cent)."""
+    cent = Decimal("0.01")
+    return sum(
+        ((line.quantity * line.unit_price).quantize(cent, ROUND_HALF_UP) for line in invoice.lines),
+        Decimal(0),
+    )
+
+
 def xero_total(element: dict[str, Any]) -> Decimal | None:
+    """Xero's figure comparable with :func:`lines_sum`: the subtotal, or the total when the line
+    amounts include tax (or no subtotal is given)."""
+    if str(element.get("LineAmountTypes") or "").casefold() == "inclusive":
+        return amount(element.get("Total"))
     found = amount(element.get("SubTotal"))
     return found if found is not None else amount(element.get("Total"))
 
