@@ -248,7 +248,7 @@ def test_a_bad_host_or_a_taken_port_is_one_sentence(bare: Bare) -> None:
 
     with pytest.raises(ReceiverError, match="not an address of this computer"):
         receiver("300.1.1.1", 0).start()
-    with pytest.raises(ReceiverError, match="(?i)another program may use that port"):
+    with pytest.raises(ReceiverError, match=r"(?i)another program may use that port"):
         receiver("127.0.0.1", bare.receiver.port).start()
 
 
