@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .db import Database
@@ -486,20 +487,33 @@ def _facts_now(conn: Any, fingerprints: dict[int, str]) -> dict[int, dict[str, A
     facts: dict[int, dict[str, Any]] = {}
     for invoice_id, fingerprint in fingerprints.items():
         row = conn.execute(
-            "SELECT invoice_number, participant_id, invoice_date, currency, total, fingerprint, "
-            "(SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id) AS lines "
+            "SELECT invoice_number, participant_id, invoice_date, currency, fingerprint "
             "FROM invoices i WHERE id = ?",
             (invoice_id,),
         ).fetchone()
         if row is None or row["fingerprint"] != fingerprint:
             continue
+        lines = conn.execute(
+            "SELECT quantity, unit_price FROM invoice_lines WHERE invoice_id = ?", (invoice_id,)
+        ).fetchall()
+        # The lines' sum before tax, each to the cent, as sent (the stored 'total' includes GST).
+        cent = Decimal("0.01")
+        before_tax = sum(
+            (
+                (Decimal(line["quantity"]) * Decimal(line["unit_price"])).quantize(
+                    cent, ROUND_HALF_UP
+                )
+                for line in lines
+            ),
+            Decimal(0),
+        )
         facts[invoice_id] = {
             "number": row["invoice_number"],
             "participant_id": row["participant_id"],
             "date": row["invoice_date"],
             "currency": row["currency"],
-            "total": row["total"],
-            "lines": int(row["lines"]),
+            "total": format(before_tax, "f"),
+            "lines": len(lines),
         }
     return facts
 
