@@ -26,10 +26,9 @@ from ..errors import (
     XeroRequestError,
     XeroUnavailable,
 )
-from ..redact import redact
 from ..tokens import TokenManager
 from .endpoints import XeroEndpoints
-from .http import XeroHttp, error_text
+from .http import AnswerTooLarge, XeroHttp, error_text, outside_text
 from .ratelimit import RateLimits, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -147,9 +146,11 @@ class XeroClient:
                     response = self.http.send(
                         method, url, headers=all_headers, params=params, json=json
                     )
-                except XeroUnavailable:
+                except XeroUnavailable as exc:
                     unanswered_write = unanswered_write or write
-                    delay = next(server_delays, None) if retry_safe else None
+                    # An answer over the size cap will be as large again: not retried.
+                    retry = retry_safe and not isinstance(exc, AnswerTooLarge)
+                    delay = next(server_delays, None) if retry else None
                     if delay is None:
                         raise
                     self._sleep(delay)
@@ -248,8 +249,8 @@ class XeroClient:
             )
         message = ""
         if isinstance(body, dict):
-            message = redact(
-                str(body.get("Message") or body.get("Detail") or body.get("Title") or "")
+            message = outside_text(
+                body.get("Message") or body.get("Detail") or body.get("Title") or ""
             )
         return XeroRequestError(
             f"Xero refused the request (HTTP {status})"
