@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TypeVar
+from typing import TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import (
@@ -304,6 +304,25 @@ class LoopbackReceiver:
         self._outcome_known.set()
         if self._page_waiting:
             self._page_sent.wait(2.0)
+
+    @overload
+    def wait(
+        self, timeout: float, cancel: threading.Event | None = None, complete: None = None
+    ) -> Callback: ...
+
+    @overload
+    def wait(
+        self, timeout: float, cancel: threading.Event | None, complete: Callable[[Callback], T]
+    ) -> T: ...
+
+    @overload
+    def wait(
+        self,
+        timeout: float,
+        cancel: threading.Event | None = None,
+        *,
+        complete: Callable[[Callback], T],
+    ) -> T: ...
 
     def wait(
         self,
