@@ -226,12 +226,24 @@ def parse_export(
 
 
 def stored_numbers(db: Database) -> dict[str, str]:
-    """The store's invoice numbers by their case-folded form (a read-only query)."""
+    """The store's invoice numbers by how they compare (a read-only query).
+
+    Numbers imported before identifiers were normalised may hold full-width letters or invisible
+    characters: they are compared as what they look like (NFKC, invisible characters left out).
+    """
     with db.read() as conn:
         return {
-            _fold(number): number
+            _looks(number): number
             for (number,) in conn.execute("SELECT invoice_number FROM invoices")
         }
+
+
+def _looks(number: str) -> str:
+    """What ``number`` looks like, as Xero compares it."""
+    if number.isascii() and number.isprintable():
+        return _fold(number)
+    visible = (c for c in unicodedata.normalize("NFKC", number) if not has_unsafe(c))
+    return _fold("".join(visible).strip())
 
 
 def _file_problem(message: str, line: int = 0) -> ParsedExport:
@@ -658,10 +670,11 @@ class _Parser:
                 self.error(
                     draft.line,
                     "invoice_number",
-                    f"invoice_number '{_shown(number)}' differs only in letter case from the "
-                    f"already imported invoice '{_shown(stored)}': Xero treats them as the same "
-                    "invoice number, so correct the number in Maica (or use the imported "
-                    "spelling) and import again.",
+                    f"invoice_number '{_shown(number)}' is the number of the already imported "
+                    f"invoice '{_shown(stored)}' written differently (letter case, character "
+                    "width or an invisible character): Xero treats them as one invoice number, "
+                    "so use the imported spelling (or another number) in Maica and import "
+                    "again.",
                 )
 
     # -- values

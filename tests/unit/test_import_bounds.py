@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -17,7 +18,6 @@ from maica_xero_desktop.core.importing import (
     parse_export_file,
     stored_numbers,
 )
-from maica_xero_desktop.core.models import Invoice
 from maica_xero_desktop.core.store import Store
 from tests.unit.test_importing import errors_of, export, one_error, other, row
 
@@ -217,9 +217,8 @@ def test_numbers_differing_only_in_case_are_an_import_error() -> None:
 
 def _store_with(tmp_path: Path, number: str) -> Store:
     store = Store(tmp_path / "maica.db")
-    (invoice,) = parse_export(export(row(invoice_number=number))).check()
-    assert isinstance(invoice, Invoice)
-    store.apply_import([invoice])
+    (invoice,) = parse_export(export(row())).check()
+    store.apply_import([dataclasses.replace(invoice, invoice_number=number)])
     return store
 
 
@@ -232,7 +231,7 @@ def test_a_number_equal_to_another_stored_invoice_but_for_case_is_refused(
         path.write_bytes(export(row(invoice_number="inv-000001"), other()))
         result = parse_export_file(path, stored=stored_numbers(store.db))
         assert [(e.line, e.column) for e in result.errors] == [(2, "invoice_number")]
-        assert "already imported invoice 'INV-000001'" in result.errors[0].message
+        assert "the number of the already imported invoice 'INV-000001'" in result.errors[0].message
         # the same spelling is a re-import, not a clash
         path.write_bytes(export(row(invoice_number="INV-000001"), other()))
         assert parse_export_file(path, stored=stored_numbers(store.db)).ok
@@ -246,3 +245,14 @@ def test_values_in_messages_are_escaped() -> None:
     assert "\\x1b]0;pwned\\x07\\n2026" in error.message
     long = one_error(export(row(currency="X" * 500)))
     assert len(long.message) < 200
+
+
+def test_a_hidden_character_in_a_stored_number_is_seen_through(tmp_path: Path) -> None:
+    """An invoice imported before normalisation, with a zero-width space, is not duplicated."""
+    store = _store_with(tmp_path, "INV-\u200b000001")
+    try:
+        result = parse_export(export(row()), stored=stored_numbers(store.db))
+        assert [(e.line, e.column) for e in result.errors] == [(2, "invoice_number")]
+        assert "'INV-\\u200b000001' written differently" in result.errors[0].message
+    finally:
+        store.close()
