@@ -20,7 +20,7 @@ __all__ = ["TRIGGERS", "CsvSafeWriter", "neutralise", "writer"]
 
 #: First characters a spreadsheet reads as the start of a formula.
 TRIGGERS = frozenset("=+-@\t\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class _Writable(Protocol):
