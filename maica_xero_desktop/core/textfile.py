@@ -40,6 +40,7 @@ SAVE_AS_UTF8 = (
 )
 _EOL = re.compile(r"\r\n|\r|\n")
 _WORKBOOK = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX only
 
 
 class FileProblem(Exception):
@@ -93,8 +94,7 @@ def open_regular(path: Path) -> BinaryIO:
         _check_regular(path, info.st_mode, info.st_size)
         # O_NONBLOCK: should the path be swapped for a named pipe after the check, opening it
         # must not wait for a writer; the check below then refuses it.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise FileProblem(
             f"The file {path} does not exist: check the name and the folder."
@@ -117,7 +117,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         info = os.fstat(stream.fileno())
         _check_regular(path, info.st_mode, info.st_size)
-        if hasattr(os, "set_blocking"):
+        if _NONBLOCK:
             os.set_blocking(stream.fileno(), True)
     except BaseException:
         stream.close()
