@@ -42,8 +42,8 @@ T = TypeVar("T")
 
 #: Seconds a connection may take to send its request before it is dropped.
 REQUEST_TIMEOUT_S = 10.0
-#: Connections served at once; more are closed at once (a browser opens two or three).
-MAX_CONNECTIONS = 32
+#: Connections served at once (a browser opens a few); more are closed at once.
+MAX_CONNECTIONS = 64
 #: The longest the browser's page waits for the outcome of the code exchange.
 OUTCOME_WAIT_S = 60.0
 _IN_USE = (errno.EADDRINUSE, errno.EACCES)
