@@ -164,9 +164,8 @@ def test_a_trickling_answer_ends_at_the_deadline(hostile: Service) -> None:
     started = time.monotonic()
     with pytest.raises(XeroUnavailable, match="did not arrive within 1 seconds"):
         hostile.xero.get_connections()
-    # a read is retried (three times, the fixture does not sleep), each bounded by the deadline
-    assert time.monotonic() - started < 4 * 1.0 + 2
-    assert len(REQUESTS) == 4
+    assert time.monotonic() - started < 2.5
+    assert len(REQUESTS) == 1  # not retried: the caller would wait a whole deadline more
 
 
 def test_an_endless_answer_is_cut_at_the_size_cap(hostile: Service) -> None:

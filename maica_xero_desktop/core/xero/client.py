@@ -28,7 +28,7 @@ from ..errors import (
 )
 from ..tokens import TokenManager
 from .endpoints import XeroEndpoints
-from .http import AnswerTooLarge, XeroHttp, error_text, outside_text
+from .http import AnswerTooLarge, AnswerTooSlow, XeroHttp, error_text, outside_text
 from .ratelimit import RateLimits, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,9 @@ class XeroClient:
                     )
                 except XeroUnavailable as exc:
                     unanswered_write = unanswered_write or write
-                    # An answer over the size cap will be as large again: not retried.
-                    retry = retry_safe and not isinstance(exc, AnswerTooLarge)
+                    # An answer over the size cap would be as large again, and one that took the
+                    # whole deadline would make the caller wait minutes more: not retried.
+                    retry = retry_safe and not isinstance(exc, AnswerTooLarge | AnswerTooSlow)
                     delay = next(server_delays, None) if retry else None
                     if delay is None:
                         raise
