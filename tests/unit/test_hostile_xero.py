@@ -188,9 +188,11 @@ def test_a_declared_length_over_the_cap_is_not_read(hostile: Service) -> None:
 def test_a_slow_answer_to_a_write_is_unknown_and_not_sent_again(hostile: Service) -> None:
     hostile.http.deadline = 1.0
     BEHAVIOURS["/api.xro/2.0/Invoices"] = _trickle
+    started = time.monotonic()
     # XeroUnavailable, never XeroRequestError (a refusal): Xero may have created the invoices
     with pytest.raises(XeroUnavailable):
         hostile.xero.accounting("PUT", "Invoices", "tenant", json={"Invoices": []})
+    assert time.monotonic() - started < 2.5
     assert REQUESTS == ["PUT /api.xro/2.0/Invoices"]  # unknown: the sync looks it up instead
 
 
@@ -215,4 +217,17 @@ def test_xero_messages_are_escaped_in_sentences(hostile: Service) -> None:
     assert sentence == (
         "Xero refused the request (HTTP 400): Bad\\x1b[2J\\nERROR: forged line\\u202e."
     )
+    assert all(char.isprintable() for char in sentence + info.value.detail)
+
+
+def test_token_endpoint_errors_are_escaped(hostile: Service) -> None:
+    ANSWERS["/connect/token"] = (
+        400,
+        JSON,
+        b'{"error": "odd\\u001b[31m\\nINFO forged", "error_description": "x\\u202ey"}',
+    )
+    with pytest.raises(MaicaXeroError) as info:
+        hostile._identity().exchange_code("code", "http://localhost/cb", "v", now=time.time())
+    sentence = str(info.value)
+    assert "odd\\x1b[31m\\nINFO forged" in sentence
     assert all(char.isprintable() for char in sentence + info.value.detail)
