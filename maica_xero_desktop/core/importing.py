@@ -630,6 +630,8 @@ class _Parser:
 
     def _identifier(self, raw: str, name: str, line: int) -> str:
         """``raw`` normalised (NFKC, trimmed); an error when it holds an invisible character."""
+        if raw.isascii() and raw.isprintable():  # the usual case, and a fast one
+            return raw
         if has_unsafe(raw):
             hidden = sorted({f"U+{ord(c):04X}" for c in raw if has_unsafe(c)})
             self.error(
@@ -639,8 +641,6 @@ class _Parser:
                 f"({', '.join(hidden[:3])}) that cannot be seen: retype the value in Maica "
                 "and export again.",
             )
-            return raw
-        if raw.isascii():
             return raw
         return self.shared(unicodedata.normalize("NFKC", raw).strip())
 
