@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
 import pytest
 
 from maica_xero_desktop.core import redact
+from maica_xero_desktop.core.logsetup import configure_logging
+from maica_xero_desktop.core.paths import app_paths
 
 
 def test_registered_values_and_shapes_are_masked() -> None:
@@ -114,3 +117,25 @@ def test_a_log_line_cannot_be_forged(tmp_path: Path) -> None:
         assert "  2026-01-01 00:00:00,000 INFO maica: all invoices synced\\x1b[2K\\r" in lines
         assert all(line[:1].isdigit() or line.startswith("  ") for line in lines)
         assert "\\\\n" not in text  # never escaped twice
+
+
+def test_the_product_log_file_and_console_are_unforgeable(home: Path) -> None:
+    console = io.StringIO()
+    paths = app_paths()
+    file_handler = configure_logging(paths, console_level=logging.INFO, stream=console)
+    root = logging.getLogger()
+    try:
+        logging.getLogger("maica.test").warning(
+            "Xero said %s", "fine\n2026-01-01 00:00:00,000 INFO x: sync finished\x1b[1A"
+        )
+        file_handler.flush()
+    finally:
+        for handler in list(root.handlers):
+            if getattr(handler, "_maica", False):
+                root.removeHandler(handler)
+                handler.close()
+    logged = paths.log_file.read_text(encoding="utf-8")
+    assert len(logged.splitlines()) == 1
+    assert "fine\\n2026-01-01 00:00:00,000 INFO x: sync finished\\x1b[1A" in logged
+    assert console.getvalue().count("\n") == 1
+    assert "\x1b" not in console.getvalue()
