@@ -203,7 +203,7 @@ def _rejection_sentence(errors: tuple[RowError, ...], bad_rows: int | None) -> s
 
 
 def parse_export_file(
-    path: Path, *, max_errors: int = MAX_ERRORS, stored: Mapping[str, str] | None = None
+    path: Path, *, max_errors: int = MAX_ERRORS, stored: Mapping[str, tuple[str, ...]] | None = None
 ) -> ParsedExport:
     """:func:`parse_export` of a file, streamed; a file that cannot be read is a file problem.
 
@@ -219,23 +219,27 @@ def parse_export_file(
 
 
 def parse_export(
-    data: bytes, *, max_errors: int = MAX_ERRORS, stored: Mapping[str, str] | None = None
+    data: bytes,
+    *,
+    max_errors: int = MAX_ERRORS,
+    stored: Mapping[str, tuple[str, ...]] | None = None,
 ) -> ParsedExport:
     """Read a Maica invoice export: every invoice, or every problem (up to ``max_errors``)."""
     return _Parser(max(1, max_errors), stored).parse(physical_lines(io.BytesIO(data)))
 
 
-def stored_numbers(db: Database) -> dict[str, str]:
-    """The store's invoice numbers by how they compare (a read-only query).
+def stored_numbers(db: Database) -> dict[str, tuple[str, ...]]:
+    """The store's invoice numbers, grouped by how they compare (a read-only query).
 
     Numbers imported before identifiers were normalised may hold full-width letters or invisible
     characters: they are compared as what they look like (NFKC, invisible characters left out).
     """
+    groups: dict[str, tuple[str, ...]] = {}
     with db.read() as conn:
-        return {
-            _looks(number): number
-            for (number,) in conn.execute("SELECT invoice_number FROM invoices")
-        }
+        for (number,) in conn.execute("SELECT invoice_number FROM invoices"):
+            key = _looks(number)
+            groups[key] = (*groups.get(key, ()), number)
+    return groups
 
 
 def _looks(number: str) -> str:
@@ -279,7 +283,9 @@ class _Draft:
 
 
 class _Parser:
-    def __init__(self, max_errors: int, stored: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, max_errors: int, stored: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.max_errors = max_errors
         self.stored = stored or {}
         self.errors: list[RowError] = []
@@ -665,8 +671,9 @@ class _Parser:
         if not self.stored:
             return
         for number, draft in self.drafts.items():
-            stored = self.stored.get(_fold(number))
-            if stored is not None and stored != number:
+            spellings = self.stored.get(_fold(number), ())
+            if spellings and number not in spellings:
+                stored = spellings[0]
                 self.error(
                     draft.line,
                     "invoice_number",
