@@ -158,6 +158,25 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.write(block)
 
 
+def _trickle_headers(handler: BaseHTTPRequestHandler) -> None:
+    """The status line, then header bytes one at a time: no read ever waits long."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    handler.wfile.flush()
+    for _ in range(1000):
+        handler.wfile.write(b"X")
+        handler.wfile.flush()
+        time.sleep(0.1)
+
+
+def test_trickling_headers_end_at_the_deadline(hostile: Service) -> None:
+    hostile.http.deadline = 1.0
+    BEHAVIOURS["/connections"] = _trickle_headers
+    started = time.monotonic()
+    with pytest.raises(XeroUnavailable, match="did not arrive within 1 seconds"):
+        hostile.xero.get_connections()
+    assert time.monotonic() - started < 2.5
+
+
 def test_a_trickling_answer_ends_at_the_deadline(hostile: Service) -> None:
     hostile.http.deadline = 1.0
     BEHAVIOURS["/connections"] = _trickle

@@ -13,11 +13,7 @@ client reports as unknown so that the sync looks it up instead of sending again.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,6 +23,7 @@ from ... import __version__
 from ..errors import IntegrationDisabled, XeroUnavailable
 from ..redact import redact
 from ..textsafe import printable
+from .deadline import Watchdog, track_connections
 from .endpoints import check_transport
 
 log = logging.getLogger(__name__)
@@ -64,6 +61,7 @@ class XeroHttp:
         self.timeout = timeout
         self.deadline = deadline
         self.max_bytes = max_bytes
+        track_connections(session)
 
     def ensure_enabled(self) -> None:
         if not self._is_enabled():
@@ -84,30 +82,33 @@ class XeroHttp:
         check_transport(url)
         all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         all_headers.update(headers or {})
-        deadline = time.monotonic() + self.deadline
         connect, read = self.timeout
-        try:
-            response = self.session.request(
-                method,
-                url,
-                headers=all_headers,
-                params=params,
-                data=data,
-                json=json,
-                auth=auth,
-                timeout=(min(connect, self.deadline), min(read, self.deadline)),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.RequestException as exc:
-            log.info("%s %s failed: %s", method, url, redact(str(exc)))
-            raise XeroUnavailable(_network_sentence(exc), detail=type(exc).__name__) from None
-        self._read_body(response, deadline, method, url)
+        with Watchdog(self.deadline) as watchdog:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=all_headers,
+                    params=params,
+                    data=data,
+                    json=json,
+                    auth=auth,
+                    timeout=(min(connect, self.deadline), min(read, self.deadline)),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException as exc:
+                if watchdog.expired.is_set():
+                    raise self._too_slow(method, url) from None
+                log.info("%s %s failed: %s", method, url, redact(str(exc)))
+                raise XeroUnavailable(_network_sentence(exc), detail=type(exc).__name__) from None
+            watchdog.attach_response(response)
+            self._read_body(response, watchdog, method, url)
         log.debug("%s %s -> %s", method, url, response.status_code)
         return response
 
     def _read_body(
-        self, response: requests.Response, deadline: float, method: str, url: str
+        self, response: requests.Response, watchdog: Watchdog, method: str, url: str
     ) -> None:
         """Read the answer into ``response.content``, within the byte cap and the deadline."""
         already = getattr(response, "_content", False)
@@ -119,7 +120,6 @@ class XeroHttp:
         if declared.isdigit() and int(declared) > self.max_bytes:
             response.close()
             raise self._too_large(method, url)
-        watchdog = _Watchdog(response, deadline - time.monotonic())
         chunks: list[bytes] = []
         size = 0
         try:
@@ -167,39 +167,6 @@ class XeroHttp:
             "internet connection and try again.",
             detail="answer too slow",
         )
-
-
-class _Watchdog:
-    """Shuts the answer's connection down when the deadline passes (unless stopped first)."""
-
-    def __init__(self, response: requests.Response, seconds: float) -> None:
-        self.expired = threading.Event()
-        self._sock = _socket_of(response)
-        self._lock = threading.Lock()
-        self._stopped = False
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            self.expired.set()
-            if self._sock is not None:
-                with contextlib.suppress(OSError):
-                    self._sock.shutdown(socket.SHUT_RDWR)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stopped = True
-        self._timer.cancel()
-
-
-def _socket_of(response: requests.Response) -> socket.socket | None:
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    return sock if isinstance(sock, socket.socket) else None
 
 
 def _network_sentence(exc: requests.RequestException) -> str:
