@@ -131,6 +131,11 @@ def physical_lines(
     """The lines of ``stream`` with their endings (\\r\\n, \\r or \\n); :class:`FileProblem`."""
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     first = stream.read(CHUNK_BYTES)
+    while 0 < len(first) < 4:  # enough to recognise a byte order mark or a workbook
+        more = stream.read(CHUNK_BYTES)
+        if not more:
+            break
+        first += more
     if first.startswith(_WORKBOOK):
         raise FileProblem(f"The file is an Excel workbook, not CSV: {SAVE_AS_UTF8}")
     utf16 = first.startswith((b"\xff\xfe", b"\xfe\xff"))

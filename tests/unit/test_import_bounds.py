@@ -266,3 +266,18 @@ def test_a_number_stored_exactly_is_a_re_import_even_beside_look_alikes(tmp_path
         assert parse_export(export(row()), stored=stored_numbers(store.db)).ok
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_encodings_survive_any_chunk_boundary(
+    encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = export(row(participant_name="Zoë Ánderson 中文"), other()).decode("utf-8")
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        data = ("\ufeff" + text).encode(encoding)
+    for size in (1, 3, 5, 4096):
+        monkeypatch.setattr(textfile, "CHUNK_BYTES", size)
+        result = parse_export(data)
+        assert result.ok, (size, result.errors)
+        assert result.invoices[0].participant_name == "Zoë Ánderson 中文"
