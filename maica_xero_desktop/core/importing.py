@@ -5,21 +5,35 @@ no error, or every problem it found (each with the physical line number of the r
 and no invoice. It never raises for bad input; :class:`ImportRejected` turns a rejected result into
 the one sentence a user reads.
 
-The file is streamed through :mod:`csv` row by row, so the cost grows linearly with its size.
+The file is streamed (:mod:`.textfile`: regular files only, at most 200 MB, decoded chunk by
+chunk) through :mod:`csv` row by row, so the cost grows linearly with its size and the memory
+with the invoices it holds, never with the bytes. Identifiers (invoice numbers, participant ids,
+support item numbers) are normalised (Unicode NFKC, trimmed) and refused when they hold control,
+zero-width or bidi characters; two invoice numbers that differ only in letter case are one number
+to Xero, so they are an error. Values from the file appear in messages escaped
+(:func:`.textsafe.printable`).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import MaicaXeroError
 from .models import MAICA_STATUSES, Invoice, Line
+from .textfile import FileProblem, open_regular, physical_lines
+from .textsafe import has_unsafe, printable
+
+if TYPE_CHECKING:
+    from .store.db import Database
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -31,6 +45,7 @@ __all__ = [
     "RowError",
     "parse_export",
     "parse_export_file",
+    "stored_numbers",
 ]
 
 REQUIRED_COLUMNS = (
@@ -101,6 +116,10 @@ MAX_TRACKING_NAME = 100
 MAX_DECIMALS = 4
 #: Maica quotes at most 50 lines per invoice; more is imported but the sync holds it back.
 MAX_LINES_PER_INVOICE = 50
+#: Problems listed one by one; past this many, only their count is given.
+MAX_ERRORS = 1000
+#: Columns that identify something: normalised, and refused with invisible characters.
+IDENTIFIERS = ("invoice_number", "participant_id", "support_item_number")
 
 _STATUS_BY_KEY = {status.lower(): status for status in MAICA_STATUSES}
 _STATUS_LIST = ", ".join(MAICA_STATUSES)
@@ -109,13 +128,9 @@ _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 _NDIS = re.compile(r"\d{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_EOL = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 
 _SHARED_TEXTS = 100_000
-_SAVE_AS_UTF8 = (
-    "in Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then import that file."
-)
 
 
 @dataclass(frozen=True)
@@ -187,31 +202,52 @@ def _rejection_sentence(errors: tuple[RowError, ...], bad_rows: int | None) -> s
 # ----------------------------------------------------------------------------- entry points
 
 
-def parse_export_file(path: Path, *, max_errors: int = 200) -> ParsedExport:
-    """:func:`parse_export` of a file; a file that cannot be read is a file-level problem."""
+def parse_export_file(
+    path: Path, *, max_errors: int = MAX_ERRORS, stored: Mapping[str, tuple[str, ...]] | None = None
+) -> ParsedExport:
+    """:func:`parse_export` of a file, streamed; a file that cannot be read is a file problem.
+
+    ``stored`` (from :func:`stored_numbers`) lets the import refuse a number that differs only in
+    letter case from another invoice already in the store.
+    """
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return _file_problem(f"The file {path} does not exist: check the name and the folder.")
-    except IsADirectoryError:
-        return _file_problem(f"{path} is a folder, not a file: choose the exported CSV file.")
-    except PermissionError:
-        return _file_problem(
-            f"The file {path} cannot be read (permission denied): "
-            "copy it somewhere you may read, or ask for access."
-        )
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        return _file_problem(f"The file {path} could not be read ({reason}): check it and retry.")
-    return parse_export(data, max_errors=max_errors)
+        stream = open_regular(Path(path))
+    except FileProblem as problem:
+        return _file_problem(problem.message, problem.line)
+    with stream:
+        return _Parser(max(1, max_errors), stored).parse(physical_lines(stream, name=str(path)))
 
 
-def parse_export(data: bytes, *, max_errors: int = 200) -> ParsedExport:
+def parse_export(
+    data: bytes,
+    *,
+    max_errors: int = MAX_ERRORS,
+    stored: Mapping[str, tuple[str, ...]] | None = None,
+) -> ParsedExport:
     """Read a Maica invoice export: every invoice, or every problem (up to ``max_errors``)."""
-    text_or_error = _decode(data)
-    if isinstance(text_or_error, RowError):
-        return ParsedExport(invoices=(), rows=0, errors=(text_or_error,), warnings=(), bad_rows=0)
-    return _Parser(max(1, max_errors)).parse(text_or_error)
+    return _Parser(max(1, max_errors), stored).parse(physical_lines(io.BytesIO(data)))
+
+
+def stored_numbers(db: Database) -> dict[str, tuple[str, ...]]:
+    """The store's invoice numbers, grouped by how they compare (a read-only query).
+
+    Numbers imported before identifiers were normalised may hold full-width letters or invisible
+    characters: they are compared as what they look like (NFKC, invisible characters left out).
+    """
+    groups: dict[str, tuple[str, ...]] = {}
+    with db.read() as conn:
+        for (number,) in conn.execute("SELECT invoice_number FROM invoices"):
+            key = _looks(number)
+            groups[key] = (*groups.get(key, ()), number)
+    return groups
+
+
+def _looks(number: str) -> str:
+    """What ``number`` looks like, as Xero compares it."""
+    if number.isascii() and number.isprintable():
+        return _fold(number)
+    visible = (c for c in unicodedata.normalize("NFKC", number) if not has_unsafe(c))
+    return _fold("".join(visible).strip())
 
 
 def _file_problem(message: str, line: int = 0) -> ParsedExport:
@@ -220,53 +256,15 @@ def _file_problem(message: str, line: int = 0) -> ParsedExport:
     )
 
 
-# ----------------------------------------------------------------------------- decoding
+def _fold(number: str) -> str:
+    """How Xero compares invoice numbers: without regard to letter case."""
+    return number.casefold()
 
 
-def _decode(data: bytes) -> str | RowError:
-    """The text of the file (UTF-8 with or without BOM, or UTF-16 with BOM), or why not."""
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return RowError(0, "", f"The file is an Excel workbook, not CSV: {_SAVE_AS_UTF8}")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            return RowError(
-                0, "", f"The file starts like UTF-16 text but is not valid UTF-16: {_SAVE_AS_UTF8}"
-            )
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            byte = data[exc.start]
-            return RowError(
-                line,
-                "",
-                f"The file is not UTF-8 text (byte 0x{byte:02X} is not UTF-8; it may have been "
-                f"saved as 'CSV (Comma delimited)' or Windows-1252): {_SAVE_AS_UTF8}",
-            )
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        return RowError(
-            line,
-            "",
-            "The file is not UTF-8 text (it contains NUL bytes, so it is a binary file or "
-            f"UTF-16 without a byte order mark): {_SAVE_AS_UTF8}",
-        )
-    return text
-
-
-def _physical_lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` with their endings (\\r\\n, \\r or \\n), without copying it whole."""
-    start = 0
-    for match in _EOL.finditer(text):
-        end = match.end()
-        yield text[start:end]
-        start = end
-    if start < len(text):
-        yield text[start:]
+def _shown(value: str, limit: int = 60) -> str:
+    """A value from the file as it may appear in a message: escaped, and cut when long."""
+    text = printable(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -285,16 +283,23 @@ class _Draft:
 
 
 class _Parser:
-    def __init__(self, max_errors: int) -> None:
+    def __init__(
+        self, max_errors: int, stored: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.max_errors = max_errors
+        self.stored = stored or {}
         self.errors: list[RowError] = []
         self.more = 0
-        self.bad_lines: set[int] = set()
+        #: rows with a problem (rows come in order, so a count and the last one are enough)
+        self.bad_rows = 0
+        self.last_bad_line = 0
         self.warnings: list[str] = []
         self.rows = 0
         #: the columns of the current row that have a problem
         self.bad_columns: set[str] = set()
         self.drafts: dict[str, _Draft] = {}
+        #: each invoice number's case-folded form: its first spelling and line
+        self.folded: dict[str, tuple[str, int]] = {}
         # Values that repeat across rows (support items, codes, dates, prices) are parsed once
         # and shared, which keeps a 100,000-line file's memory small.
         self.dates: dict[str, date] = {}
@@ -313,7 +318,9 @@ class _Parser:
 
     def error(self, line: int, column: str, message: str) -> None:
         if line:
-            self.bad_lines.add(line)
+            if line != self.last_bad_line:
+                self.bad_rows += 1
+                self.last_bad_line = line
             self.bad_columns.add(column)
         if len(self.errors) < self.max_errors:
             self.errors.append(RowError(line, column, message))
@@ -338,7 +345,7 @@ class _Parser:
                 rows=self.rows,
                 errors=tuple(errors),
                 warnings=tuple(self.warnings),
-                bad_rows=len(self.bad_lines),
+                bad_rows=self.bad_rows,
             )
         invoices = tuple(self._build(number, draft) for number, draft in self.drafts.items())
         return ParsedExport(
@@ -347,8 +354,16 @@ class _Parser:
 
     # -- the file
 
-    def parse(self, text: str) -> ParsedExport:
-        reader = csv.reader(_physical_lines(text), strict=True)
+    def parse(self, lines: Iterable[str]) -> ParsedExport:
+        try:
+            return self._parse(lines)
+        except FileProblem as problem:
+            # The file itself is wrong (not text, too large, a runaway line): that is the one
+            # thing to fix, whatever the rows before it said.
+            return _file_problem(problem.message, problem.line)
+
+    def _parse(self, lines: Iterable[str]) -> ParsedExport:
+        reader = csv.reader(lines, strict=True)
         header: list[str] | None = None
         header_line = 0
         columns: dict[str, int] = {}
@@ -387,6 +402,7 @@ class _Parser:
                 "the invoices from Maica again, with their lines.",
             )
         self._check_sizes()
+        self._check_stored()
         return self.result()
 
     def _columns(self, header: list[str], line: int) -> dict[str, int]:
@@ -408,13 +424,15 @@ class _Parser:
                 self.error(
                     line,
                     name,
-                    f"the column {name} appears twice in the header: keep only one of them.",
+                    f"the column {_shown(name)} appears twice in the header: keep only one of "
+                    "them.",
                 )
                 continue
             columns[name] = index
             if name not in known:
                 self.warnings.append(
-                    f"The column '{raw.strip()}' is not used by this version and was ignored."
+                    f"The column '{_shown(raw.strip())}' is not used by this version and was "
+                    "ignored."
                 )
         missing = [name for name in REQUIRED_COLUMNS if name not in columns]
         if missing:
@@ -448,6 +466,8 @@ class _Parser:
         }
         self.bad_columns.clear()
 
+        for name in IDENTIFIERS:
+            values[name] = self._identifier(values[name], name, line)
         for name in REQUIRED_COLUMNS:
             if name not in _MAY_BE_EMPTY and not values[name]:
                 self.error(line, name, f"{name} is empty: every row needs one.")
@@ -460,6 +480,8 @@ class _Parser:
                 f"invoice_number is {len(number)} characters long: Xero accepts at most "
                 f"{MAX_INVOICE_NUMBER}.",
             )
+        elif number:
+            self._check_case(number, line)
         participant_id = values["participant_id"]
         if len(participant_id) > MAX_PARTICIPANT_ID:
             self.error(
@@ -484,7 +506,7 @@ class _Parser:
             self.error(
                 line,
                 "status",
-                f"status '{raw_status}' is not a Maica status: use one of {_STATUS_LIST}.",
+                f"status '{_shown(raw_status)}' is not a Maica status: use one of {_STATUS_LIST}.",
             )
         values["status"] = status or raw_status
 
@@ -493,16 +515,16 @@ class _Parser:
             self.error(
                 line,
                 "quantity",
-                f"quantity '{values['quantity']}' must be more than 0: an invoice line cannot be "
-                "zero or negative (record credits in Maica instead).",
+                f"quantity '{_shown(values['quantity'])}' must be more than 0: an invoice line "
+                "cannot be zero or negative (record credits in Maica instead).",
             )
         unit_price = self._decimal(values, "unit_price", line)
         if unit_price is not None and unit_price < 0:
             self.error(
                 line,
                 "unit_price",
-                f"unit_price '{values['unit_price']}' is negative: an invoice line cannot have a "
-                "negative price (record credits in Maica instead).",
+                f"unit_price '{_shown(values['unit_price'])}' is negative: an invoice line cannot "
+                "have a negative price (record credits in Maica instead).",
             )
 
         ndis = values.get("ndis_number", "")
@@ -510,15 +532,16 @@ class _Parser:
             self.error(
                 line,
                 "ndis_number",
-                f"ndis_number '{ndis}' is not 9 digits: write the participant's NDIS number as "
-                "9 digits without spaces, e.g. 431234567 (format the column as text in Excel).",
+                f"ndis_number '{_shown(ndis)}' is not 9 digits: write the participant's NDIS "
+                "number as 9 digits without spaces, e.g. 431234567 (format the column as text in "
+                "Excel).",
             )
         email = values.get("bill_to_email", "")
         if email and not _EMAIL.fullmatch(email):
             self.error(
                 line,
                 "bill_to_email",
-                f"bill_to_email '{email}' is not an email address: write one address, "
+                f"bill_to_email '{_shown(email)}' is not an email address: write one address, "
                 "e.g. accounts@planmanager.com.au.",
             )
         currency = values.get("currency", "")
@@ -526,7 +549,8 @@ class _Parser:
             self.error(
                 line,
                 "currency",
-                f"currency '{currency}' is not a currency code: use 3 capital letters, e.g. AUD.",
+                f"currency '{_shown(currency)}' is not a currency code: use 3 capital letters, "
+                "e.g. AUD.",
             )
         values["currency"] = currency or "AUD"  # empty means AUD, also when rows are compared
         account_code = values.get("account_code", "")
@@ -534,8 +558,8 @@ class _Parser:
             self.error(
                 line,
                 "account_code",
-                f"account_code '{account_code}' is longer than {MAX_ACCOUNT_CODE} characters: "
-                "use the account's code in Xero (e.g. 200), not its name.",
+                f"account_code '{_shown(account_code)}' is longer than {MAX_ACCOUNT_CODE} "
+                "characters: use the account's code in Xero (e.g. 200), not its name.",
             )
         service_date = (
             self._date(values, "service_date", line) if "service_date" in values else None
@@ -578,13 +602,13 @@ class _Parser:
             for name in HEADER_FIELDS:
                 value, first = values.get(name, ""), draft.header[name]
                 if value != first and name not in draft.unsure and name not in self.bad_columns:
-                    shown = f"'{value}'" if value else "empty"
-                    was = f"'{first}'" if first else "empty"
+                    shown = f"'{_shown(value)}'" if value else "empty"
+                    was = f"'{_shown(first)}'" if first else "empty"
                     self.error(
                         line,
                         name,
                         f"{name} is {shown} but {was} on line {draft.line} of the same invoice "
-                        f"{number}: every row of an invoice must have the same {name}.",
+                        f"{_shown(number)}: every row of an invoice must have the same {name}.",
                     )
         if comparable:
             key = (
@@ -599,13 +623,66 @@ class _Parser:
                 self.error(
                     line,
                     "",
-                    f"this line repeats line {earlier} of invoice {number} (same support item, "
-                    "service date, quantity, unit price and description): remove the duplicate.",
+                    f"this line repeats line {earlier} of invoice {_shown(number)} (same support "
+                    "item, service date, quantity, unit price and description): remove the "
+                    "duplicate.",
                 )
             else:
                 draft.seen[key] = line
         if not self.errors:  # once anything is wrong, nothing is imported: stop collecting
             draft.lines.append(item)
+
+    # -- identifiers
+
+    def _identifier(self, raw: str, name: str, line: int) -> str:
+        """``raw`` normalised (NFKC, trimmed); an error when it holds an invisible character."""
+        if raw.isascii() and raw.isprintable():  # the usual case, and a fast one
+            return raw
+        if has_unsafe(raw):
+            hidden = sorted({f"U+{ord(c):04X}" for c in raw if has_unsafe(c)})
+            self.error(
+                line,
+                name,
+                f"{name} '{_shown(raw)}' contains a control, zero-width or bidi character "
+                f"({', '.join(hidden[:3])}) that cannot be seen: retype the value in Maica "
+                "and export again.",
+            )
+            return raw
+        return self.shared(unicodedata.normalize("NFKC", raw).strip())
+
+    def _check_case(self, number: str, line: int) -> None:
+        folded = _fold(number)
+        first = self.folded.get(folded)
+        if first is None:
+            self.folded[folded] = (number, line)
+            return
+        spelling, first_line = first
+        if spelling != number:
+            self.error(
+                line,
+                "invoice_number",
+                f"invoice_number '{_shown(number)}' differs only in letter case from "
+                f"'{_shown(spelling)}' on line {first_line}: Xero treats them as the same "
+                "invoice number, so give them one spelling (or different numbers).",
+            )
+
+    def _check_stored(self) -> None:
+        """A number that is another stored invoice's number in other letter case is refused."""
+        if not self.stored:
+            return
+        for number, draft in self.drafts.items():
+            spellings = self.stored.get(_fold(number), ())
+            if spellings and number not in spellings:
+                stored = spellings[0]
+                self.error(
+                    draft.line,
+                    "invoice_number",
+                    f"invoice_number '{_shown(number)}' is the number of the already imported "
+                    f"invoice '{_shown(stored)}' written differently (letter case, character "
+                    "width or an invisible character): Xero treats them as one invoice number, "
+                    "so use the imported spelling (or another number) in Maica and import "
+                    "again.",
+                )
 
     # -- values
 
@@ -621,9 +698,11 @@ class _Parser:
                 value = self.dates[raw] = date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
                 return value
             except ValueError:
-                self.error(line, name, f"{name} '{raw}' is not a real date: use YYYY-MM-DD.")
+                self.error(
+                    line, name, f"{name} '{_shown(raw)}' is not a real date: use YYYY-MM-DD."
+                )
                 return None
-        self.error(line, name, f"{name} '{raw}' is not a date: use YYYY-MM-DD.")
+        self.error(line, name, f"{name} '{_shown(raw)}' is not a date: use YYYY-MM-DD.")
         return None
 
     def _decimal(self, values: dict[str, str], name: str, line: int) -> Decimal | None:
@@ -640,19 +719,19 @@ class _Parser:
                 how = "use '.' as the decimal separator and no thousands separators, e.g. 1234.5"
             else:
                 how = "write a plain number, e.g. 1.5"
-            self.error(line, name, f"{name} '{raw}' is not a number: {how}.")
+            self.error(line, name, f"{name} '{_shown(raw)}' is not a number: {how}.")
             return None
         try:
             value = Decimal(raw)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-            self.error(line, name, f"{name} '{raw}' is not a number: write a plain number.")
+            self.error(line, name, f"{name} '{_shown(raw)}' is not a number: write a plain number.")
             return None
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
             self.error(
                 line,
                 name,
-                f"{name} '{raw}' has {-exponent} decimal places: Xero accepts at most "
+                f"{name} '{_shown(raw)}' has {-exponent} decimal places: Xero accepts at most "
                 f"{MAX_DECIMALS}.",
             )
             return None
@@ -674,7 +753,7 @@ class _Parser:
                 self.error(
                     line,
                     name,
-                    f"{name} '{raw}' is not a tracking value: write Category:Option, "
+                    f"{name} '{_shown(raw)}' is not a tracking value: write Category:Option, "
                     "e.g. Region:North.",
                 )
                 continue
@@ -690,8 +769,8 @@ class _Parser:
                 self.error(
                     line,
                     name,
-                    f"{name} uses the tracking category '{category}' again: a line can have only "
-                    "one option of each category.",
+                    f"{name} uses the tracking category '{_shown(category)}' again: a line can "
+                    "have only one option of each category.",
                 )
                 continue
             pairs.append((self.shared(category), self.shared(option)))
@@ -703,7 +782,7 @@ class _Parser:
         for number, draft in self.drafts.items():
             if len(draft.lines) > MAX_LINES_PER_INVOICE:
                 self.warnings.append(
-                    f"Invoice {number} has {len(draft.lines)} lines: Xero accepts at most "
+                    f"Invoice {_shown(number)} has {len(draft.lines)} lines: Xero accepts at most "
                     f"{MAX_LINES_PER_INVOICE}, so the sync will hold it back until it is split."
                 )
 

@@ -32,8 +32,8 @@ from .errors import (
     UnknownOrganisation,
 )
 from .flows import Flow, all_flows, get_flow
-from .importing import ParsedExport, parse_export_file
-from .loopback import LoopbackReceiver
+from .importing import ParsedExport, parse_export_file, stored_numbers
+from .loopback import Callback, LoopbackReceiver
 from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
@@ -368,8 +368,17 @@ class Service:
             settings.redirect_ports, CALLBACK_PATH, state, settings.redirect_host
         )
         port = receiver.start()
+        redirect_uri = settings.redirect_uri(port)
+
+        def finish(callback: Callback) -> TokenSet:
+            # Runs while the browser's page waits: it says "Connected" only once this returns.
+            tokens = identity.exchange_code(
+                callback.code, redirect_uri, verifier, now=self._clock()
+            )
+            self.secrets.save_tokens(tokens)
+            return tokens
+
         try:
-            redirect_uri = settings.redirect_uri(port)
             url = authorize_url(
                 self.endpoints,
                 client_id=client_id,
@@ -384,11 +393,9 @@ class Service:
                     self._browser(url)
                 except Exception as exc:  # a missing browser is not an error: the URL is shown
                     log.info("Could not open a browser: %s", type(exc).__name__)
-            callback = receiver.wait(timeout, cancel)
+            tokens = receiver.wait(timeout, cancel, complete=finish)
         finally:
             receiver.close()
-        tokens = identity.exchange_code(callback.code, redirect_uri, verifier, now=self._clock())
-        self.secrets.save_tokens(tokens)
 
         def change(s: Settings) -> None:
             s.needs_reconnect = False
@@ -637,7 +644,7 @@ class SyncService:
 
     def import_file(self, path: str | os.PathLike[str]) -> tuple[ParsedExport, ImportSummary]:
         """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
-        parsed = parse_export_file(Path(path))
+        parsed = parse_export_file(Path(path), stored=stored_numbers(self.store.db))
         invoices = parsed.check()
         summary = self.store.apply_import(invoices)
         log.info("Imported %d invoices (%d new).", summary.total, summary.new)

@@ -91,8 +91,8 @@ def export(*rows: dict[str, str], header: tuple[str, ...] = HEADER, newline: str
     return (newline.join(lines) + newline).encode("utf-8")
 
 
-def parse(data: bytes, **kwargs: int) -> ParsedExport:
-    result = parse_export(data, **kwargs)
+def parse(data: bytes, max_errors: int = 1000) -> ParsedExport:
+    result = parse_export(data, max_errors=max_errors)
     assert bool(result.errors) != bool(result.invoices), "all or nothing"
     return result
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maica_xero_desktop.core import redact
+from maica_xero_desktop.core import csvsafe, redact, textfile
 from maica_xero_desktop.core.importing import parse_export
 from maica_xero_desktop.core.settings import Settings, settings_from_json
 from maica_xero_desktop.core.sync.payments import maica_status, payment_state
 from maica_xero_desktop.core.sync.xerodata import amount, messages, ms_date
+from maica_xero_desktop.core.textsafe import has_unsafe
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -92,6 +94,52 @@ def test_any_cells_under_a_valid_header(rows: list[list[str]]) -> None:
     csv.writer(buffer).writerows(rows)
     parsed = parse_export((HEADER + buffer.getvalue()).encode("utf-8"))
     assert bool(parsed.invoices) != bool(parsed.errors)
+    # nothing from the file reaches a message raw, nor an identifier with a hidden character
+    for text in [*(str(error) for error in parsed.errors), *parsed.warnings]:
+        assert not has_unsafe(text), text
+    for invoice in parsed.invoices:
+        assert not has_unsafe(invoice.invoice_number + invoice.participant_id)
+        assert not any(has_unsafe(line.support_item_number) for line in invoice.lines)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(["a", ",", '"', "\r", "\n", "\r\n", "é", "\u200b", " ", "1"]),
+        max_size=60,
+    ),
+    st.integers(min_value=1, max_value=9),
+)
+def test_chunk_size_never_changes_the_result(pieces: list[str], chunk: int) -> None:
+    data = (HEADER + "".join(pieces)).encode("utf-8")
+    whole = parse_export(data)
+    saved = textfile.CHUNK_BYTES
+    textfile.CHUNK_BYTES = chunk
+    try:
+        chunked = parse_export(data)
+    finally:
+        textfile.CHUNK_BYTES = saved
+    assert chunked == whole
+
+
+@given(st.text())
+def test_a_log_record_is_one_line_whatever_it_carries(text: str) -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "value %s", (text,), None)
+    redact.RedactingFilter().filter(record)
+    line = logging.Formatter("%(levelname)s %(message)s").format(record)
+    assert line.startswith("INFO value ")
+    assert len(line.splitlines()) == 1
+    assert not has_unsafe(line)
+
+
+@given(st.text())
+def test_neutralised_text_never_starts_a_formula(text: str) -> None:
+    safe = csvsafe.neutralise(text)
+    assert isinstance(safe, str)
+    first = safe.lstrip(" ")[:1]
+    if first in csvsafe.TRIGGERS:
+        float(safe)  # only a plain number may (it is not a formula)
+    assert safe in (text, "'" + text)
 
 
 @given(st.text())

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..textsafe import printable
+
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -41,7 +43,8 @@ def messages(element: dict[str, Any], key: str = "ValidationErrors") -> list[str
     found = element.get(key)
     if not isinstance(found, list):
         return []
-    return [str(m.get("Message", "")).strip() for m in found if isinstance(m, dict)]
+    # Xero's own words, escaped: they reach the store, the terminal and the log.
+    return [printable(str(m.get("Message", "")).strip()) for m in found if isinstance(m, dict)]
 
 
 def items(body: Any, key: str) -> list[dict[str, Any]]:

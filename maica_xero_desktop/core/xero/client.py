@@ -32,10 +32,9 @@ from ..errors import (
     XeroRequestError,
     XeroUnavailable,
 )
-from ..redact import redact
 from ..tokens import TokenManager
 from .endpoints import XeroEndpoints
-from .http import XeroHttp, error_text
+from .http import AnswerTooLarge, AnswerTooSlow, XeroHttp, error_text, outside_text
 from .ratelimit import RateLimits, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -165,9 +164,12 @@ class XeroClient:
                     response = self.http.send(
                         method, url, headers=all_headers, params=params, json=json
                     )
-                except XeroUnavailable:
+                except XeroUnavailable as exc:
                     unanswered_write = unanswered_write or write
-                    delay = next(server_delays, None) if retry_safe else None
+                    # An answer over the size cap would be as large again, and one that took the
+                    # whole deadline would make the caller wait minutes more: not retried.
+                    retry = retry_safe and not isinstance(exc, AnswerTooLarge | AnswerTooSlow)
+                    delay = next(server_delays, None) if retry else None
                     if delay is None:
                         raise
                     self._sleep(delay)
@@ -289,8 +291,8 @@ class XeroClient:
             )
         message = ""
         if isinstance(body, dict):
-            message = redact(
-                str(body.get("Message") or body.get("Detail") or body.get("Title") or "")
+            message = outside_text(
+                body.get("Message") or body.get("Detail") or body.get("Title") or ""
             )
         return XeroRequestError(
             f"Xero refused the request (HTTP {status})"

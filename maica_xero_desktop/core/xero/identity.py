@@ -23,7 +23,7 @@ from ..errors import (
 )
 from ..secrets import ConnectedUser, TokenSet
 from .endpoints import XeroEndpoints
-from .http import XeroHttp, error_text
+from .http import XeroHttp, error_text, outside_text
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class IdentityClient:
             body = response.json()
         except ValueError:
             body = {}
-        error = str(body.get("error", "")) if isinstance(body, dict) else ""
+        error = outside_text(body.get("error", ""), 60) if isinstance(body, dict) else ""
         log.info("Token endpoint (%s) answered %s: %s", during, response.status_code, error)
         if error == "invalid_client":
             secret = (
