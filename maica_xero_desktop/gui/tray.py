@@ -173,7 +173,7 @@ class Background(QObject):
         self._view_seen = False
         self._load_settings()
         self.update()
-        if self.available:
+        if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray.show()
 
     # -- the menu ----------------------------------------------------------------------------

@@ -139,6 +139,7 @@ class _TellingStatus(StatusFile):
 
     def intent_to_receive(self, status: int) -> None:
         super().intent_to_receive(status)
+        self.flush(force=True)  # rare, and whoever is told reads the file next
         self._tell("intent")
 
 
