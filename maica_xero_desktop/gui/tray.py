@@ -7,7 +7,7 @@ the answer kept in the ``close_to_tray`` setting. Quit (tray menu, File menu whe
 stops the receiver and ends the process.
 
 The tray icon has three states, told apart by a badge painted over the application icon: none
-(idle), a blue circle with a white arc (a run is going) and an orange circle with "!" (something
+(idle), a blue circle with a white arc (a run is going) and a red circle with "!" (something
 needs attention: a notification not yet seen, or the sign-in).
 
 The receiver's listener calls ``on_event`` on its own threads; :class:`ReceiverRelay` turns each
@@ -66,7 +66,7 @@ def _badge(pixmap: QPixmap, state: State) -> None:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(QColor("white"), max(1.0, d / 10)))
-    painter.setBrush(QColor("#1a73e8" if state == "running" else "#e8710a"))
+    painter.setBrush(QColor("#1a73e8" if state == "running" else "#d93025"))
     painter.drawEllipse(rect)
     inner = rect.adjusted(d * 0.25, d * 0.25, -d * 0.25, -d * 0.25)
     if state == "running":
@@ -117,7 +117,7 @@ def close_question(window: MainWindow) -> QMessageBox:
     quit_button.setProperty("choice", QUIT)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(keep)
-    remember = QCheckBox("&Remember my answer (change it under Background)")
+    remember = QCheckBox("&Remember my answer (change it under Background)", box)
     remember.setChecked(True)
     box.setCheckBox(remember)
     return box

@@ -4,6 +4,7 @@ events reaching the window without the poll, and Start at login from the window.
 
 from __future__ import annotations
 
+import gc
 import socket
 from collections.abc import Callable
 from decimal import Decimal
@@ -20,7 +21,7 @@ from maica_xero_desktop.demo import free_port
 from maica_xero_desktop.gui.app import parse_arguments
 from maica_xero_desktop.gui.main_window import MainWindow
 from maica_xero_desktop.gui.notify import Notice, Notifier, Watcher
-from maica_xero_desktop.gui.tray import Background, tray_icon
+from maica_xero_desktop.gui.tray import Background, close_question, tray_icon
 from maica_xero_desktop.sandbox import Sandbox
 
 from .conftest import WAIT_MS, connect, enable, idle, use
@@ -434,3 +435,15 @@ def test_minimised_flag() -> None:
     for flag in ("--minimised", "--minimized", "--tray"):
         assert parse_arguments([flag]).minimised
     assert not parse_arguments([]).minimised
+
+
+def test_the_close_question_keeps_its_remember_box(window: MainWindow) -> None:
+    box = close_question(window)
+    gc.collect()  # the check box must belong to the box, not to a Python local
+    remember = box.checkBox()
+    assert remember is not None
+    assert remember.isChecked()
+    choices = {b.property("choice"): b for b in box.buttons()}
+    assert set(choices) == {"tray", "quit", None}  # None: Cancel
+    assert box.defaultButton() is choices["tray"]
+    box.deleteLater()
