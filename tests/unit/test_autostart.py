@@ -4,9 +4,12 @@ LaunchAgent's property list, and the desktop entry's Exec quoting."""
 from __future__ import annotations
 
 import configparser
+import os
 import plistlib
 import shlex
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,3 +202,25 @@ def test_install_desktop_entry_writes_the_entry_and_every_icon(tmp_path: Path) -
 def test_the_bundled_desktop_file_is_the_one_the_code_writes() -> None:
     bundled = ROOT / "resources" / "maica-xero-desktop.desktop"
     assert bundled.read_text(encoding="utf-8") == desktop_entry(["maica-xero-desktop"])
+
+
+def test_the_window_command_installs_the_entry_without_a_screen(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    code = (
+        "import sys; from maica_xero_desktop.cli import gui_main; "
+        "sys.argv = ['maica-xero-desktop', '--install-desktop-entry']; sys.exit(gui_main())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    entry = tmp_path / "applications" / "maica-xero-desktop.desktop"
+    assert done.stdout.startswith(f"Added to the application menu: {entry}")
+    assert entry.is_file()
+    assert (tmp_path / "icons/hicolor/256x256/apps/maica-xero-desktop.png").is_file()
