@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     from .tray import Background
 
     background = Background(window)
+    if background.available:
+        app.setQuitOnLastWindowClosed(False)  # the window's close quits, not a dialog's
     if args.minimised and background.available and not args.screenshots:
         window.start_in_tray()
     else:

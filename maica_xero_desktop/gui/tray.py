@@ -261,7 +261,17 @@ class Background(QObject):
         return self.window.sync.schedule.active or self.window.webhooks.receiver.running
 
     def close_to_tray(self, event: QCloseEvent) -> bool:
-        """The window is closing: hide it to the tray instead (True), or let it close."""
+        """The window is closing: hide it to the tray instead (True), or let it close — and
+        then the application quits (``app.main`` turns Qt's quit-on-last-window off, so that a
+        message box closing while the window is in the tray does not end the process)."""
+        if self._hide_instead(event):
+            return True
+        if not self.quitting:
+            self.prepare_quit()
+        QTimer.singleShot(0, self._quit_app)
+        return False
+
+    def _hide_instead(self, event: QCloseEvent) -> bool:
         if self.quitting or not self.available or not self.keeps_working():
             return False
         choice = self.close_choice
@@ -273,7 +283,6 @@ class Background(QObject):
             if remember:
                 self.save_setting("close_to_tray", choice)
         if choice == QUIT:
-            self.prepare_quit()
             return False
         event.ignore()
         self.window.hide()

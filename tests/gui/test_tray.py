@@ -92,7 +92,7 @@ def _with_schedule(qtbot: QtBot, window: MainWindow, minutes: int = 15) -> None:
 def test_close_with_a_schedule_asks_once_then_hides_to_the_tray(
     qtbot: QtBot, window: MainWindow, make_background: MakeBackground
 ) -> None:
-    _, recorder, asker, _ = make_background(window)
+    _, recorder, asker, quitter = make_background(window)
     _with_schedule(qtbot, window)
     window.close()
     assert asker.calls == 1
@@ -109,6 +109,8 @@ def test_close_with_a_schedule_asks_once_then_hides_to_the_tray(
     assert asker.calls == 1  # not asked again
     assert not window.isVisible()
     assert recorder.titles() == ["Still running in the tray"]  # told once
+    QApplication.processEvents()
+    assert quitter.calls == 0
 
 
 def test_cancel_keeps_the_window_and_quit_closes_it(
@@ -130,11 +132,12 @@ def test_cancel_keeps_the_window_and_quit_closes_it(
 def test_nothing_in_the_background_closes_without_asking(
     qtbot: QtBot, window: MainWindow, make_background: MakeBackground
 ) -> None:
-    _, recorder, asker, _ = make_background(window)
+    _, recorder, asker, quitter = make_background(window)
     window.close()
     assert asker.calls == 0
     assert not window.isVisible()
     assert recorder.notices == []
+    qtbot.waitUntil(lambda: quitter.calls == 1, timeout=WAIT_MS)  # the application ends
 
 
 def test_without_a_system_tray_closing_quits(qtbot: QtBot, window: MainWindow) -> None:
