@@ -4,7 +4,8 @@
 (``QSystemTrayIcon.showMessage``); tests use any subclass that records. :class:`Watcher` decides
 what is worth a notification, from what the window already sees:
 
-- a scheduled run that failed, stopped or left invoices blocked or failed ("sync");
+- a scheduled run (or a Run Now from the tray, the window hidden) that failed, stopped or left
+  invoices blocked or failed ("sync");
 - the Xero sign-in needing to be made again ("connections");
 - this window's receiver stopping when nobody asked it to ("webhooks");
 - an Intent to Receive answered 401 (the key does not match Xero's) ("webhooks");
@@ -118,6 +119,11 @@ class Watcher(QObject):
     # -- scheduled runs ----------------------------------------------------------------------
 
     def _scheduled_run_started(self) -> None:
+        self.watch_run("Scheduled run")
+
+    def watch_run(self, label: str) -> None:
+        """The run just started (scheduled, or Run Now from the tray while the window is
+        hidden): its outcome notifies when something needs acting on."""
         task = self.window.sync.run_task
         if task is None or task.name != "sync" or getattr(task, "watched", False):
             return
@@ -127,16 +133,16 @@ class Watcher(QObject):
         def on_done(result: SyncResult) -> None:
             if done is not None:
                 done(result)
-            self.scheduled_result(result)
+            self.scheduled_result(result, label)
 
         def on_error(error: MaicaXeroError) -> None:
             if failed is not None:
                 failed(error)
-            self.scheduled_error(error)
+            self.scheduled_error(error, label)
 
         task.on_done, task.on_error = on_done, on_error
 
-    def scheduled_result(self, result: SyncResult) -> None:
+    def scheduled_result(self, result: SyncResult, label: str = "Scheduled run") -> None:
         if result.state == "finished" and not result.failed and not result.blocked:
             return
         if result.state == "finished":
@@ -145,18 +151,18 @@ class Watcher(QObject):
                 for n, what in ((result.blocked, "blocked"), (result.failed, "failed"))
                 if n
             ]
-            title = f"Scheduled run: {', '.join(parts)}"
+            title = f"{label}: {', '.join(parts)}"
         else:
-            title = f"Scheduled run {result.state}"
+            title = f"{label} {result.state}"
         text, kind = summary(result)
         self.send(Notice(title, text, "sync", "error" if kind == "error" else "warning"))
 
-    def scheduled_error(self, error: MaicaXeroError) -> None:
+    def scheduled_error(self, error: MaicaXeroError, label: str = "Scheduled run") -> None:
         if isinstance(error, SyncBusy):
             return  # another run (a terminal, another window) is doing the work
         if isinstance(error, NeedsReconnect):
             return  # the status's sign-in notice says it, once
-        self.send(Notice("Scheduled run did not start", error.sentence, "sync", "error"))
+        self.send(Notice(f"{label} did not start", error.sentence, "sync", "error"))
 
     # -- sign-in -----------------------------------------------------------------------------
 

@@ -203,6 +203,8 @@ class Background(QObject):
 
     def _run_now(self) -> None:
         self.window.sync.run_now()
+        if not self.window.isVisible():  # its outcome is not on screen: notify as scheduled
+            self.watcher.watch_run("Run from the tray")
 
     def _pause(self, paused: bool) -> None:
         self.window.sync.schedule.set_paused(paused)

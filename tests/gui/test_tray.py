@@ -450,3 +450,19 @@ def test_the_close_question_keeps_its_remember_box(window: MainWindow) -> None:
     assert set(choices) == {"tray", "quit", None}  # None: Cancel
     assert box.defaultButton() is choices["tray"]
     box.deleteLater()
+
+
+def test_run_now_from_the_tray_notifies_its_problems_only_while_hidden(
+    qtbot: QtBot, ready: MainWindow, make_background: MakeBackground
+) -> None:
+    window = ready
+    background, recorder, _, _ = make_background(window)
+    window.service.settings_store.update(lambda s: setattr(s, "enabled", False))
+    background.update()
+    background.run_action.trigger()  # the window is on screen: it shows the outcome
+    idle(qtbot, window)
+    assert recorder.notices == []
+    window.hide()
+    background.run_action.trigger()
+    idle(qtbot, window)
+    assert recorder.titles() == ["Run from the tray did not start"]
