@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         log_action = QAction("&Log…", self)
@@ -181,6 +181,13 @@ class MainWindow(QMainWindow):
             f"{TITLE} {__version__}\nLinks Maica invoice records to a Xero organisation.\n"
             f"Settings and logs: {self.service.paths.config_dir.parent}",
         )
+
+    def quit(self) -> None:
+        """File > Quit: end the application, even when closing would keep it in the tray."""
+        if self.background is not None:
+            self.background.quit()
+        else:
+            self.close()
 
     def start_in_tray(self) -> None:
         """Started minimised (``--minimised``, at login): load as if shown, stay hidden."""

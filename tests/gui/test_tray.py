@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from filelock import FileLock
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -466,3 +467,17 @@ def test_run_now_from_the_tray_notifies_its_problems_only_while_hidden(
     background.run_action.trigger()
     idle(qtbot, window)
     assert recorder.titles() == ["Run from the tray did not start"]
+
+
+def test_file_quit_quits_even_with_work_in_the_background(
+    qtbot: QtBot, window: MainWindow, make_background: MakeBackground
+) -> None:
+    _, _, asker, quitter = make_background(window)
+    _with_schedule(qtbot, window)
+    quit_action = next(
+        a for a in window.findChildren(QAction) if a.text() == "&Quit" and a.parent() is window
+    )
+    quit_action.trigger()
+    assert asker.calls == 0
+    assert not window.isVisible()
+    assert quitter.calls >= 1
