@@ -117,12 +117,16 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     window = MainWindow(service, demo=demo, log_handler=handler)
     previous_hook = install_excepthook(window.presenter)
     # Working in the background: the tray icon, close-to-tray and notifications (gui/tray.py).
+    from PySide6.QtWidgets import QSystemTrayIcon
+
     from .tray import Background
 
-    background = Background(window)
+    tray = QSystemTrayIcon.isSystemTrayAvailable()
+    scripted = bool(args.screenshots or args.quit_after_show or args.quit_after is not None)
+    background = Background(window, available=tray and not scripted)  # scripts' close quits
     if background.available:
         app.setQuitOnLastWindowClosed(False)  # the window's close quits, not a dialog's
-    if args.minimised and background.available and not args.screenshots:
+    if args.minimised and tray and not args.screenshots:
         window.start_in_tray()
     else:
         window.show()
