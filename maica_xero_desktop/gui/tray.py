@@ -187,8 +187,8 @@ class Background(QObject):
         self.pause_action = QAction("&Pause schedule", self)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._pause)
-        self.receiver_action = QAction("Receiver: stopped", self)
-        self.receiver_action.setEnabled(False)
+        self.receiver_action = QAction("Receiver: stopped", self)  # opens Webhooks
+        self.receiver_action.triggered.connect(lambda: self.window.show_section("webhooks"))
         self.quit_action = QAction("&Quit", self)
         self.quit_action.triggered.connect(self.quit)
         menu.addAction(self.open_action)

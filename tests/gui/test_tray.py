@@ -174,6 +174,9 @@ def test_tray_menu_and_pause(
     assert "schedule paused" in background.tray.toolTip()
     background.pause_action.trigger()
     assert not window.sync.schedule.paused
+    window.hide()
+    background.receiver_action.trigger()  # the receiver's line opens its section
+    assert window.isVisible()
 
 
 def test_the_three_icon_states_differ() -> None:
