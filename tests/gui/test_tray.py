@@ -173,7 +173,7 @@ def test_tray_menu_and_pause(
     assert window.sync.schedule.next_run.text().startswith("Paused")
     assert "schedule paused" in background.tray.toolTip()
     background.pause_action.trigger()
-    assert not window.sync.schedule.paused
+    assert window.sync.schedule.active  # resumed
     window.hide()
     background.receiver_action.trigger()  # the receiver's line opens its section
     assert window.isVisible()
