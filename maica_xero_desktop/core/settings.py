@@ -67,6 +67,13 @@ class Settings:
     #: linked there ({"tenant_id", "store_id", "pushed", "updated_at"}): a replaced, emptied or
     #: older store is noticed before it sends anything (core/sync/recovery.py).
     store_memory: list[dict[str, Any]] = field(default_factory=list)
+    #: the window's background work (gui/tray.py): closing it while a schedule or the receiver
+    #: is active keeps the process in the tray ("tray"), quits ("quit") or asks once ("")
+    close_to_tray: str = ""
+    #: a notification when a webhook records a payment (off: only what needs acting on)
+    notify_payments: bool = False
+    #: "host:port" of the receiver to start with the window (it ran when the window quit)
+    receiver_at_start: str = ""
     #: Keys this version does not know, kept as they were.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -24,13 +24,43 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--version", action="version", version=f"maica-xero-desktop {__version__}")
     parser.add_argument("--demo", action="store_true", help="against the built-in sandbox")
+    parser.add_argument(
+        "--minimised",
+        "--minimized",
+        "--tray",
+        dest="minimised",
+        action="store_true",
+        help="start in the system tray, without showing the window (as at login)",
+    )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add Maica Xero Desktop to this user's application menu (Linux), then exit",
+    )
     # Hidden: documentation screenshots, and a start-up time check.
     parser.add_argument("--screenshots", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     # Hidden: the bundle's smoke test (scripts/smoke) keeps the window open this long, then closes.
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     args, _qt_args = parser.parse_known_args(list(argv))
+    if args.install_desktop_entry:
+        sys.exit(install_desktop_entry())
     return args
+
+
+def install_desktop_entry() -> int:
+    """``--install-desktop-entry``: the menu entry and icons under ``~/.local/share``."""
+    from ..core.autostart import install_desktop_entry as install
+    from ..core.errors import MaicaXeroError
+    from .resources import resource_dir
+
+    try:
+        written = install(resource_dir())
+    except MaicaXeroError as exc:
+        print(exc.sentence, file=sys.stderr)
+        return 2
+    print(f"Added to the application menu: {written[0]} (and {len(written) - 1} icons).")
+    return 0
 
 
 def no_bus_autolaunch() -> None:
@@ -86,7 +116,20 @@ def main(argv: list[str] | None = None, demo: bool = False) -> int:
     handler = install_log_handler()
     window = MainWindow(service, demo=demo, log_handler=handler)
     previous_hook = install_excepthook(window.presenter)
-    window.show()
+    # Working in the background: the tray icon, close-to-tray and notifications (gui/tray.py).
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from .tray import Background
+
+    tray = QSystemTrayIcon.isSystemTrayAvailable()
+    scripted = bool(args.screenshots or args.quit_after_show or args.quit_after is not None)
+    background = Background(window, available=tray and not scripted)  # scripts' close quits
+    if background.available:
+        app.setQuitOnLastWindowClosed(False)  # the window's close quits, not a dialog's
+    if args.minimised and tray and not args.screenshots:
+        window.start_in_tray()
+    else:
+        window.show()
 
     if args.quit_after_show:
 

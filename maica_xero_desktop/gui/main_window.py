@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.service import Service, Status
+from .autostart import BackgroundOptions
 from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
 from .errors import ErrorPresenter
@@ -28,6 +30,9 @@ from .sync_panel import SyncPanel
 from .tasks import TaskRunner
 from .webhooks_panel import WebhooksPanel
 from .widgets import StatusLine
+
+if TYPE_CHECKING:
+    from .tray import Background
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +85,16 @@ class MainWindow(QMainWindow):
             layout.addWidget(self.banner)
         layout.addWidget(self.enable)
         layout.addWidget(self.gated, 1)
+        # Working in the background (gui/tray.py, gui/autostart.py): the options; app.main adds
+        # the tray (self.background), which closeEvent asks first.
+        self.background_options = BackgroundOptions(service, self.runner)
+        layout.addWidget(self.background_options)
+        self.background: Background | None = None
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(page)
+        self.scroll_area = scroll
         self.setCentralWidget(scroll)
         self._menus()
         self.webhooks.payments_changed.connect(self.sync.invoices.reload)
@@ -117,7 +128,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         log_action = QAction("&Log…", self)
@@ -171,7 +182,40 @@ class MainWindow(QMainWindow):
             f"Settings and logs: {self.service.paths.config_dir.parent}",
         )
 
+    def quit(self) -> None:
+        """File > Quit: end the application, even when closing would keep it in the tray."""
+        if self.background is not None:
+            self.background.quit()
+        else:
+            self.close()
+
+    def start_in_tray(self) -> None:
+        """Started minimised (``--minimised``, at login): load as if shown, stay hidden."""
+        self._started = True
+        QTimer.singleShot(0, self.start)
+
+    def show_section(self, name: str) -> None:
+        """Bring the window up at a section: enable, connections, webhooks or sync ("" for
+        where it was). Notifications and the tray menu open the window through this."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if self.background is not None:
+            self.background.watcher.set_attention(False)
+        panels: dict[str, QWidget] = {
+            "enable": self.enable,
+            "connections": self.connections,
+            "webhooks": self.webhooks,
+            "sync": self.sync,
+        }
+        widget = panels.get(name)
+        if widget is not None:
+            self.scroll_area.ensureWidgetVisible(widget, 0, 0)
+            widget.setFocus()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.background is not None and self.background.close_to_tray(event):
+            return  # hidden to the tray (or Cancel): everything keeps running
         self._settings.setValue("geometry", self.saveGeometry())
         self._settings.sync()
         self.runner.shutdown()

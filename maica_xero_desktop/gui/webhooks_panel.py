@@ -135,6 +135,8 @@ class WebhooksPanel(QGroupBox):
 
     def _tick(self) -> None:
         window = self.window()
+        if self.receiver.running and self.receiver.on_event is not None:
+            return  # this window's receiver tells of each event as it happens (gui/tray.py)
         if window.isVisible() and not window.isMinimized() and not self._in_flight:
             self.refresh()
 

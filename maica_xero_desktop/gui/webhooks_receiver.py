@@ -4,6 +4,8 @@ what it has seen: Intent to Receive, the last event, counts by status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -39,6 +41,8 @@ class ReceiverControl(QWidget):
         self.service = service
         self.runner = runner
         self.url = ""  # this window's receiver, "" when it does not run one
+        #: the listener's callback (gui/tray.py relays it to the GUI thread as a signal)
+        self.on_event: Callable[[str], None] | None = None
         self.key_saved = False
         self.host = QLineEdit(DEFAULT_HOST)
         self.host.setAccessibleName("Receiver host")
@@ -120,7 +124,7 @@ class ReceiverControl(QWidget):
         self.state.show_message(f"Starting on {host}:{port}…", "info")
 
         def work(task: Task[str]) -> str:
-            listener = self.service.webhooks.listener(host, port)
+            listener = self.service.webhooks.listener(host, port, on_event=self.on_event)
             listener.start()
             return listener.url
 

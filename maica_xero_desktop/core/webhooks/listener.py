@@ -8,11 +8,12 @@ keyring once, writes the status file, and runs a catch-up pull on the worker thr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, Remedy
 from .keys import KeyCache, WebhookKeys
-from .processing import WebhookProcessor
+from .processing import ProcessReport, WebhookProcessor
 from .receiver import DEFAULT_HOST, DEFAULT_PORT, MAX_BODY, WebhookReceiver
 from .site import receiver_paths
 from .statusfile import StatusFile, status_path
@@ -36,7 +37,12 @@ class WebhookListener:
         max_body: int = MAX_BODY,
         catch_up: bool = True,
         batch_delay: float = 0.1,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
+        #: told, on the receiver's or the processor's thread, when something happened: "delivery"
+        #: (stored), "intent" (an Intent to Receive, answered), "processed" (a round changed
+        #: events), "caught_up", "stopped". It must return at once (the window emits a signal).
+        self.on_event = on_event
         self._service = service
         self._keys = keys
         self.host, self.port = host, port
@@ -56,17 +62,18 @@ class WebhookListener:
             raise ConfigurationError(NO_KEY, remedy=Remedy.SET_WEBHOOK_KEY)
         service = self._service
         service.store  # noqa: B018 -- open the database on this thread, before any request
-        status = StatusFile(status_path(service.paths.data_dir))
-        processor = WebhookProcessor(
+        status = _TellingStatus(status_path(service.paths.data_dir), self._tell)
+        processor = _TellingProcessor(
             service, batch_delay=self._batch_delay, on_catch_up=self._caught_up
         )
+        processor.tell = self._tell
         receiver = WebhookReceiver(
             keys=cache,
             sink=service.store,
             is_enabled=service.is_enabled,
             paths=receiver_paths(service.settings().webhook_site),
             status=status,
-            on_accepted=processor.wake,
+            on_accepted=self._accepted,
             host=self.host,
             port=self.port,
             max_body=self._max_body,
@@ -77,9 +84,19 @@ class WebhookListener:
         processor.start(catch_up=self._catch_up)
         return self.port
 
+    def _accepted(self) -> None:
+        if self.processor is not None:
+            self.processor.wake()
+        self._tell("delivery")
+
+    def _tell(self, what: str) -> None:
+        if self.on_event is not None:
+            self.on_event(what)
+
     def _caught_up(self, info: dict[str, Any]) -> None:
         if self.status is not None:
             self.status.update(catch_up=info)
+        self._tell("caught_up")
 
     def stop(self) -> None:
         receiver, processor = self.receiver, self.processor
@@ -88,6 +105,8 @@ class WebhookListener:
             receiver.stop()
         if processor is not None:
             processor.stop()
+        if receiver is not None:
+            self._tell("stopped")
 
     def reload_keys(self) -> None:
         """Read the key again (after a rotation in this process)."""
@@ -109,3 +128,28 @@ class WebhookListener:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _TellingStatus(StatusFile):
+    """The status file, telling the listener of each Intent to Receive as it is answered."""
+
+    def __init__(self, path: Any, tell: Callable[[str], None]) -> None:
+        super().__init__(path)
+        self._tell = tell
+
+    def intent_to_receive(self, status: int) -> None:
+        super().intent_to_receive(status)
+        self.flush(force=True)  # rare, and whoever is told reads the file next
+        self._tell("intent")
+
+
+class _TellingProcessor(WebhookProcessor):
+    """The processor, telling the listener after each round that changed an event."""
+
+    tell: Callable[[str], None] = staticmethod(lambda what: None)
+
+    def process_due(self) -> ProcessReport:
+        report = super().process_due()
+        if report != ProcessReport():
+            self.tell("processed")
+        return report
