@@ -222,7 +222,9 @@ def test_credit_and_reversal_answers(books: Books) -> None:
     (paid,) = books.send("PUT", "Payments", {"Payments": [payment]}).json()["Payments"]
     (got,) = _check("GET", "/Invoices", books.get("Invoices", page=1), "Invoices", "Invoice")
     assert (got["AmountCredited"], got["AmountPaid"]) == (50.0, 10.0)
-    assert got["CreditNotes"] and got["Prepayments"] and got["Overpayments"]
+    assert got["CreditNotes"]
+    assert got["Prepayments"]
+    assert got["Overpayments"]
     deletion = {"Status": "DELETED"}
     _request("POST", "/Payments/{PaymentID}", deletion)
     deleted = books.send("POST", f"Payments/{paid['PaymentID']}", deletion)

@@ -3,7 +3,7 @@
 A round takes every event that is due, decides per event, and records the outcome:
 
 - INVOICE events of the active organisation for invoices this product pushed: their ids are
-  fetched from Xero in one :meth:`PaymentSync.fetch` call (50 ids per request), which records
+  fetched from Xero in one :meth:`PaymentSync.fetch` call (40 ids per request), which records
   AmountPaid / AmountDue / payments / Xero status and moves the Maica status to Not Paid,
   Partially Paid or Fully Paid; the event becomes *processed* with the invoice's new standing.
 - Another organisation's events, other categories (CONTACT ...) and invoices never pushed from
