@@ -178,10 +178,13 @@ class PaymentSync:
             return 0
         since = parse_mark(self._store.mark(self._tenant, MARK))
         if since is None and len(ours) <= IDS_PULL_LIMIT:
-            return self._by_ids(list(ours))
-        return self._pages(ours, since)
+            return self.by_ids()
+        return self.pages(since)
 
-    def _pages(self, ours: dict[str, int], since: datetime | None) -> int:
+    def pages(self, since: datetime | None) -> int:
+        """Sales invoices modified since ``since`` (all without it), 1,000 a page."""
+        self.calls = 0
+        ours = self._store.synced_xero_ids(self._tenant)
         header = xero_timestamp(since) if since else ""
         page, started = self._resume(header)
         headers = {"If-Modified-Since": header} if header else None
@@ -217,7 +220,10 @@ class PaymentSync:
             return int(saved[1]), parse_mark(saved[2])
         return 1, None
 
-    def _by_ids(self, wanted: list[str]) -> int:
+    def by_ids(self) -> int:
+        """This product's invoices by ``IDs``, 40 a call."""
+        self.calls = 0
+        wanted = list(self._store.synced_xero_ids(self._tenant))
         changed = 0
         started: datetime | None = None
         for start in range(0, len(wanted), IDS_PER_CALL):
