@@ -4,12 +4,15 @@ a reversed payment leaves the set, Maica's status is never lowered, and the pull
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from maica_xero_desktop.core.errors import XeroRequestError
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.sync.payments import MARK
 from maica_xero_desktop.sandbox import Sandbox
@@ -140,3 +143,54 @@ def test_the_pull_starts_at_the_first_push_in_xeros_form(
     asked = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
     assert sum(asked.values()) == 1  # one page of 1,000 holds every change since the push
     assert _row(pushed, "INV-002402").status == "Partially Paid"  # type: ignore[attr-defined]
+
+
+def _touch_others(sandbox: Sandbox, tenant: str, count: int) -> None:
+    """``count`` more sales invoices in the organisation, all changed now (not ours)."""
+    state = sandbox.state
+    with state.lock:
+        ledger = state.ledger(tenant)
+        template = next(iter(ledger.invoices.values()))
+        now = state.now()
+        for n in range(count):
+            ledger.put_invoice(
+                dataclasses.replace(
+                    template,
+                    invoice_id=str(uuid.uuid4()),
+                    number=f"OTHER-{n:05d}",
+                    payment_ids=[],
+                    credits=[],
+                    created=now,
+                    updated=now,
+                )
+            )
+
+
+def test_an_interrupted_pull_resumes_at_its_page(
+    pushed: Service, xero_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = _tenant(pushed)
+    _touch_others(xero_env, tenant, 2100)  # with ours: 3 pages of 1,000
+    xero_env.pay(1, invoice_number="INV-002402", tenant_id=tenant)
+    client = pushed.xero
+    real = client.accounting
+    asked: list[dict[str, object]] = []
+
+    def accounting(method: str, path: str, tenant_id: str, **kwargs: object) -> object:
+        asked.append(dict(kwargs.get("params") or {}))  # type: ignore[call-overload]
+        if len(asked) == 3:
+            xero_env.add_fault(status=400, endpoint="api.GET.Invoices")
+        return real(method, path, tenant_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "accounting", accounting)
+    with pytest.raises(XeroRequestError):
+        pushed.sync.refresh_payments()
+    assert [a["page"] for a in asked] == [1, 2, 3]
+    assert {a["pageSize"] for a in asked} == {1000}
+    asked.clear()
+    pushed.sync.refresh_payments()
+    assert [a["page"] for a in asked] == [3]  # pages 1 and 2 are not asked again
+    asked.clear()
+    xero_env.advance_clock(2)  # the mark is kept to the second, as Xero's form has it
+    pushed.sync.refresh_payments()
+    assert [a["page"] for a in asked] == [1]  # the next pull starts afresh from the new mark
