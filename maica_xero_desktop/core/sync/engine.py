@@ -325,8 +325,13 @@ class SyncEngine:
             Outcome(i, number, "failed", contacts.failed[pid])
             for i, number, pid in passed
             if pid in contacts.failed
+        ] + [
+            Outcome(i, number, "blocked", contacts.blocked[pid])  # e.g. an archived contact
+            for i, number, pid in passed
+            if pid in contacts.blocked
         ]
-        sendable = [i for i, _, pid in passed if pid not in contacts.failed]
+        held = contacts.failed.keys() | contacts.blocked.keys()
+        sendable = [i for i, _, pid in passed if pid not in held]
         if result.dry_run:
             self._preview(result, sendable, contacts, context, org, blocked + failed)
             return
