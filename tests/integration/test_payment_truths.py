@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -195,3 +196,25 @@ def test_an_interrupted_pull_resumes_at_its_page(
     asked.clear()
     pushed.sync.refresh_payments()
     assert [a["page"] for a in asked] == [1]  # the next pull starts afresh from the new mark
+
+
+def test_a_linked_invoice_paid_before_the_mark_is_read_by_id(
+    pushed: Service, xero_env: Sandbox
+) -> None:
+    """An invoice linked to one Xero already had (no push answer gave its figures) may have been
+    paid before the pull mark: the pull asks for it by id."""
+    tenant = _tenant(pushed)
+    due = _xero(xero_env, tenant, "INV-002402")["AmountDue"]
+    xero_env.pay(due, invoice_number="INV-002402", tenant_id=tenant)  # type: ignore[arg-type]
+    xero_env.advance_clock(5)
+    now = xero_env.state.now()
+    pushed.store.set_mark(tenant, MARK, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)))
+    with pushed.store.db.tx() as conn:  # as a link made by a lookup looks: no figures yet
+        conn.execute(
+            "UPDATE xero_links SET xero_status = NULL, amount_paid = NULL, amount_due = NULL "
+            "WHERE xero_invoice_number = 'INV-002402'"
+        )
+    pushed.sync.refresh_payments()
+    row = _row(pushed, "INV-002402")
+    assert (row.status, row.xero_status) == ("Fully Paid", "PAID")  # type: ignore[attr-defined]
+    assert pushed.store.unrefreshed_xero_ids(tenant) == []

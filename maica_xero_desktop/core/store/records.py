@@ -425,6 +425,20 @@ class SyncRecords:
                 )
             }
 
+    def unrefreshed_xero_ids(self, tenant_id: str) -> list[str]:
+        """Linked invoices whose payment state was never read (linked to an invoice Xero
+        already had, rather than created by a push): a pull asks for these by id."""
+        with self.db.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT xero_invoice_id FROM xero_links WHERE tenant_id = ? AND "
+                    "xero_invoice_id IS NOT NULL AND xero_status IS NULL AND "
+                    "state IN ('synced', 'changed')",
+                    (tenant_id,),
+                )
+            ]
+
     def record_payment_states(
         self, tenant_id: str, states: Sequence[PaymentState], maica_status: dict[str, str]
     ) -> int:

@@ -19,7 +19,9 @@ first successful push, from the answer's ``DateTimeUTC`` (Xero's clock, not this
 nothing older can be ours. A pull asks for sales invoices modified since the mark
 (``If-Modified-Since`` in Xero's documented ``yyyy-mm-ddThh:mm:ss`` UTC form), 1,000 a page
 (``pageSize``); the page reached is saved after each page, so an interrupted pull (the day limit)
-resumes there. The new mark is the first page's ``DateTimeUTC``. Without a mark (a store from
+resumes there. The new mark is the first page's ``DateTimeUTC``. Invoices *linked* to ones Xero
+already had (not created by a push) are read by id once first: their payments may be older than
+the mark. Without a mark (a store from
 before this rule, or links adopted after a lost store) the pull asks for this product's invoices
 by ``IDs``, 40 a call, when there are few of them, else pages through every sales invoice.
 A webhook asks for the invoices it names, 40 ids a call. Only invoices this product pushed are
@@ -179,11 +181,15 @@ class PaymentSync:
         since = parse_mark(self._store.mark(self._tenant, MARK))
         if since is None and len(ours) <= IDS_PULL_LIMIT:
             return self.by_ids()
-        return self.pages(since)
+        # invoices linked rather than created (Xero had them, perhaps long before the mark):
+        # their payments may predate the mark, so they are read by id once
+        linked = self.fetch(self._store.unrefreshed_xero_ids(self._tenant))
+        before = self.calls
+        return linked + self.pages(since, calls=before)
 
-    def pages(self, since: datetime | None) -> int:
+    def pages(self, since: datetime | None, calls: int = 0) -> int:
         """Sales invoices modified since ``since`` (all without it), 1,000 a page."""
-        self.calls = 0
+        self.calls = calls
         ours = self._store.synced_xero_ids(self._tenant)
         header = xero_timestamp(since) if since else ""
         page, started = self._resume(header)
