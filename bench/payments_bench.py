@@ -40,7 +40,6 @@ from maica_xero_desktop.core.service import Service  # noqa: E402
 from maica_xero_desktop.core.sync.payments import (  # noqa: E402
     MARK,
     PaymentSync,
-    parse_mark,
     xero_timestamp,
 )
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig  # noqa: E402
@@ -95,7 +94,8 @@ def seed(sandbox: Sandbox, service: Service, tenant: str, total: int, ours: int)
     with service.store.db.tx() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO xero_links (invoice_id, tenant_id, state, xero_invoice_id, "
-            "xero_invoice_number, updated_at) VALUES (?, ?, 'synced', ?, ?, ?)",
+            "xero_invoice_number, xero_status, updated_at) "
+            "VALUES (?, ?, 'synced', ?, ?, 'AUTHORISED', ?)",
             links,
         )
     return pushed
@@ -162,22 +162,17 @@ def main() -> int:
         service.sync.import_file(generated(folder, args.ours, lines=1, participants=200, seed=3))
         pushed = seed(sandbox, service, tenant, args.total, args.ours)
         service.store.set_mark(tenant, MARK, xero_timestamp(_utc(pushed)))
-        since = parse_mark(service.store.mark(tenant, MARK))
         sync = PaymentSync(service.xero, service.store, tenant)
         print(f"organisation: {args.total:,} sales invoices, {args.ours:,} of them ours\n")
         print("first pull")
-        first, _ = timed("  pages since the push (the product)", lambda: _run(sync.pages, since))
+        first, _ = timed("  pages since the push (the product)", lambda: _run(sync.pull))
         timed("  IDs by 40", lambda: _run(sync.by_ids))
         timed("  all pages of 1,000 (no mark)", lambda: _run(sync.pages, None))
         if not args.skip_old:
             timed("  before issue 12 (100 a page, no mark)", lambda: old_pull(service, tenant))
-        service.store.set_mark(tenant, MARK, xero_timestamp(_utc(sandbox.state.now())))
         a_day_passes(sandbox, tenant, paid=300, others=700)
         print("\ndaily refresh (300 of ours paid, 700 other invoices changed)")
-        since = parse_mark(service.store.mark(tenant, MARK))
-        daily, _ = timed(
-            "  pages since the last pull (the product)", lambda: _run(sync.pages, since)
-        )
+        daily, _ = timed("  pages since the last pull (the product)", lambda: _run(sync.pull))
         timed("  IDs by 40", lambda: _run(sync.by_ids))
         print(f"\npayments: first pull {first} calls, daily refresh {daily} calls")
         service.close()
