@@ -1,6 +1,8 @@
 """Every benchmark in one command, then one table of the figures that matter.
 
-Runs bench/sync_bench.py, bench/webhook_bench.py, bench/import_bench.py, the window's start-up
+Runs bench/sync_bench.py, bench/webhook_bench.py, bench/import_bench.py,
+bench/payments_bench.py (the first payment pull and a daily refresh in a 50,000-invoice
+organisation), the window's start-up
 time (demo mode, offscreen) and the GUI heartbeat test (the worst delay of a 10 ms timer on the GUI
 thread during a big sync), each in its own process, shows their output, and ends with a table of
 figure, target and verdict. Takes a few minutes.
@@ -75,6 +77,10 @@ def main() -> int:
     sync = run("sync throughput", [PY, "bench/sync_bench.py", *sync_args])
     hooks = run("webhook receiver", [PY, "bench/webhook_bench.py", *hook_args])
     imports = run("import", [PY, "bench/import_bench.py"])
+    pay_args = (
+        ["--total", "10000", "--ours", "2000", "--skip-old"] if args.quick else ["--skip-old"]
+    )
+    payments = run("payment pull", [PY, "bench/payments_bench.py", *pay_args])
     start = startup()
     beat = run(
         "GUI heartbeat during a big sync",
@@ -127,6 +133,18 @@ def main() -> int:
             number(r"peak memory ([\d.]+) MB", imports),
             "< 500",
             lambda v: v < 500,
+        ),
+        (
+            "payments: first pull calls (50k org)",
+            number(r"payments: first pull (\d+) calls", payments),
+            "<= 100 of 1000",
+            lambda v: v <= 100,
+        ),
+        (
+            "payments: daily refresh calls",
+            number(r"daily refresh (\d+) calls", payments),
+            "<= 10",
+            lambda v: v <= 10,
         ),
         (
             "window shown: seconds",

@@ -43,7 +43,7 @@ from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .sync.eligibility import Eligibility
 from .sync.eligibility import refresh as refresh_eligibility
 from .sync.recovery import describe as describe_store
-from .tokens import EXPIRY_MARGIN_S, TokenManager
+from .tokens import EXPIRY_MARGIN_S, TokenManager, renewal_notice
 from .totals import EXCLUSIVE, Pricing, line_amount_type
 from .webhooks.service import WebhookService
 from .xero.client import XeroClient
@@ -274,6 +274,8 @@ class Service:
             tokens = self.secrets.load_tokens()
             token_state = self._token_state(settings, tokens)
             user = tokens.user if tokens else None
+            if renewal := renewal_notice(tokens, self._clock()):
+                messages.append(renewal)  # 50 of Xero's 60 days without a renewal
         except KeyringUnavailable as exc:
             token_state = "unavailable"
             messages.append(Notice.of(exc))

@@ -7,6 +7,9 @@
   new access token is used.
 - A refresh whose response is lost (timeout, dropped connection) is retried with the same refresh
   token; Xero accepts it again for 30 minutes.
+- Xero ends a sign-in whose refresh token goes unused for 60 days. The token set's
+  ``obtained_at`` (kept with it in the keyring's metadata, not a secret) is the time of the last
+  renewal; :func:`renewal_notice` warns from day 50 (status), and a renewal that late is logged.
 - ``invalid_grant`` forgets the dead token set, marks the connection "needs reconnecting", and
   raises :class:`NeedsReconnect` at once (no retry loop).
 """
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import NeedsReconnect, NotConnected, XeroUnavailable
+from .errors import NeedsReconnect, NotConnected, Notice, Remedy, XeroUnavailable
 from .secrets import SecretStore, TokenSet
 from .xero.identity import IdentityClient, InvalidGrant
 
@@ -33,7 +36,36 @@ EXPIRY_MARGIN_S = 120.0
 RETRY_WINDOW_S = 120.0
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 
+#: Xero ends a sign-in whose refresh token has not been used for this many days
+SIGN_IN_LIFE_DAYS = 60
+#: from this many days without a renewal, status warns
+RENEWAL_WARNING_DAYS = 50
+DAY_S = 86400.0
+
 _process_lock = threading.Lock()
+
+
+def days_since_renewal(tokens: TokenSet, now: float) -> int | None:
+    """Whole days since the sign-in was last renewed (None when unknown)."""
+    if tokens.obtained_at <= 0:
+        return None
+    return max(0, int((now - tokens.obtained_at) // DAY_S))
+
+
+def renewal_notice(tokens: TokenSet | None, now: float) -> Notice | None:
+    """A warning once the sign-in has gone RENEWAL_WARNING_DAYS without a renewal."""
+    days = None if tokens is None else days_since_renewal(tokens, now)
+    if days is None or days < RENEWAL_WARNING_DAYS:
+        return None
+    left = SIGN_IN_LIFE_DAYS - days
+    when = f"in {left} day{'' if left == 1 else 's'}" if left > 0 else "about now"
+    return Notice(
+        f"The Xero sign-in has not been renewed for {days} days; Xero ends a sign-in left "
+        f"{SIGN_IN_LIFE_DAYS} days without renewal ({when}). A sync or payment refresh renews it "
+        "until then.",
+        Remedy.RECONNECT,
+        {"days": str(days)},
+    )
 
 
 class TokenManager:
@@ -90,6 +122,13 @@ class TokenManager:
                 self._lock.release()
 
     def _refresh_locked(self, tokens: TokenSet) -> TokenSet:
+        days = days_since_renewal(tokens, self._clock())
+        if days is not None and days >= RENEWAL_WARNING_DAYS:
+            log.warning(
+                "Renewing a Xero sign-in unrenewed for %d days (Xero ends it after %d).",
+                days,
+                SIGN_IN_LIFE_DAYS,
+            )
         identity = self._identity()
         started = self._clock()
         delays = iter(RETRY_DELAYS_S)

@@ -4,6 +4,12 @@
 - ``GET /_sandbox/contacts?tenant_id=T`` -> ``{"tenant_id", "contacts": [...]}``
 - ``POST /_sandbox/payments {"tenant_id", "invoice_id" | "invoice_number", "amount"}``
 - ``POST /_sandbox/void {"tenant_id", "invoice_id" | "invoice_number"}``
+- ``POST /_sandbox/credit {"tenant_id", "invoice_id" | "invoice_number", "amount", "kind",
+  "date"}``: a credit of ``kind`` CREDITNOTE | PREPAYMENT | OVERPAYMENT (default CREDITNOTE) for
+  the invoice's contact, of exactly ``amount`` (no tax), allocated to the invoice in full
+- ``POST /_sandbox/reverse {"tenant_id", "payment_id"}``: delete (reverse) a payment
+- ``POST /_sandbox/archive {"tenant_id", "contact_id" | "contact_number", "archived"}``:
+  archive (default) or restore a contact
 - ``POST /_sandbox/organisation {"tenant_id", "period_lock_date", "end_of_year_lock_date",
   "denied_actions"}`` -> the organisation's controls (lock dates ``YYYY-MM-DD`` or null; actions
   from orgcontrols.ACTIONS)
@@ -13,14 +19,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .admin import _wrap
+from .credits import KINDS, CreditError, allocate, make_credit
 from .invoice_rules import number
-from .ledger import Invoice, LedgerEvent
-from .payments import PaymentError, find_invoice, pay, void
+from .ledger import Invoice, LedgerEvent, Line
+from .payments import PaymentError, find_invoice, pay, reverse, void
 from .routes import Handler, Router
+from .timefmt import today
 from .web import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -47,6 +57,8 @@ def invoice_summary(app: SandboxApp, tenant_id: str, invoice: Invoice) -> dict[s
         "DueDate": invoice.due_date,
         "Total": invoice.total,
         "AmountPaid": invoice.amount_paid,
+        "AmountCredited": invoice.amount_credited,
+        "PaymentIDs": list(invoice.payment_ids),
         "AmountDue": invoice.amount_due,
         "LineCount": len(invoice.lines),
         "ContactID": contact.contact_id,
@@ -109,6 +121,82 @@ def change_invoice(app: SandboxApp, body: dict[str, Any], action: str) -> dict[s
     return {"tenant_id": tenant, "invoice": summary}
 
 
+def credit_invoice(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
+    tenant = _tenant(app, body.get("tenant_id"))
+    kind = str(body.get("kind", "CREDITNOTE")).upper()
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    amount = number(body.get("amount"))
+    if amount is None or amount <= 0:
+        raise ValueError("amount must be a positive number")
+    state = app.state
+    with state.lock:
+        ledger = state.ledger(tenant)
+        now = state.now()
+        try:
+            invoice = find_invoice(ledger, body.get("invoice_id"), body.get("invoice_number"))
+            line = Line(
+                str(uuid.uuid4()),
+                "Credit",
+                1.0,
+                float(amount),
+                "200",
+                "BASEXCLUDED",
+                0.0,
+                float(amount),
+            )
+            day = body.get("date") if isinstance(body.get("date"), str) else None
+            credit = make_credit(ledger, kind, invoice.contact_id, [line], day or today(now), now)
+            allocate(credit, invoice, amount, day, now)
+        except (PaymentError, CreditError) as exc:
+            raise ValueError(str(exc)) from exc
+        state.mark_dirty()
+        summary = invoice_summary(app, tenant, invoice)
+    state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
+    return {"tenant_id": tenant, "credit_id": credit.credit_id, "invoice": summary}
+
+
+def reverse_payment(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
+    tenant = _tenant(app, body.get("tenant_id"))
+    state = app.state
+    with state.lock:
+        ledger = state.ledger(tenant)
+        now = state.now()
+        payment = ledger.payments.get(str(body.get("payment_id", "")).lower())
+        if payment is None:
+            raise ValueError("unknown payment_id")
+        try:
+            invoice = reverse(ledger, payment, now)
+        except PaymentError as exc:
+            raise ValueError(str(exc)) from exc
+        state.mark_dirty()
+        summary = invoice_summary(app, tenant, invoice)
+    state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
+    return {"tenant_id": tenant, "invoice": summary}
+
+
+def archive_contact(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
+    tenant = _tenant(app, body.get("tenant_id"))
+    archived = body.get("archived", True)
+    if not isinstance(archived, bool):
+        raise ValueError("archived must be true or false")
+    state = app.state
+    with state.lock:
+        ledger = state.ledger(tenant)
+        key = body.get("contact_id") or body.get("contact_number")
+        found = ledger.contact_by_key(str(key)) if isinstance(key, str) and key else None
+        if found is None:
+            raise ValueError("unknown contact")
+        now = state.now()
+        changed = dataclasses.replace(
+            found, status="ARCHIVED" if archived else "ACTIVE", updated=now
+        )
+        ledger.put_contact(changed, found)
+        state.mark_dirty()
+    state.notify([LedgerEvent(tenant, "CONTACT", "UPDATE", found.contact_id, now)])
+    return {"tenant_id": tenant, "contact_id": found.contact_id, "status": changed.status}
+
+
 def set_controls(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
     tenant = _tenant(app, body.get("tenant_id"))
     with app.state.lock:
@@ -143,6 +231,18 @@ def _void(app: SandboxApp, request: Request, params: dict[str, str]) -> Response
     return json_response(200, change_invoice(app, _body(request), "void"))
 
 
+def _credit(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
+    return json_response(200, credit_invoice(app, _body(request)))
+
+
+def _reverse(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
+    return json_response(200, reverse_payment(app, _body(request)))
+
+
+def _archive(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
+    return json_response(200, archive_contact(app, _body(request)))
+
+
 def _organisation(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
     return json_response(200, set_controls(app, _body(request)))
 
@@ -153,6 +253,9 @@ def register(router: Router) -> None:
         ("GET", "contacts", _contacts),
         ("POST", "payments", _pay),
         ("POST", "void", _void),
+        ("POST", "credit", _credit),
+        ("POST", "reverse", _reverse),
+        ("POST", "archive", _archive),
         ("POST", "organisation", _organisation),
     ]
     for method, name, handler in routes:

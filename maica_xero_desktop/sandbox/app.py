@@ -17,6 +17,7 @@ from . import (
     authorize,
     connections,
     contacts,
+    credits,
     identity,
     invoices,
     payments,
@@ -62,7 +63,7 @@ class SandboxApp:
         self.base_url = f"http://{config.host}:{config.port}"
         self.router = Router()
         modules = (authorize, identity, connections, accounting, settings_api, contacts, invoices)
-        for module in (*modules, payments, admin, admin_books, webhooks):
+        for module in (*modules, payments, credits, admin, admin_books, webhooks):
             module.register(self.router)
         self.webhooks = webhooks.WebhookSender(lambda: self.base_url, self.state.now)
         self.state.listeners.append(self.webhooks.on_event)

@@ -20,7 +20,7 @@ from .batch import (
 )
 from .ledger import Contact, Ledger, LedgerEvent, norm
 from .listing import listing
-from .query import Fields, QueryError
+from .query import Fields, QueryError, id_list
 from .routes import Router
 from .views import contact_json, rejected_contact
 from .web import Request, Response, json_response, problem
@@ -131,6 +131,8 @@ def get_contacts(
             "name": lambda v: [c] if (c := ledger.named(str(v))) else [],
             "contactid": lambda v: [c] if (c := ledger.contacts.get(str(v).lower())) else [],
         }
+        ids = {x.lower() for x in id_list(request.query.get("IDs"))}
+        seed = [ledger.contacts[x] for x in ids if x in ledger.contacts] if ids else None
         extra = []
         if request.arg("includeArchived") not in ("true", "True", "1"):
             extra.append(lambda c: c.status == "ACTIVE")
@@ -144,6 +146,7 @@ def get_contacts(
                 "Contact",
                 indexes,
                 extra,
+                seed,
                 position=lambda c: ledger.seq[c.contact_id],
             )
         except QueryError as exc:

@@ -39,7 +39,9 @@ def _status(element: dict[str, Any], existing: Invoice | None, errors: list[str]
     if existing is None:
         if status not in CREATE_STATUSES:
             errors.append(MSG_CREATE_STATUS)
-    elif status not in _TRANSITIONS.get(existing.status, set()) or existing.amount_paid > 0:
+    elif status not in _TRANSITIONS.get(existing.status, set()) or (
+        existing.amount_paid > 0 or existing.amount_credited > 0
+    ):
         errors.append(MSG_MODIFY_STATUS)
     return status
 
@@ -150,5 +152,7 @@ def build_invoice(
         updated=now,
         amount_paid=existing.amount_paid if existing else 0.0,
         payment_ids=list(existing.payment_ids) if existing else [],
+        fully_paid_on=existing.fully_paid_on if existing else None,
+        credits=[list(c) for c in existing.credits] if existing else [],
     )
     return Built(invoice, [], new_contact)

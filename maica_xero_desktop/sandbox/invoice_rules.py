@@ -90,6 +90,20 @@ def line_input(line: Line) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+#: Xero refuses an archived contact on a new document; its exact wording is not documented
+MSG_ARCHIVED_CONTACT = (
+    "The contact '{name}' is archived. Archived contacts cannot be used on new transactions; "
+    "restore the contact first."
+)
+
+
+def _active(found: Contact | None, errors: list[str]) -> Contact | None:
+    if found is not None and found.status == "ARCHIVED":
+        errors.append(MSG_ARCHIVED_CONTACT.format(name=found.name))
+        return None
+    return found
+
+
 def resolve_contact(
     ledger: Ledger, given: Any, typ: str, now: float, errors: list[str]
 ) -> tuple[Contact | None, Contact | None]:
@@ -102,12 +116,12 @@ def resolve_contact(
         found = ledger.contacts.get(cid.lower())
         if found is None:
             errors.append(f"The Contact with ContactID '{cid}' could not be found.")
-        return found, None
+        return _active(found, errors), None
     if cnum:
         found = ledger.contact_by_key(cnum) if cnum.lower() not in ledger.contacts else None
         if found is None:
             errors.append(f"The Contact with ContactNumber '{cnum}' could not be found.")
-        return found, None
+        return _active(found, errors), None
     if not name:
         errors.append(MSG_CONTACT)
         return None, None

@@ -55,17 +55,27 @@ class Invoice:
     amount_paid: float = 0.0
     payment_ids: list[str] = field(default_factory=list)
     fully_paid_on: str | None = None
+    #: credit notes, prepayments and overpayments applied: [kind, id, number, amount, date]
+    #: (kind CREDITNOTE | PREPAYMENT | OVERPAYMENT)
+    credits: list[list[Any]] = field(default_factory=list)
     #: the client id of the app that created it (``createdByMyApp``)
     created_by: str = ""
 
     @property
     def amount_due(self) -> float:
-        return 0.0 if self.status == "VOIDED" else round(self.total - self.amount_paid, 2)
+        if self.status == "VOIDED":
+            return 0.0
+        return round(self.total - self.amount_paid - self.amount_credited, 2)
+
+    @property
+    def amount_credited(self) -> float:
+        return round(sum(float(c[3]) for c in self.credits), 2)
 
     def to_json(self) -> dict[str, Any]:
         data = _plain(self)
         data["lines"] = [_plain(line) for line in self.lines]
         data["payment_ids"] = list(self.payment_ids)
+        data["credits"] = [list(c) for c in self.credits]
         return data
 
     @classmethod
@@ -103,6 +113,39 @@ class Payment:
     updated: float
 
 
+@dataclass(slots=True)
+class Credit:
+    """A credit note (ACCRECCREDIT), prepayment or overpayment (RECEIVE-...): ``kind``
+    CREDITNOTE | PREPAYMENT | OVERPAYMENT; ``remaining`` is what is left to allocate."""
+
+    credit_id: str
+    kind: str
+    number: str
+    contact_id: str
+    date: str
+    status: str
+    line_amount_types: str
+    lines: list[Line]
+    sub_total: float
+    total_tax: float
+    total: float
+    remaining: float
+    created: float
+    updated: float
+    reference: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = _plain(self)
+        data["lines"] = [_plain(line) for line in self.lines]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Credit:
+        values = dict(data)
+        values["lines"] = [Line(**line) for line in data.get("lines", [])]
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class LedgerEvent:
     """What a webhook would report: ``category`` INVOICE | CONTACT, ``event_type`` CREATE |
@@ -134,6 +177,8 @@ class Ledger:
         self.contact_by_number: dict[str, str] = {}
         self.contact_by_name: dict[str, str] = {}
         self.payments: dict[str, Payment] = {}
+        self.credits: dict[str, Credit] = {}
+        self.next_credit_number = 1
         #: record id -> creation ordinal, to list index hits in creation order
         self.seq: dict[str, int] = {}
         self.next_number = 1
@@ -229,6 +274,8 @@ class Ledger:
             "invoices": [i.to_json() for i in self.invoices.values()],
             "contacts": [_plain(c) for c in self.contacts.values()],
             "payments": [_plain(p) for p in self.payments.values()],
+            "credits": [c.to_json() for c in self.credits.values()],
+            "next_credit_number": self.next_credit_number,
             "controls": self.controls.to_json(),
         }
 
@@ -240,5 +287,9 @@ class Ledger:
         for item in data.get("payments", []):
             payment = Payment(**item)
             self.payments[payment.payment_id] = payment
+        for item in data.get("credits", []):
+            credit = Credit.from_json(item)
+            self.credits[credit.credit_id] = credit
         self.next_number = int(data.get("next_number", 1))
+        self.next_credit_number = int(data.get("next_credit_number", 1))
         self.controls = OrgControls.from_json(data.get("controls"))

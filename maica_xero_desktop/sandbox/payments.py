@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .accounting import envelope
 from .api import ApiContext, add_api_route
 from .batch import (
     PostDataError,
@@ -24,7 +25,7 @@ from .query import Fields, QueryError
 from .routes import Router
 from .timefmt import today
 from .views import payment_json
-from .web import Request, Response, json_response
+from .web import Request, Response, json_response, problem
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -108,10 +109,29 @@ def pay(
 
 
 def void(invoice: Invoice, now: float) -> None:
-    if invoice.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or invoice.amount_paid > 0:
+    settled = invoice.amount_paid > 0 or invoice.amount_credited > 0
+    if invoice.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or settled:
         raise PaymentError("Invoice not of valid status for modification")
     invoice.status = "VOIDED" if invoice.status == "AUTHORISED" else "DELETED"
     invoice.updated = now
+
+
+def reverse(ledger: Ledger, payment: Payment, now: float) -> Invoice:
+    """Delete a payment (Xero's reversal, ``POST /Payments/{id}`` with Status DELETED): it
+    leaves the invoice's Payments, AmountPaid drops, a PAID invoice is AUTHORISED again."""
+    if payment.status == "DELETED":
+        raise PaymentError("This payment has already been deleted.")
+    invoice = ledger.invoices[payment.invoice_id]
+    payment.status = "DELETED"
+    payment.updated = now
+    if payment.payment_id in invoice.payment_ids:
+        invoice.payment_ids.remove(payment.payment_id)
+    invoice.amount_paid = float(Decimal(str(invoice.amount_paid)) - Decimal(str(payment.amount)))
+    if invoice.status == "PAID" and invoice.amount_due > 0:
+        invoice.status = "AUTHORISED"
+        invoice.fully_paid_on = None
+    invoice.updated = now
+    return invoice
 
 
 def _one(ledger: Ledger, given: Any, now: float) -> Payment:
@@ -174,6 +194,44 @@ def put_payments(
     return idempotent(app, request, ctx, act)
 
 
+def post_payment(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+) -> Response:
+    """Only ``{"Status": "DELETED"}`` changes a payment (xero_accounting.yaml PaymentDelete)."""
+    try:
+        given = elements(request, "Payments")
+    except PostDataError as exc:
+        return xero_error(14, "PostDataInvalidException", str(exc))
+    first = given[0] if given and isinstance(given[0], dict) else {}
+    if str(first.get("Status", "")).upper() != "DELETED":
+        return xero_error(
+            10,
+            "ValidationException",
+            "A validation exception occurred",
+            [{"ValidationErrors": [{"Message": "Payments can only be deleted (Status DELETED)."}]}],
+        )
+    state, tenant = app.state, ctx.org.tenant_id
+    with state.lock:
+        ledger = state.ledger(tenant)
+        now = state.now()
+        payment = ledger.payments.get(params["key"].lower())
+        if payment is None:
+            return problem(404, "NotFound", "The resource you're looking for cannot be found")
+        try:
+            invoice = reverse(ledger, payment, now)
+        except PaymentError as exc:
+            return xero_error(
+                10,
+                "ValidationException",
+                "A validation exception occurred",
+                [{"ValidationErrors": [{"Message": str(exc)}]}],
+            )
+        state.mark_dirty()
+        answer = payment_json(ledger, payment)
+    state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
+    return json_response(200, envelope(app, "Payments", [answer]))
+
+
 def get_payments(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
 ) -> Response:
@@ -190,3 +248,4 @@ def get_payments(
 def register(router: Router) -> None:
     add_api_route(router, "GET", r"Payments/?", get_payments, scopes=READ)
     add_api_route(router, "PUT", r"Payments/?", put_payments, scopes=WRITE)
+    add_api_route(router, "POST", r"Payments/(?P<key>[^/]+)/?", post_payment, scopes=WRITE)

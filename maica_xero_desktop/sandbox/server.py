@@ -188,6 +188,31 @@ class Sandbox:
         body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
         return admin_books.change_invoice(self.app, body, "void")
 
+    def credit(
+        self,
+        amount: float | str,
+        *,
+        kind: str = "CREDITNOTE",
+        invoice_id: str | None = None,
+        invoice_number: str | None = None,
+        tenant_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A credit note, prepayment or overpayment of ``amount`` allocated to the invoice."""
+        body = {"tenant_id": tenant_id, "invoice_id": invoice_id, "invoice_number": invoice_number}
+        return admin_books.credit_invoice(self.app, {**body, "amount": amount, "kind": kind})
+
+    def reverse_payment(self, payment_id: str, tenant_id: str | None = None) -> dict[str, Any]:
+        return admin_books.reverse_payment(
+            self.app, {"tenant_id": tenant_id, "payment_id": payment_id}
+        )
+
+    def archive_contact(
+        self, key: str, *, archived: bool = True, tenant_id: str | None = None
+    ) -> dict[str, Any]:
+        """Archive (or restore) a contact by ContactID or ContactNumber."""
+        body = {"tenant_id": tenant_id, "contact_id": key, "archived": archived}
+        return admin_books.archive_contact(self.app, body)
+
     def set_organisation(self, tenant_id: str | None = None, **controls: Any) -> dict[str, Any]:
         """Lock dates and denied actions (the same as ``POST /_sandbox/organisation``):
         ``period_lock_date`` / ``end_of_year_lock_date`` ("YYYY-MM-DD" or None),

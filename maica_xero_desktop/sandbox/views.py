@@ -106,6 +106,29 @@ def payment_brief(payment: Payment) -> dict[str, Any]:
     }
 
 
+#: how each kind of credit names its id on an invoice (xero_accounting.yaml)
+CREDIT_ID = {
+    "CREDITNOTE": "CreditNoteID",
+    "PREPAYMENT": "PrepaymentID",
+    "OVERPAYMENT": "OverpaymentID",
+}
+
+
+def applied(invoice: Invoice, kind: str) -> list[dict[str, Any]]:
+    """The credits of one kind applied to an invoice, as the invoice lists them: the credit's
+    id, date and the amount applied to this invoice (``AppliedAmount``)."""
+    found: list[dict[str, Any]] = []
+    for k, credit_id, number, amount, day in invoice.credits:
+        if k != kind:
+            continue
+        data: dict[str, Any] = {CREDIT_ID[kind]: credit_id, "Date": day_ms_date(day)}
+        if kind == "CREDITNOTE":
+            data["CreditNoteNumber"] = number
+        data["AppliedAmount"] = amount
+        found.append(data)
+    return found
+
+
 def invoice_json(
     ledger: Ledger, invoice: Invoice, *, lines: bool, unitdp: int = 2, summary: bool = False
 ) -> dict[str, Any]:
@@ -117,7 +140,7 @@ def invoice_json(
         "Reference": invoice.reference,
         "AmountDue": invoice.amount_due,
         "AmountPaid": invoice.amount_paid,
-        "AmountCredited": 0.0,
+        "AmountCredited": invoice.amount_credited,
         "CurrencyRate": 1.0,
         "IsDiscounted": any(line.discount_rate for line in invoice.lines),
         "HasAttachments": False,
@@ -144,9 +167,9 @@ def invoice_json(
         return data
     data.update(
         Payments=[payment_brief(ledger.payments[p]) for p in invoice.payment_ids],
-        CreditNotes=[],
-        Prepayments=[],
-        Overpayments=[],
+        CreditNotes=applied(invoice, "CREDITNOTE"),
+        Prepayments=applied(invoice, "PREPAYMENT"),
+        Overpayments=applied(invoice, "OVERPAYMENT"),
         SentToContact=False,
         StatusAttributeString="OK",
     )

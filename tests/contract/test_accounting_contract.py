@@ -179,3 +179,55 @@ def test_the_parameters_used_are_documented() -> None:
     }
     for (method, path), names in used.items():
         assert names <= _params(method, path), (method, path, names - _params(method, path))
+
+
+def test_credit_and_reversal_answers(books: Books) -> None:
+    (inv,) = books.put_invoices(invoice()).json()["Invoices"]
+    note = {
+        "CreditNotes": [
+            {
+                "Type": "ACCRECCREDIT",
+                "Contact": {"ContactID": inv["Contact"]["ContactID"]},
+                "Date": "2026-12-02",
+                "Status": "AUTHORISED",
+                "LineItems": [line(Quantity=1, UnitAmount=40)],
+            }
+        ]
+    }
+    _request("PUT", "/CreditNotes", note)
+    (made,) = _check(
+        "PUT", "/CreditNotes", books.send("PUT", "CreditNotes", note), "CreditNotes", "CreditNote"
+    )
+    path = "/CreditNotes/{CreditNoteID}/Allocations"
+    allocation = {
+        "Allocations": [
+            {"Invoice": {"InvoiceID": inv["InvoiceID"]}, "Amount": 40, "Date": "2026-12-03"}
+        ]
+    }
+    _request("PUT", path, allocation)
+    put = books.send("PUT", f"CreditNotes/{made['CreditNoteID']}/Allocations", allocation)
+    _check("PUT", path, put, "Allocations", "Allocation")
+    books.admin(
+        "POST", "credit", {"invoice_id": inv["InvoiceID"], "amount": 5, "kind": "PREPAYMENT"}
+    )
+    books.admin(
+        "POST", "credit", {"invoice_id": inv["InvoiceID"], "amount": 5, "kind": "OVERPAYMENT"}
+    )
+    payment = {
+        "Invoice": {"InvoiceID": inv["InvoiceID"]},
+        "Account": {"Code": "090"},
+        "Date": "2026-12-04",
+        "Amount": 10,
+    }
+    (paid,) = books.send("PUT", "Payments", {"Payments": [payment]}).json()["Payments"]
+    (got,) = _check("GET", "/Invoices", books.get("Invoices", page=1), "Invoices", "Invoice")
+    assert (got["AmountCredited"], got["AmountPaid"]) == (50.0, 10.0)
+    assert got["CreditNotes"]
+    assert got["Prepayments"]
+    assert got["Overpayments"]
+    deletion = {"Status": "DELETED"}
+    _request("POST", "/Payments/{PaymentID}", deletion)
+    deleted = books.send("POST", f"Payments/{paid['PaymentID']}", deletion)
+    _check("POST", "/Payments/{PaymentID}", deleted, "Payments", "Payment")
+    (after,) = _check("GET", "/Invoices", books.get("Invoices", page=1), "Invoices", "Invoice")
+    assert after["Payments"] == []

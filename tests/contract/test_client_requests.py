@@ -181,3 +181,38 @@ def test_sync_requests_match_the_accounting_spec(
         "PUT /Invoices",
         "GET /Invoices",
     }
+
+
+def test_payment_and_contact_lookups_match_the_accounting_spec(
+    recorded: tuple[Service, list[requests.PreparedRequest]], sandbox: Sandbox
+) -> None:
+    """The payment pull (pages of 1,000 since the first push, Xero's timestamp form) and the
+    contact listing (archived included) use only what the spec declares."""
+    import re
+
+    from tests.support.exports import SAMPLE
+
+    service, sent = recorded
+    service.connect(lambda url: None, timeout=10)
+    service.use("Demo Company (AU)")
+    service.sync.import_file(SAMPLE)
+    service.sync.run()
+    sandbox.advance_clock(5)
+    service.sync.refresh_payments()
+    pulls = [
+        r for r in sent if r.method == "GET" and urlsplit(r.url or "").path.endswith("/Invoices")
+    ]
+    contacts = [
+        parse_qs(urlsplit(r.url or "").query)
+        for r in sent
+        if r.method == "GET" and urlsplit(r.url or "").path.endswith("/Contacts")
+    ]
+    for request in pulls + [
+        r for r in sent if r.method == "GET" and urlsplit(r.url or "").path.endswith("/Contacts")
+    ]:
+        _check_api_request(request)
+    (pull,) = [r for r in pulls if "If-Modified-Since" in r.headers]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", pull.headers["If-Modified-Since"])
+    query = parse_qs(urlsplit(pull.url or "").query)
+    assert query["pageSize"] == ["1000"]
+    assert all(q.get("includeArchived") == ["true"] for q in contacts)

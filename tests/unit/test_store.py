@@ -248,3 +248,38 @@ def test_a_transaction_sqlite_already_rolled_back_is_still_a_sentence(store: Sto
     assert store.mark("t", "n") is None
     store.set_mark("t", "n", "after")  # the connection is usable again
     assert store.mark("t", "n") == "after"
+
+
+def test_the_payment_set_follows_xero_and_maica_status_only_rises(store: Store) -> None:
+    store.apply_import([_invoice()])
+    stored = store.load_invoices(T)[0]
+    _sync(store, stored.id, stored.fingerprint)
+
+    def state(payments: tuple[tuple[str, str, str], ...], due: str, complete: bool) -> PaymentState:
+        return PaymentState(
+            "xero-id-1",
+            "AUTHORISED",
+            str(sum(float(p[1]) for p in payments)),
+            due,
+            max((p[2] for p in payments), default=None),
+            payments,
+            amount_credited="20",
+            credits=(("cn-1", "20", "2026-11-01", "credit_note"),),
+            xero_payment_state="Partially Paid",
+            complete=complete,
+        )
+
+    both = (("pay-1", "50", "2026-11-02"), ("pay-2", "30", "2026-11-05"))
+    store.record_payment_states(T, [state(both, "135.26", True)], {"xero-id-1": "Fully Paid"})
+    assert [e[1] for e in store.payment_set(T, stored.id)] == ["cn-1", "pay-1", "pay-2"]
+    store.record_payment_states(
+        T, [state(both[:1], "165.26", True)], {"xero-id-1": "Partially Paid"}
+    )
+    assert [e[1] for e in store.payment_set(T, stored.id)] == ["cn-1", "pay-1"]
+    with store.db.read() as conn:
+        last = conn.execute("SELECT last_payment_date FROM xero_links").fetchone()[0]
+    assert last == "2026-11-02"  # the deleted payment's date went with it
+    assert store.list_invoices(T)[0].status == "Fully Paid"  # never lowered
+    # an answer that did not list the payments only adds
+    store.record_payment_states(T, [state((), "165.26", False)], {})
+    assert [e[1] for e in store.payment_set(T, stored.id)] == ["cn-1", "pay-1"]

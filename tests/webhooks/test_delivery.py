@@ -235,3 +235,17 @@ def test_sandbox_admin_validates_its_input(admin: SandboxAdmin, sandbox: Sandbox
     snapshot = requests.get(f"{sandbox.base_url}/_sandbox/webhooks", timeout=10).json()
     assert "key" not in snapshot["settings"]
     assert admin.post("webhooks/wait", {"timeout": 1})["idle"] is True
+
+
+def test_a_credit_note_by_webhook_counts_and_says_so(
+    ready: Service, listening: WebhookListener, xero_env: Sandbox
+) -> None:
+    tenant = ready.settings().active_tenant_id
+    xero_env.webhooks.configure({"url": _url(listening), "key": KEY})
+    target = _xero_invoice(xero_env, tenant, "INV-002404")
+    half = round(float(str(target["Total"])) / 2, 2)
+    xero_env.credit(half, invoice_number="INV-002404", tenant_id=tenant)
+    wait_until(lambda: _row(ready, "INV-002404").status == "Partially Paid")  # type: ignore[attr-defined]
+    wait_until(lambda: _settled(ready))
+    (report,) = ready.webhooks.events()
+    assert f"INV-002404: Partially Paid — paid 0, credited {half}" in report.message

@@ -75,6 +75,10 @@ class LinkView:
     xero_status: str
     amount_paid: str
     amount_due: str
+    #: credit notes, prepayments and overpayments applied ("0" when none)
+    amount_credited: str = "0"
+    #: Not Paid / Partially Paid / Fully Paid by Xero's figures ("" when unknown)
+    xero_payment_state: str = ""
 
 
 class WebhookEvents:
@@ -196,7 +200,8 @@ class WebhookEvents:
             for xero_id in xero_invoice_ids:
                 row = conn.execute(
                     "SELECT i.invoice_number, i.status, l.xero_invoice_number, l.xero_status, "
-                    "l.amount_paid, l.amount_due FROM xero_links l JOIN invoices i "
+                    "l.amount_paid, l.amount_due, l.amount_credited, l.xero_payment_state "
+                    "FROM xero_links l JOIN invoices i "
                     "ON i.id = l.invoice_id WHERE l.tenant_id = ? AND "
                     "lower(l.xero_invoice_id) = ?",
                     (tenant_id, xero_id.lower()),
@@ -209,5 +214,7 @@ class WebhookEvents:
                         xero_status=str(row[3] or ""),
                         amount_paid=str(row[4] or "0"),
                         amount_due=str(row[5] or ""),
+                        amount_credited=str(row[6] or "0"),
+                        xero_payment_state=str(row[7] or ""),
                     )
         return found

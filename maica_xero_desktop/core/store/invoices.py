@@ -76,6 +76,9 @@ class InvoiceRow:
     tax: str = ""
     #: Xero's own total once it has the invoice (None before)
     xero_total: str | None = None
+    #: Not Paid / Partially Paid / Fully Paid as Xero's figures say (credits count); shown beside
+    #: Maica's status, which a payment pull only ever raises
+    xero_payment_state: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -339,7 +342,7 @@ class InvoiceStore:
             "SELECT i.id, i.invoice_number, i.invoice_date, p.name AS participant_name, i.total, "
             "i.status, COALESCE(l.state, 'pending') AS state, COALESCE(l.message, '') AS message, "
             "l.xero_invoice_id, l.xero_invoice_number, l.amount_paid, l.amount_due, l.xero_status, "
-            "l.detail",
+            "l.detail, l.xero_payment_state",
         )
         query += " ORDER BY i.invoice_date, i.invoice_number LIMIT ? OFFSET ?"
         pricing = pricing or self.pricing(tenant_id)

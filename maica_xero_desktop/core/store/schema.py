@@ -219,4 +219,23 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 6: what settled an invoice beyond payments — credit notes, prepayments and overpayments
+    # applied to it (one credit can be spread over several invoices, hence its own table) — and
+    # Xero's view beside Maica's: the amount credited and Xero's payment state (Not Paid /
+    # Partially Paid / Fully Paid), which a pull never writes over Maica's own status.
+    """
+    ALTER TABLE xero_links ADD COLUMN amount_credited TEXT;
+    ALTER TABLE xero_links ADD COLUMN xero_payment_state TEXT;
+    CREATE TABLE invoice_credits (
+        tenant_id      TEXT NOT NULL,
+        invoice_id     INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        kind           TEXT NOT NULL
+            CHECK (kind IN ('credit_note','prepayment','overpayment')),
+        xero_credit_id TEXT NOT NULL,
+        amount         TEXT NOT NULL,
+        date           TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id, kind, xero_credit_id)
+    );
+    CREATE INDEX payments_invoice ON payments (tenant_id, invoice_id);
+    """,
 )

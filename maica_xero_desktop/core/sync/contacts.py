@@ -4,6 +4,17 @@ The Maica participant id is the contact's ``ContactNumber``. Names must be uniqu
 more than one participant has becomes "Name (NDIS 431234567)" (or "(participant id)" without an NDIS
 number), and a name already used by a different Xero contact gets the participant id added: the
 same participant always gets the same name.
+
+**Archived contacts.** Xero hides archived contacts from lists unless ``includeArchived=true`` and
+refuses them on a new invoice. So every lookup includes them: a participant whose contact is
+archived is *blocked* with a reason that says to restore the contact in Xero — never created
+again (its ContactNumber is still taken) and never sent to fail. The contacts the store already
+knows are checked by ``IDs`` (40 a call) each run for the same reason; restoring the contact in
+Xero unblocks the participant on the next run.
+
+**Few calls.** New participants are looked up by ``where`` (ContactNumber or the name to be used,
+OR-ed, LOOKUP_BATCH participants a call) when there are few of them; otherwise every contact is
+listed, 1,000 a page, stopping on ``pagination.pageCount``.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ import hashlib
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import XeroRequestError
@@ -24,6 +35,24 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 PAGE_SIZE = 1000
+#: contact ids per ``IDs=`` call
+IDS_PER_CALL = 40
+#: participants per ``where`` lookup (two clauses each: about 1 KB of query string, well inside
+#: the 2 KB a query string safely carries — the same bound that keeps IDs to 40-50 GUIDs)
+LOOKUP_BATCH = 10
+#: up to this many new participants are looked up (one call); more list every contact
+LOOKUP_LIMIT = LOOKUP_BATCH
+#: a longer value (a long name) is not put into a ``where`` lookup
+LOOKUP_VALUE_MAX = 60
+ARCHIVED = "ARCHIVED"
+
+
+def archived_reason(name: str) -> str:
+    return (
+        f"The participant's Xero contact '{name}' is archived in Xero, which refuses archived "
+        "contacts on new invoices. Restore the contact in Xero (Contacts, Archived), then run "
+        "the sync again."
+    )
 
 
 @dataclass(frozen=True)
@@ -39,6 +68,8 @@ class ContactResult:
     found: dict[str, str]
     failed: dict[str, str]
     would_create: list[str]
+    #: participant id -> reason the invoices wait (e.g. an archived contact)
+    blocked: dict[str, str] = field(default_factory=dict)
 
 
 class ContactResolver:
@@ -53,20 +84,32 @@ class ContactResolver:
         found = {
             pid: known[pid][0] for pid in (p.participant_id for p in participants) if pid in known
         }
-        missing = [p for p in participants if p.participant_id not in found]
         result = ContactResult(found=found, failed={}, would_create=[])
+        for pid, name in self._archived_known(found, known).items():
+            del result.found[pid]
+            result.blocked[pid] = archived_reason(name)
+        missing = [
+            p
+            for p in participants
+            if p.participant_id not in found and p.participant_id not in result.blocked
+        ]
         if not missing:
             return result
-        by_number, names_in_xero = self._list_xero_contacts()
+        shared = self._store.shared_participant_names()
+        if len(missing) <= LOOKUP_LIMIT and _quotable(missing, shared):
+            by_number, names_in_xero = self._look_up(missing, shared)
+        else:
+            by_number, names_in_xero = self._list_xero_contacts()
         newly_found: dict[str, tuple[str, str]] = {}
         to_create: list[Participant] = []
         for participant in missing:
             match = by_number.get(participant.participant_id.lower())
-            if match is not None:
-                newly_found[participant.participant_id] = match
-            else:
+            if match is None:
                 to_create.append(participant)
-        shared = self._store.shared_participant_names()
+            elif match[2] == ARCHIVED:
+                result.blocked[participant.participant_id] = archived_reason(match[1])
+            else:
+                newly_found[participant.participant_id] = (match[0], match[1])
         names = {p.participant_id: self._name(p, shared, names_in_xero) for p in to_create}
         if dry_run:
             result.would_create = [names[p.participant_id] for p in to_create]
@@ -79,6 +122,52 @@ class ContactResolver:
         result.found.update({pid: cid for pid, (cid, _) in newly_found.items()})
         return result
 
+    def _archived_known(
+        self, found: dict[str, str], known: dict[str, tuple[str, str]]
+    ) -> dict[str, str]:
+        """participant id → contact name, for the known contacts Xero now has archived."""
+        by_contact = {cid.lower(): pid for pid, cid in found.items()}
+        wanted = list(by_contact)
+        archived: dict[str, str] = {}
+        for start in range(0, len(wanted), IDS_PER_CALL):
+            chunk = wanted[start : start + IDS_PER_CALL]
+            body = self._client.accounting(
+                "GET",
+                "Contacts",
+                self._tenant,
+                params={"IDs": ",".join(chunk), "includeArchived": "true"},
+            )
+            for contact in items(body, "Contacts"):
+                pid = by_contact.get(str(contact.get("ContactID", "")).lower())
+                if pid is not None and str(contact.get("ContactStatus", "")).upper() == ARCHIVED:
+                    archived[pid] = str(contact.get("Name") or known[pid][1])
+        return archived
+
+    def _look_up(
+        self, missing: list[Participant], shared: set[str]
+    ) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+        """Like :meth:`_list_xero_contacts`, for these participants only: each by its
+        ContactNumber and by the name it would get."""
+        by_number: dict[str, tuple[str, str, str]] = {}
+        names: dict[str, str] = {}
+        for start in range(0, len(missing), LOOKUP_BATCH):
+            chunk = missing[start : start + LOOKUP_BATCH]
+            clauses = []
+            for participant in chunk:
+                clauses.append(f'ContactNumber=="{participant.participant_id}"')
+                clauses.append(f'Name=="{self._name(participant, shared, {})}"')
+            body = self._client.accounting(
+                "GET",
+                "Contacts",
+                self._tenant,
+                params={
+                    "where": " OR ".join(clauses),
+                    "includeArchived": "true",
+                },
+            )
+            _collect(items(body, "Contacts"), by_number, names)
+        return by_number, names
+
     @staticmethod
     def _name(participant: Participant, shared: set[str], names_in_xero: dict[str, str]) -> str:
         name = participant.name.strip() or participant.participant_id
@@ -90,23 +179,27 @@ class ContactResolver:
             name = f"{name} ({participant.participant_id})"
         return name[:255]
 
-    def _list_xero_contacts(self) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-        """ContactNumber → (ContactID, Name), and name → ContactNumber, for every contact."""
-        by_number: dict[str, tuple[str, str]] = {}
+    def _list_xero_contacts(self) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+        """ContactNumber → (ContactID, Name, ContactStatus) for every contact, archived ones
+        included; and name → ContactNumber for the active ones (names are unique among
+        active contacts)."""
+        by_number: dict[str, tuple[str, str, str]] = {}
         names: dict[str, str] = {}
         page = 1
         while True:
             body = self._client.accounting(
-                "GET", "Contacts", self._tenant, params={"page": page, "pageSize": PAGE_SIZE}
+                "GET",
+                "Contacts",
+                self._tenant,
+                params={
+                    "page": page,
+                    "pageSize": PAGE_SIZE,
+                    "includeArchived": "true",
+                },
             )
             contacts = items(body, "Contacts")
-            for contact in contacts:
-                number = str(contact.get("ContactNumber") or "")
-                name = str(contact.get("Name") or "")
-                if number:
-                    by_number[number.lower()] = (str(contact.get("ContactID")), name)
-                names[name.lower()] = number.lower()
-            if len(contacts) < 100:
+            _collect(contacts, by_number, names)
+            if _last_page(body, page, len(contacts)):
                 return by_number, names
             page += 1
 
@@ -179,3 +272,33 @@ class ContactResolver:
                 "sent. Run the sync again; nothing is duplicated."
             )
         return elements
+
+
+def _collect(
+    contacts: list[dict[str, Any]],
+    by_number: dict[str, tuple[str, str, str]],
+    names: dict[str, str],
+) -> None:
+    for contact in contacts:
+        number = str(contact.get("ContactNumber") or "")
+        name = str(contact.get("Name") or "")
+        status = str(contact.get("ContactStatus") or "ACTIVE").upper()
+        if number:
+            by_number[number.lower()] = (str(contact.get("ContactID")), name, status)
+        if status != ARCHIVED:
+            names[name.lower()] = number.lower()
+
+
+def _quotable(participants: list[Participant], shared: set[str]) -> bool:
+    """Whether every value can go into a ``where`` string as it is, and briefly."""
+    values = [p.participant_id for p in participants]
+    values += [ContactResolver._name(p, shared, {}) for p in participants]
+    return not any(len(v) > LOOKUP_VALUE_MAX or '"' in v or "\\" in v for v in values)
+
+
+def _last_page(body: Any, page: int, count: int) -> bool:
+    """Stop on ``pagination.pageCount`` when the answer has it, else on a short page."""
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    if isinstance(pagination, dict) and isinstance(pagination.get("pageCount"), int):
+        return page >= int(pagination["pageCount"])
+    return count < PAGE_SIZE

@@ -36,7 +36,7 @@ from ..totals import EXCLUSIVE, Totals, difference_note, line_amount_type, paylo
 from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
 from .eligibility import Eligibility, not_eligible_sentence
-from .payments import payment_state
+from .payments import payment_state, start_mark
 from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
 from .recovery import HomeMemory, StoreGuard
@@ -325,8 +325,13 @@ class SyncEngine:
             Outcome(i, number, "failed", contacts.failed[pid])
             for i, number, pid in passed
             if pid in contacts.failed
+        ] + [
+            Outcome(i, number, "blocked", contacts.blocked[pid])  # e.g. an archived contact
+            for i, number, pid in passed
+            if pid in contacts.blocked
         ]
-        sendable = [i for i, _, pid in passed if pid not in contacts.failed]
+        held = contacts.failed.keys() | contacts.blocked.keys()
+        sendable = [i for i, _, pid in passed if pid not in held]
         if result.dry_run:
             self._preview(result, sendable, contacts, context, org, blocked + failed)
             return
@@ -469,6 +474,8 @@ class SyncEngine:
             self.store.record_payment_states(
                 self.tenant_id, [payment_state(e) for e in created], {}
             )
+            if created:
+                start_mark(self.store, self.tenant_id, body)  # the payment pull starts here
             done += len(batch)
             self._say(done, total, f"Sent {done} of {total}")
         if late:  # blocked on the second look, after the last batch

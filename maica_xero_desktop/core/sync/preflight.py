@@ -58,7 +58,11 @@ class OrgSettings:
                 percent = rate_of(rate)
                 if percent is not None:
                     org.rates[str(rate["TaxType"]).upper()] = percent
-        body = client.accounting("GET", "TrackingCategories", tenant_id)
+        # archived categories and options are listed only when asked for: without them an
+        # archived option would read as one that does not exist
+        body = client.accounting(
+            "GET", "TrackingCategories", tenant_id, params={"includeArchived": "true"}
+        )
         for category in items(body, "TrackingCategories"):
             name = str(category.get("Name", ""))
             options = {
@@ -247,12 +251,18 @@ def _check_tracking(number: int, name: str, option: str, org: OrgSettings) -> li
         return [f"Line {number}: tracking category '{name}' does not exist in Xero."]
     status, options = category
     if status.upper() != "ACTIVE":
-        return [f"Line {number}: tracking category '{name}' is archived in Xero."]
+        return [
+            f"Line {number}: tracking category '{name}' is archived in Xero. Restore it in "
+            "Xero (Settings, Tracking categories) or change the line's tracking in Maica."
+        ]
     option_status = options.get(option.lower())
     if option_status is None:
         return [f"Line {number}: tracking option '{option}' does not exist in category '{name}'."]
     if option_status.upper() != "ACTIVE":
-        return [f"Line {number}: tracking option '{name}: {option}' is archived in Xero."]
+        return [
+            f"Line {number}: tracking option '{name}: {option}' is archived in Xero. Restore "
+            "it in Xero (Settings, Tracking categories) or change the line's tracking in Maica."
+        ]
     return []
 
 

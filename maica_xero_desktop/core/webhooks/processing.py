@@ -3,7 +3,7 @@
 A round takes every event that is due, decides per event, and records the outcome:
 
 - INVOICE events of the active organisation for invoices this product pushed: their ids are
-  fetched from Xero in one :meth:`PaymentSync.fetch` call (50 ids per request), which records
+  fetched from Xero in one :meth:`PaymentSync.fetch` call (40 ids per request), which records
   AmountPaid / AmountDue / payments / Xero status and moves the Maica status to Not Paid,
   Partially Paid or Fully Paid; the event becomes *processed* with the invoice's new standing.
 - Another organisation's events, other categories (CONTACT ...) and invoices never pushed from
@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
@@ -82,10 +83,21 @@ def _standing(view: LinkView) -> str:
     xero = f"Xero {view.xero_invoice_number}" if view.xero_invoice_number else "in Xero"
     if view.xero_status in ("VOIDED", "DELETED"):
         return f"{view.invoice_number}: {view.xero_status.lower()} in Xero ({xero})."
+    state = view.maica_status
+    if view.xero_payment_state and view.xero_payment_state != view.maica_status:
+        state += f" (Xero: {view.xero_payment_state})"  # Maica's status is never lowered
+    credited = "" if _zero(view.amount_credited) else f", credited {view.amount_credited}"
     return (
-        f"{view.invoice_number}: {view.maica_status} — paid {view.amount_paid}, due "
+        f"{view.invoice_number}: {state} — paid {view.amount_paid}{credited}, due "
         f"{view.amount_due} ({xero}, {view.xero_status or 'status unknown'})."
     )
+
+
+def _zero(text: str) -> bool:
+    try:
+        return Decimal(text) == 0
+    except InvalidOperation:
+        return True
 
 
 class WebhookProcessor:

@@ -12,6 +12,11 @@ subscription whose deliveries keep failing:
 - an Intent-to-Receive request (``events: []``) is recorded in the status file;
 - the events are stored durably (SQLite, one transaction) *before* the 200 — also while the
   integration is off: they wait, unprocessed (nothing contacts Xero), until it is turned on;
+- the store write is bounded: Xero gives a delivery 5 seconds, and a long import (in this
+  process or another) can hold the database longer. The write goes to the receiver's one writer
+  thread; when it has not finished within ``store_wait`` seconds the delivery is answered 503 —
+  Xero sends it again — and the writer still stores it when the database is free (a repeat is
+  recognised). So a 200 always means stored; a busy database never holds a delivery past 5 s;
 - an event that is not shaped like Xero's (or a body that is not a delivery at all) is logged and
   skipped; the well-formed events beside it are stored.
 
@@ -25,6 +30,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Protocol
 
 from ..errors import MaicaXeroError, Remedy
@@ -49,7 +56,12 @@ _REASONS = {
     405: "Method Not Allowed",
     413: "Content Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
+#: how long a delivery waits for its events to be stored (Xero waits 5 s for the answer)
+STORE_WAIT_S = 3.0
+#: deliveries that may wait for the writer at once; more are answered 503 straight away
+MAX_WAITING_WRITES = 32
 
 
 class ReceiverError(MaicaXeroError):
@@ -84,6 +96,7 @@ class WebhookReceiver:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         per_peer: int = 64,
         per_peer_exempt: Callable[[str], bool] = proxy_address,
+        store_wait: float = STORE_WAIT_S,
     ) -> None:
         self.keys = keys
         self._sink = sink
@@ -101,6 +114,9 @@ class WebhookReceiver:
             per_peer=per_peer,
             exempt=per_peer_exempt,
         )
+        self.store_wait = store_wait
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes = threading.BoundedSemaphore(MAX_WAITING_WRITES)
         self._server: GuardedServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -128,6 +144,7 @@ class WebhookReceiver:
             ) from None
         self._server = server
         self.port = server.port
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-store")
         self._stopping.clear()
         serve = threading.Thread(target=server.run, name="webhook-receiver", daemon=True)
         keeper = threading.Thread(
@@ -158,6 +175,9 @@ class WebhookReceiver:
         server.stop(serve)
         keeper.join(timeout=10)
         self._threads = []
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)  # a write still waiting for the database ends first
         if self.status is not None:
             self.status.update(listening=False, stopped_at=time.time())
             self.status.flush(force=True)
@@ -241,17 +261,46 @@ class WebhookReceiver:
             return 200
         if not delivery.events:
             return 200
-        self._store(delivery.delivery_id, delivery.events)
+        if not self._store(delivery.delivery_id, delivery.events):
+            self._count("busy")
+            return 503
         self._count("accepted" if self._is_enabled() else "disabled")
         if self._on_accepted is not None:  # while off, the worker marks them waiting
             self._on_accepted()
         return 200
 
-    def _store(self, delivery_id: str, events: tuple[IncomingEvent, ...]) -> None:
-        new, repeated = self._sink.add_webhook_events(delivery_id, events)
+    def _store(self, delivery_id: str, events: tuple[IncomingEvent, ...]) -> bool:
+        """Store the events within ``store_wait`` seconds: True when stored (answer 200)."""
+        writer = self._writer
+        if writer is None or not self._writes.acquire(blocking=False):
+            log.warning("webhooks: too many deliveries wait for the database; answered 503.")
+            return False
+        received_at = time.time()
+
+        def write() -> tuple[int, int]:
+            try:
+                return self._sink.add_webhook_events(delivery_id, events, received_at)
+            finally:
+                self._writes.release()
+
+        try:
+            pending = writer.submit(write)
+        except RuntimeError:  # stopping
+            self._writes.release()
+            return False
+        try:
+            new, repeated = pending.result(timeout=self.store_wait)
+        except FutureTimeout:
+            log.warning(
+                "webhooks: the database stayed busy for %.0f s (a long import?); the delivery "
+                "was answered 503 so Xero sends it again, and is stored once the database is free.",
+                self.store_wait,
+            )
+            return False
         log.info(
             "webhooks: %d event(s) received (%d new, %d repeated).", len(events), new, repeated
         )
+        return True
 
     def _note_refused_itr(self, body: bytes) -> None:
         if self.status is None or len(body) > _ITR_SNIFF_LIMIT:
