@@ -279,8 +279,8 @@ class ConnectionsPanel(QGroupBox):
         if isinstance(error, NeedsReconnect):
             # the needs-reconnecting box says it (with its button) once the status follows
             self.status.clear_message()
-            self.reconnect_text.show_message(error.sentence, "warning")
+            self.reconnect_text.show_message(say(error), "warning")
             self.hub.refresh()
         else:
-            self.status.show_message(error.sentence, "error")
+            self.status.show_message(say(error), "error")
         self._update_buttons()

@@ -26,6 +26,7 @@ from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, style_row_table
+from .wording import say
 
 HISTORY_LIMIT = 50
 
@@ -207,4 +208,4 @@ class HistoryPanel(QWidget):
         self.retry_requested.emit()
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")

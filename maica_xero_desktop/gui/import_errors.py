@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..core.importing import ImportRejected, RowError
 from .table_model import RowsModel
+from .wording import say
 
 COLUMNS = (
     ("Line", lambda e: str(e.line) if e.line else "file"),
@@ -35,7 +36,7 @@ class ImportErrorsDialog(QDialog):
         self.setWindowTitle("Import refused — nothing was imported")
         self.resize(860, 420)
         self.error = error
-        heading = QLabel(f"{file_name}\n{error.sentence}")
+        heading = QLabel(f"{file_name}\n{say(error)}")
         heading.setWordWrap(True)
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model: RowsModel[RowError] = RowsModel(COLUMNS)

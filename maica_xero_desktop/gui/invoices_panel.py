@@ -31,6 +31,7 @@ from .mapping_source import ServiceMappingSource
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, style_row_table
+from .wording import say
 
 STATES = (
     ("All invoices", None),
@@ -138,7 +139,7 @@ class InvoicesPanel(QWidget):
         self.state_box.currentIndexChanged.connect(lambda _: self.reload())
         self.model.loaded.connect(self._counted)
         self.model.modelReset.connect(self._reselect)
-        self.model.failed.connect(lambda error: self.status.show_message(error.sentence, "error"))
+        self.model.failed.connect(lambda error: self.status.show_message(say(error), "error"))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.activated.connect(lambda _: self.detail.edit_button.click())
         self.items_button.clicked.connect(lambda: self.edit_mapping(""))
@@ -196,7 +197,7 @@ class InvoicesPanel(QWidget):
         self.runner.submit(work, on_done=show, on_error=self._detail_failed, name="invoice_detail")
 
     def _detail_failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
 
     def _reselect(self) -> None:
         """After a reload, the same invoice stays selected (when it is still listed)."""
@@ -279,7 +280,7 @@ class InvoicesPanel(QWidget):
         self.invoices_imported.emit()
 
     def _import_failed(self, error: MaicaXeroError, path: str) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
         if isinstance(error, ImportRejected):
             self.errors_dialog = ImportErrorsDialog(error, Path(path).name, self)
             self.errors_dialog.open()
@@ -305,6 +306,6 @@ class InvoicesPanel(QWidget):
         self.reload()
 
     def _payments_failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
         if isinstance(error, NeedsReconnect):
             self.hub.refresh()

@@ -44,6 +44,7 @@ from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, style_row_table
+from .wording import say
 
 NOT_CONNECTED = (
     "Connect to Xero first (under Active Connections): the account and tax type are chosen from "
@@ -100,7 +101,7 @@ def problem(error: MaicaXeroError, organisation: str) -> str:
     if isinstance(error, IntegrationDisabled):
         return DISABLED
     if isinstance(error, KeyringUnavailable):
-        return error.sentence
+        return say(error)
     return unreachable(organisation)
 
 
@@ -237,7 +238,7 @@ class MappingEditor(QDialog):
         self.runner.submit(
             work,
             on_done=lambda answer: self._show_items(*answer),
-            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            on_error=lambda error: self.status.show_message(say(error), "error"),
             name="support_items",
         )
         self.load_choices()
@@ -414,7 +415,7 @@ class MappingEditor(QDialog):
         self.runner.submit(
             work,
             on_done=self._saved,
-            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            on_error=lambda error: self.status.show_message(say(error), "error"),
             button=self.save_button,
             name="save_support_item",
         )

@@ -107,9 +107,7 @@ class ServiceMappingSource:
     def save_item(self, item: SupportItem) -> SupportItem:
         """Save what changed (an unchanged value is kept as it is, even one Xero would now
         refuse), checked against the organisation's lists when they were read."""
-        current = next(
-            (i for i in self.support_items() if i.item_number == item.item_number), None
-        )
+        current = next((i for i in self.support_items() if i.item_number == item.item_number), None)
         tenant = self.service.settings().active_tenant_id
         choices = self._read[1] if self._read is not None and self._read[0] == tenant else None
 
@@ -140,7 +138,8 @@ def account_entries(
 ) -> list[Entry]:
     """The account list for an item mapped to ``current`` ("" = the default): the default, the
     saved value when the organisation would refuse it (named as such, so it is seen and changed),
-    then the active revenue accounts a line can post to. ``accounts`` None: not read from Xero (yet)."""
+    then the active revenue accounts a line can post to. ``accounts`` None: not read from Xero
+    (yet)."""
     named = next((a.label for a in accounts or () if a.code == default), default)
     entries = [(f"Default ({named})" if default else "Default", "")]
     if accounts is None:

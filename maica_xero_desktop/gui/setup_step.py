@@ -18,6 +18,7 @@ from ..core.errors import MaicaXeroError
 from ..core.service import Service
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine
+from .wording import say
 
 STEPS = (
     "Before the first sign-in this computer needs its own Xero app:\n"
@@ -94,4 +95,4 @@ class ClientIdSetup(QFrame):
         self.client_id_saved.emit(shown)
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")

@@ -28,6 +28,7 @@ from .schedule import ScheduleControl
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import ElidedLabel, StatusLine
+from .wording import say
 
 NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
 NOT_CONNECTED = "Connect to Xero first (under Active Connections) to synchronise."
@@ -182,7 +183,7 @@ class SyncPanel(QGroupBox):
         self.runner.submit(
             work,
             on_done=lambda _: self.hub.refresh(),
-            on_error=lambda error: self.result_line.show_message(error.sentence, "error"),
+            on_error=lambda error: self.result_line.show_message(say(error), "error"),
             name="set_flow",
         )
 
@@ -297,7 +298,7 @@ class SyncPanel(QGroupBox):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self._say("")
-        self.result_line.show_message(error.sentence, "error")
+        self.result_line.show_message(say(error), "error")
         self._update_buttons()
         if isinstance(error, NeedsReconnect):
             self.hub.refresh()

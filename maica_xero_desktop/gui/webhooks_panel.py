@@ -31,6 +31,7 @@ from .webhooks_events import EventsTable, WebhooksView, load_view
 from .webhooks_receiver import ReceiverControl
 from .webhooks_setup import WebhookSetup
 from .widgets import StatusLine
+from .wording import say
 
 REFRESH_MS = 3_000
 
@@ -157,7 +158,7 @@ class WebhooksPanel(QGroupBox):
     def _failed(self, error: MaicaXeroError) -> None:
         self._in_flight = False
         self._again = False
-        self.message.show_message(error.sentence, "error")
+        self.message.show_message(say(error), "error")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -204,7 +205,7 @@ class WebhooksPanel(QGroupBox):
         self.refresh()
 
     def _action_failed(self, error: MaicaXeroError) -> None:
-        self.message.show_message(error.sentence, "error")
+        self.message.show_message(say(error), "error")
         self.refresh()
 
     def add_button(self, button: QPushButton) -> None:
