@@ -76,14 +76,20 @@ class ConnectionsPanel(QGroupBox):
         buttons.addStretch(1)
         self.status = StatusLine()
         self.status.setAccessibleName("Connections message")
+        #: everything the Enable switch governs (the client id steps never are)
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.connected_as)
+        body.addWidget(self.reconnect_box)
+        body.addWidget(self.table)
+        body.addLayout(buttons)
+        body.addWidget(self.signin)
+        body.addWidget(self.status)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.setup)
-        layout.addWidget(self.connected_as)
-        layout.addWidget(self.reconnect_box)
-        layout.addWidget(self.table)
-        layout.addLayout(buttons)
-        layout.addWidget(self.signin)
-        layout.addWidget(self.status)
+        layout.addWidget(self.body, 1)
 
         self.connect_button.clicked.connect(lambda: self.signin.start(self.connect_button))
         self.reconnect_button.clicked.connect(lambda: self.signin.start(self.reconnect_button))
@@ -117,10 +123,8 @@ class ConnectionsPanel(QGroupBox):
     # -- status ------------------------------------------------------------------------------
 
     def _show_status(self, status: Status) -> None:
-        needs_setup = not status.client_id
-        if needs_setup and self.setup.isHidden():
+        if self.setup.info is None or self.setup.info.value != status.client_id:
             self.setup.load()
-        self.setup.setVisible(needs_setup)
         user = status.connected_as
         if user is not None and status.token_state in ("valid", "expired"):
             self.connected_as.set_full_text(f"Connected as {user.name} ({user.email})")

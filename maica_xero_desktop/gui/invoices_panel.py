@@ -23,6 +23,7 @@ from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
 from ..core.store import ImportSummary
+from ..core.textsafe import printable
 from .import_errors import ImportErrorsDialog
 from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
@@ -52,6 +53,14 @@ def no_organisation(total: int) -> str:
     return (
         f"No organisation chosen — {total:,} {noun} imported. Their sync states show once an "
         "organisation is chosen under Active Connections."
+    )
+
+
+def last_organisation(name: str, total: int) -> str:
+    noun = "invoice" if total == 1 else "invoices"
+    return (
+        f"Last synced with {name} — not connected now. {total:,} {noun} imported; their states "
+        f"are as they were in {name}."
     )
 
 
@@ -99,6 +108,8 @@ class InvoicesPanel(QWidget):
         self.detail = InvoiceDetailPane()
         self.editor: MappingEditor | None = None
         self._detail_asked = 0
+        self.listed_name = ""  # the organisation whose states are listed
+        self.listed_active = False
         self._selected_id: int | None = None
         self.table = style_row_table(QTableView(), "Invoices")
         self.table.setModel(self.model)
@@ -150,17 +161,31 @@ class InvoicesPanel(QWidget):
         self.status.clear_message()  # an earlier action's result belongs to the other one
         self.reload()
 
+    def listed_organisation(self) -> tuple[str, str, bool]:
+        """(tenant id, name, active): the active organisation, else — after sign-out or with
+        none chosen — the last one a run went to ("" when there was none)."""
+        status = self.hub.status
+        if self.hub.tenant_id:
+            return self.hub.tenant_id, status.active_tenant_name if status else "", True
+        last = status.last_run if status is not None else None
+        if last and last.get("tenant_id"):
+            return str(last["tenant_id"]), str(last.get("tenant_name") or ""), False
+        return "", "", False
+
     def reload(self) -> None:
-        organisation = bool(self.hub.tenant_id)
-        self.state_box.setEnabled(organisation)
+        tenant, self.listed_name, active = self.listed_organisation()
+        self.state_box.setEnabled(bool(tenant))
         if not self.runner.is_busy(self.hub.sync_queue()):
-            self.payments_button.setEnabled(organisation)  # payments of which organisation?
-        self.model.organisation = organisation
-        self.model.reload(self.state_box.currentData() if organisation else None)
+            self.payments_button.setEnabled(active)  # payments of which organisation?
+        self.model.tenant_id = tenant
+        self.listed_active = active
+        self.model.reload(self.state_box.currentData() if tenant else None)
 
     def _counted(self, loaded: int, total: int) -> None:
         if total and not self.model.organisation:
             self.count_label.setText(no_organisation(total))
+        elif total and not self.listed_active and not self.model.state:
+            self.count_label.setText(last_organisation(printable(self.listed_name), total))
         elif total == 0 and self.model.state:
             self.count_label.setText("No invoice is in this state.")
         elif total == 0:
@@ -184,11 +209,12 @@ class InvoicesPanel(QWidget):
         self.detail.show_row(row, self.model.organisation)
         if not self.model.organisation:
             return
+        tenant = self.model.tenant_id
 
         def work(
             task: Task[tuple[list[tuple[str, str, str]], str]],
         ) -> tuple[list[tuple[str, str, str]], str]:
-            return self.service.invoice_detail(row.id)
+            return self.service.invoice_detail(row.id, tenant)
 
         def show(answer: tuple[list[tuple[str, str, str]], str]) -> None:
             if asked == self._detail_asked:  # an answer about an earlier selection is dropped

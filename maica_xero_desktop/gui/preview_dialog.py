@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.sync import SyncResult
+from .invoice_model import money
 from .table_model import RowsModel
 
 
@@ -35,9 +36,18 @@ def _details(entry: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _total(entry: dict[str, Any], part: str) -> str:
+    """A predicted total (``entry["totals"]``: what Xero will compute for the payload)."""
+    totals = entry.get("totals")
+    return money(str(totals.get(part, ""))) if isinstance(totals, dict) else ""
+
+
 COLUMNS = (
     ("Invoice", lambda e: str(e.get("invoice_number", ""))),
     ("Would be", lambda e: "sent" if e.get("action") == "send" else "blocked"),
+    ("Subtotal", lambda e: _total(e, "subtotal")),
+    ("GST", lambda e: _total(e, "tax")),
+    ("Total incl. GST", lambda e: _total(e, "total")),
     ("Details", _details),
 )
 
@@ -79,8 +89,8 @@ class PreviewDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -91,9 +101,14 @@ class PreviewDialog(QDialog):
         self.edit_button.setEnabled(False)
         self.edit_button.setVisible(edit_mapping is not None and blocked > 0)
         buttons.addButton(self.edit_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.full = QLabel("")  # the selected line's reason in full, never only a tooltip
+        self.full.setWordWrap(True)
+        self.full.setAccessibleName("The selected invoice in full")
+        self.full.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.full)
         layout.addWidget(buttons)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.edit_button.clicked.connect(self._edit)
@@ -109,6 +124,15 @@ class PreviewDialog(QDialog):
         number = str(entry.get("invoice_number", "")) if entry else ""
         blocked = entry is not None and entry.get("action") != "send"
         self.edit_button.setEnabled(blocked and number in self._invoice_ids)
+        if entry is None:
+            self.full.setText("")
+        elif blocked:
+            self.full.setText(f"{number}: {_details(entry)}")
+        else:
+            total = _total(entry, "total")
+            self.full.setText(
+                f"{number}: would be sent ({_details(entry)}); total {total} incl. GST."
+            )
 
     def _edit(self) -> None:
         entry = self._entry()

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -33,6 +32,7 @@ from .wording import say
 NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
 NOT_CONNECTED = "Connect to Xero first (under Active Connections) to synchronise."
 RECONNECT = "Reconnect to Xero (under Active Connections) to synchronise."
+OFF = "Turn the integration on (Enable the Integration) to synchronise."
 
 
 def missing_step(status: Status | None) -> str:
@@ -125,17 +125,11 @@ class SyncPanel(QGroupBox):
         form.addWidget(schedule_label, 2, 0)
         form.addWidget(self.schedule, 2, 1)
         form.setColumnStretch(1, 1)
-        buttons = QHBoxLayout()
-        for button in (self.run_button, self.preview_button, self.cancel_button):
-            buttons.addWidget(button)
-        buttons.addSpacing(8)
-        buttons.addWidget(self.target, 1)
-        buttons.addWidget(self.progress, 1)
+        # Run Now, Preview, Cancel, the progress and the result line are shown by the window's
+        # status strip (in reach from every section); this panel runs them.
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.step)
-        layout.addWidget(self.result_line)
         layout.addWidget(self.tabs, 1)
 
         self.flow_box.activated.connect(self._flow_chosen)
@@ -212,7 +206,10 @@ class SyncPanel(QGroupBox):
             dialog.close()
 
     def _update_buttons(self) -> None:
-        missing = missing_step(self.hub.status)
+        status = self.hub.status
+        missing = missing_step(status)
+        if status is not None and not status.enabled:
+            missing = OFF  # the buttons sit in the strip, outside the section the switch greys
         has_org = not missing
         idle = self.run_task is None
         self.run_button.setEnabled(has_org and idle)

@@ -314,6 +314,15 @@ class InvoiceStore:
             for row in heads
         ]
 
+    def link_detail(self, invoice_id: int, tenant_id: str) -> str:
+        """The JSON ``detail`` of an invoice's link to ``tenant_id`` ("" when there is none)."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT detail FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+                (invoice_id, tenant_id),
+            ).fetchone()
+        return str(row["detail"] or "") if row is not None else ""
+
     def invoice_ids(self) -> list[int]:
         with self.db.read() as conn:
             return [int(row[0]) for row in conn.execute("SELECT id FROM invoices ORDER BY id")]
