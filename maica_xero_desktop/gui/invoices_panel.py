@@ -31,7 +31,7 @@ from .mapping_editor import MappingEditor
 from .mapping_source import ServiceMappingSource
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine, style_row_table
+from .widgets import StatusLine, fit_headers, style_row_table
 from .wording import say
 
 STATES = (
@@ -90,7 +90,7 @@ class InvoicesPanel(QWidget):
         self.model = InvoiceTableModel(service, runner)
         self.import_button = QPushButton("I&mport invoices…")
         self.import_button.setAccessibleName("Import a Maica invoice export")
-        self.payments_button = QPushButton("Refresh &payments")
+        self.payments_button = QPushButton("Refresh pa&yments")
         self.payments_button.setAccessibleName("Refresh payments from Xero")
         self.payments_button.setToolTip("Bring payments made in Xero back to these invoices")
         self.state_box = QComboBox()
@@ -117,6 +117,7 @@ class InvoicesPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(WIDTHS):
             header.resizeSection(column, width)
+        fit_headers(self.table)
         self.status = StatusLine()
         tools = QHBoxLayout()
         tools.addWidget(self.import_button)

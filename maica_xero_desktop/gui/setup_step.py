@@ -63,7 +63,7 @@ class ClientIdSetup(QFrame):
         self.in_use.setWordWrap(True)
         self.in_use.setAccessibleName("Client id in use")
         self.in_use.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.change_button = QPushButton("C&hange client id…")
+        self.change_button = QPushButton("Chan&ge client id…")
         self.change_button.setAccessibleName("Change the client id")
         self.change_button.hide()
         self.steps = QWidget()

@@ -26,7 +26,7 @@ from .preview_dialog import PreviewDialog
 from .schedule import ScheduleControl
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import ElidedLabel, StatusLine
+from .widgets import StatusLine, WrappedLabel
 from .wording import say
 
 NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
@@ -89,7 +89,7 @@ class SyncPanel(QGroupBox):
         self.flow_description.setAccessibleName("What the selected flow does")
         self.run_button = QPushButton("Run &Now")
         self.run_button.setAccessibleName("Run the sync now")
-        self.preview_button = QPushButton("Pre&view…")
+        self.preview_button = QPushButton("&Preview…")
         self.preview_button.setAccessibleName("Preview what a run would send")
         self.cancel_button = QPushButton("Cance&l run")
         self.cancel_button.setEnabled(False)
@@ -99,7 +99,7 @@ class SyncPanel(QGroupBox):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.progress.hide()  # until the first run
-        self.target = ElidedLabel("")
+        self.target = WrappedLabel("")
         self.target.setAccessibleName("Organisation a run sends to")
         self.step = QLabel("")
         self.step.setAccessibleName("Current step")
@@ -111,11 +111,11 @@ class SyncPanel(QGroupBox):
         self.history = HistoryPanel(service, runner, hub)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.invoices, "&Invoices")
-        self.tabs.addTab(self.history, "&History")
+        self.tabs.addTab(self.history, "His&tory")
         self.tabs.setMinimumHeight(260)
 
         form = QGridLayout()
-        flow_label = QLabel("&Flow:")
+        flow_label = QLabel("Fl&ow:")
         flow_label.setBuddy(self.flow_box)
         form.addWidget(flow_label, 0, 0)
         form.addWidget(self.flow_box, 0, 1)
@@ -188,7 +188,9 @@ class SyncPanel(QGroupBox):
             self.load_flows()
         self.schedule.show_minutes(status.schedule_minutes)
         missing = missing_step(status)
-        self.target.set_full_text(missing or f"to {status.active_tenant_name}")
+        # the organisation itself is in the window's status strip, in full
+        self.target.set_full_text(missing)
+        self.target.setVisible(bool(missing))
         self._update_buttons()
 
     def _organisation_changed(self, tenant_id: str) -> None:

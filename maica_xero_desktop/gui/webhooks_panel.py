@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service, Status
+from ..core.textsafe import printable
 from ..core.webhooks import ProcessReport
 from .state import StatusHub
 from .tasks import Task, TaskRunner
@@ -65,10 +66,12 @@ class WebhooksPanel(QGroupBox):
         self.table = EventsTable()
         self.process_button = QPushButton("Process no&w")
         self.process_button.setAccessibleName("Process the waiting webhook events now")
-        self.retry_button = QPushButton("Retry fai&led")
+        self.retry_button = QPushButton("&Retry failed")
         self.retry_button.setAccessibleName("Retry the failed webhook events")
         self.message = StatusLine()
         self.message.setAccessibleName("Webhook events message")
+        self.event_message = StatusLine()  # the selected event's message in full
+        self.event_message.setAccessibleName("Message of the selected event")
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.VLine)
@@ -87,7 +90,8 @@ class WebhooksPanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.event_message)
         layout.addWidget(self.message)
         order = (
             self.setup.site,
@@ -117,8 +121,19 @@ class WebhooksPanel(QGroupBox):
         self.process_button.clicked.connect(self.process_now)
         self.retry_button.clicked.connect(self.retry_failed)
         hub.status_changed.connect(self._show_status)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_event())
+        self.table.events.modelReset.connect(self._show_event)
 
     # -- reading -----------------------------------------------------------------------------
+
+    def _show_event(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= self.table.events.rowCount():
+            self.event_message.clear_message()
+            return
+        row = self.table.events.row(index.row())
+        text = printable(row.event.message)
+        self.event_message.show_message(f"{row.invoice or 'Event'}: {text}" if text else "", "info")
 
     def _show_status(self, status: Status) -> None:
         self.refresh()  # first load, and the 503 sentence when the toggle moves

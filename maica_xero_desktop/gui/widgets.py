@@ -34,6 +34,16 @@ def style_row_table(table: QTableView, name: str) -> QTableView:
     return table
 
 
+def fit_headers(table: QTableView) -> None:
+    """No column header is cut: each column is at least as wide as its header's text."""
+    header = table.horizontalHeader()
+    for column in range(header.count()):
+        wanted = header.sectionSizeFromContents(column).width()
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
+        header.setMinimumSectionSize(min(header.minimumSectionSize(), wanted))
+
+
 def hint_color(kind: str, palette: QPalette) -> QColor:
     light, dark = _HINTS.get(kind, ("", ""))
     if not light:
@@ -96,6 +106,21 @@ class ElidedLabel(QLabel):
     def _elide(self) -> None:
         metrics = self.fontMetrics()
         self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
+class WrappedLabel(QLabel):
+    """A label that wraps (never elides), with the ElidedLabel's ``set_full_text`` API."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def set_full_text(self, text: str) -> None:
+        self.setText(text)
+
+    def full_text(self) -> str:
+        return self.text()
 
 
 def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
