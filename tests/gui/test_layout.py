@@ -1,5 +1,5 @@
 """The window's layout rules (issue 14, "The window"): Run Now, Preview and the last run's outcome
-in sight at 1280×800 and 1024×700 on every page; no nested scroll areas; no column header cut;
+in sight at 1280x800 and 1024x700 on every page; no nested scroll areas; no column header cut;
 a prominent title and a next step on every page; example text only as placeholders; every action
 reachable by keyboard, with unique mnemonics on each page; long organisation names."""
 
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTabWidget,
     QTableView,
+    QTabWidget,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
