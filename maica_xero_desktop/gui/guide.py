@@ -3,6 +3,7 @@ and each section's empty state), and the sidebar that opens them."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -72,6 +73,39 @@ def next_steps(status: Status) -> dict[str, str]:
     return steps
 
 
+#: (what to do, where) in the order a first run takes
+CHECKLIST = (
+    ("Create this computer's Xero app and save its client id", CONNECTIONS),
+    ("Turn the integration on", ENABLE),
+    ("Connect to Xero", CONNECTIONS),
+    ("Choose the organisation to send invoices to", CONNECTIONS),
+    ("Import a Maica invoice export", SYNCHRONISATION),
+    ("Preview, then Run Now (at the top of the window)", SYNCHRONISATION),
+)
+
+
+def checklist(status: Status, invoices: int) -> list[tuple[str, str, bool]]:
+    """(step, section, done) for the getting-started list."""
+    done = (
+        bool(status.client_id),
+        status.enabled,
+        status.token_state in ("valid", "expired"),
+        bool(status.active_tenant_id),
+        invoices > 0,
+        bool(status.last_run),
+    )
+    return [(step, where, flag) for (step, where), flag in zip(CHECKLIST, done, strict=True)]
+
+
+def checklist_html(steps: list[tuple[str, str, bool]]) -> str:
+    rows = "".join(
+        f"<li>{'✔ ' if done else ''}{html.escape(step)} — <i>{html.escape(where)}</i>"
+        f"{' (done)' if done else ''}</li>"
+        for step, where, done in steps
+    )
+    return f"<p><b>Getting started</b></p><ol>{rows}</ol>"
+
+
 def webhooks_empty(view: object) -> str:
     """The Webhooks section's empty state ("" once events arrived)."""
     if isinstance(view, WebhooksView) and not view.events:
@@ -82,7 +116,9 @@ def webhooks_empty(view: object) -> str:
 class Page(QWidget):
     """One section: its title, its guide line, the off notice, then the panel filling the rest."""
 
-    def __init__(self, title: str, panel: QGroupBox, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, panel: QGroupBox, parent: QWidget | None = None, *, fill: bool = True
+    ) -> None:
         super().__init__(parent)
         self.title_text = title
         self.panel = panel
@@ -100,14 +136,17 @@ class Page(QWidget):
         self._step = ""
         self._empty = ""
         panel.setTitle("")  # the page title names it
-        panel.setObjectName("section")
-        panel.setStyleSheet("QGroupBox#section { border: 0; margin: 0; padding: 0; }")
+        panel.setFlat(True)  # no frame: the page is the section
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.off)
         layout.addWidget(self.hint)
-        layout.addWidget(panel, 1)
+        layout.addWidget(panel, 1 if fill else 0)
+        self.extra = QVBoxLayout()  # what a page adds under its panel (the Enable page's guide)
+        layout.addLayout(self.extra)
+        if not fill:
+            layout.addStretch(1)
 
     def show_state(self, enabled: bool, step: str) -> None:
         if self.title_text == ENABLE or enabled:

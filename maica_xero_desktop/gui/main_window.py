@@ -9,12 +9,13 @@ from __future__ import annotations
 import gc
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -27,7 +28,7 @@ from ..core.service import Service, Status
 from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
 from .errors import ErrorPresenter
-from .guide import Page, SectionList, next_steps, webhooks_empty
+from .guide import Page, SectionList, checklist, checklist_html, next_steps, webhooks_empty
 from .log_view import LogDialog, QtLogHandler, install_log_handler
 from .state import StatusHub
 from .status_strip import StatusStrip
@@ -71,7 +72,15 @@ class MainWindow(QMainWindow):
         self.sync = SyncPanel(service, self.runner, self.hub)
         self.strip = StatusStrip(self.hub, self.sync)
         panels: tuple[QGroupBox, ...] = (self.enable, self.connections, self.webhooks, self.sync)
-        self.pages = [Page(title, panel) for title, panel in zip(SECTIONS, panels, strict=True)]
+        self.pages = [
+            Page(title, panel, fill=panel is not self.enable)
+            for title, panel in zip(SECTIONS, panels, strict=True)
+        ]
+        self.checklist = QLabel()
+        self.checklist.setAccessibleName("Getting started")
+        self.checklist.setTextFormat(Qt.TextFormat.RichText)
+        self.checklist.setWordWrap(True)
+        self.pages[0].extra.addWidget(self.checklist)
         #: what the Enable switch governs (the client id steps and the Enable page never are)
         self.gated_widgets: tuple[QWidget, ...] = (
             self.connections.body,
@@ -106,6 +115,7 @@ class MainWindow(QMainWindow):
         self.webhooks.payments_changed.connect(self.sync.invoices.reload)
         self.webhooks.view_loaded.connect(self.strip.show_webhooks)
         self.webhooks.view_loaded.connect(self._show_webhooks_empty)
+        self.sync.invoices.model.loaded.connect(lambda *_: self._update_checklist())
         self.demo_webhooks = None
         if demo:
             from .webhooks_demo import add_demo_actions
@@ -191,6 +201,7 @@ class MainWindow(QMainWindow):
         for widget in self.gated_widgets:
             widget.setEnabled(status.enabled)
         steps = next_steps(status)
+        self._update_checklist()
         for page in self.pages:
             page.show_state(status.enabled, steps.get(page.title_text, ""))
         if self._guide_after_enable and status.enabled:
@@ -209,6 +220,12 @@ class MainWindow(QMainWindow):
             self.sync.history.reload()
 
     _first_page_chosen = False
+
+    def _update_checklist(self) -> None:
+        status = self.hub.status
+        if status is not None:
+            steps = checklist(status, self.sync.invoices.model.total)
+            self.checklist.setText(checklist_html(steps))
 
     def _toggled(self, on: bool) -> None:
         self._guide_after_enable = on

@@ -187,7 +187,7 @@ class SyncPanel(QGroupBox):
         if not self._flows_loaded:
             self.load_flows()
         self.schedule.show_minutes(status.schedule_minutes)
-        missing = missing_step(status)
+        missing = OFF if not status.enabled else missing_step(status)
         # the organisation itself is in the window's status strip, in full
         self.target.set_full_text(missing)
         self.target.setVisible(bool(missing))

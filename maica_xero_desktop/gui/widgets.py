@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,11 +66,21 @@ class StatusLine(QLabel):
 
     def show_message(self, text: str, kind: str = "info") -> None:
         self.kind = kind
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, hint_color(kind, self._parent_palette()))
-        self.setPalette(palette)
+        self._colour()
         self.setText(text)
         self.setVisible(bool(text))
+
+    def _colour(self) -> None:
+        wanted = hint_color(self.kind, self._parent_palette())
+        palette = self.palette()
+        if palette.color(QPalette.ColorRole.WindowText) != wanted:
+            palette.setColor(QPalette.ColorRole.WindowText, wanted)
+            self.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a dark palette: the hint colours follow
+            self._colour()
 
     def clear_message(self) -> None:
         self.setText("")

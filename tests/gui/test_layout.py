@@ -222,3 +222,41 @@ def test_ctrl_and_a_number_opens_each_section(qtbot: QtBot, window: MainWindow) 
     for number in range(4, 0, -1):
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         assert window.stack.currentIndex() == number - 1
+
+
+def test_a_dark_palette_recolours_the_hints_and_the_strip(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtGui import QPalette
+
+    from maica_xero_desktop.gui.theme import dark_palette
+    from maica_xero_desktop.gui.widgets import hint_color
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    line = window.enable.explanation  # "off": a warning
+    assert line.kind == "warning"
+    try:
+        app.setPalette(dark_palette())
+        QApplication.processEvents()
+        dark = dark_palette()
+        wanted = hint_color("warning", dark)
+        assert line.palette().color(QPalette.ColorRole.WindowText) == wanted
+        assert wanted.lightness() > 128  # light text on the dark window
+        assert wanted.name() in window.strip.facts.text()  # "Integration: off" in the dark hue
+    finally:
+        app.setPalette(light)
+        QApplication.processEvents()
+    assert line.palette().color(QPalette.ColorRole.WindowText) == hint_color("warning", light)
+
+
+def test_the_enable_page_lists_the_first_runs_steps(qtbot: QtBot, ready: MainWindow) -> None:
+    from maica_xero_desktop.gui.guide import CHECKLIST
+
+    text = ready.checklist.text()
+    for step, _ in CHECKLIST:
+        assert step.replace("'", "&#x27;") in text
+    assert text.count("(done)") == 5  # all but the first run
+    with qtbot.waitSignal(ready.sync.run_finished, timeout=WAIT_MS * 2):
+        ready.sync.run_button.click()
+    idle(qtbot, ready)
+    assert ready.checklist.text().count("(done)") == 6
