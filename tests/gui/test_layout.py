@@ -260,3 +260,31 @@ def test_the_enable_page_lists_the_first_runs_steps(qtbot: QtBot, ready: MainWin
         ready.sync.run_button.click()
     idle(qtbot, ready)
     assert ready.checklist.text().count("(done)") == 6
+
+
+def test_a_hundred_thousand_invoices_keep_the_page_readable(
+    qtbot: QtBot, ready: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count the store reports is what the page has to show: the list pages (the view asks
+    for one page at a time) and the count reads in full next to the tools."""
+    window = ready
+    real = window.service.invoice_page
+
+    def many(tenant: str, state: str | None = None, limit: int = -1, offset: int = 0) -> object:
+        _, rows = real(tenant, state, limit, offset)
+        return 100_000, rows
+
+    monkeypatch.setattr(window.service, "invoice_page", many)
+    panel = window.sync.invoices
+    panel.reload()
+    idle(qtbot, window)
+    assert panel.model.total == 100_000
+    assert panel.model.rowCount() == 40  # what the page had; no row for each of 100,000
+    label = panel.count_label
+    assert label.text().startswith("100,000 invoices (40 loaded")
+    for width, height in SIZES:
+        window.resize(width, height)
+        QApplication.processEvents()
+        assert _in_sight(window, label)
+        assert label.height() >= label.heightForWidth(label.width())  # not cut
+        assert _in_sight(window, window.sync.run_button)
