@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -136,7 +136,7 @@ class Page(QWidget):
         self._step = ""
         self._empty = ""
         panel.setTitle("")  # the page title names it
-        panel.setFlat(True)  # no frame: the page is the section
+        panel.installEventFilter(self)  # and no frame around it: the page is the section
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
         layout.addWidget(self.title)
@@ -147,6 +147,12 @@ class Page(QWidget):
         layout.addLayout(self.extra)
         if not fill:
             layout.addStretch(1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The panel's own painting is only its group box frame: skipped (its children paint)."""
+        if watched is self.panel and event.type() == QEvent.Type.Paint:
+            return True
+        return super().eventFilter(watched, event)
 
     def show_state(self, enabled: bool, step: str) -> None:
         if self.title_text == ENABLE or enabled:

@@ -59,8 +59,8 @@ def no_organisation(total: int) -> str:
 def last_organisation(name: str, total: int) -> str:
     noun = "invoice" if total == 1 else "invoices"
     return (
-        f"Last synced with {name} — not connected now. {total:,} {noun} imported; their states "
-        f"are as they were in {name}."
+        f"Last synced with {name} — not connected now. {total:,} {noun} imported, each with its "
+        "state there."
     )
 
 
@@ -124,10 +124,11 @@ class InvoicesPanel(QWidget):
         tools.addWidget(self.payments_button)
         tools.addSpacing(12)
         tools.addWidget(self.state_box)
-        tools.addWidget(self.count_label, 1)
+        tools.addStretch(1)
         tools.addWidget(self.items_button)
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
+        layout.addWidget(self.count_label)  # its own line: a long organisation name wraps there
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.detail)

@@ -138,7 +138,7 @@ class StatusStrip(QFrame):
         if colour is not None:
             shown = f"<span style='color:{colour.name()}'>{shown}</span>"
         # a fact never breaks inside itself unless it is longer than the strip
-        return f"<b>{html.escape(name)}:</b>&nbsp;{shown}"
+        return f"<b>{html.escape(name).replace(' ', '&nbsp;')}:</b>&nbsp;{shown}"
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -65,7 +65,7 @@ def _check_run_controls(window: MainWindow, outcome: bool) -> None:
             assert _in_sight(window, window.sync.run_button), where
             assert _in_sight(window, window.sync.preview_button), where
             assert _in_sight(window, window.strip.facts), where
-            assert "Last run:" in window.strip.facts.text()
+            assert "Last&nbsp;run:" in window.strip.facts.text()
             if outcome:
                 assert _in_sight(window, window.sync.result_line), where
 
