@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -35,6 +36,8 @@ from .widgets import StatusLine
 from .wording import say
 
 REFRESH_MS = 3_000
+#: narrower than this, the receiver goes under the site and key (1024-pixel windows)
+SIDE_BY_SIDE_WIDTH = 1000
 
 
 def report_sentence(report: ProcessReport) -> str:
@@ -73,10 +76,11 @@ class WebhooksPanel(QGroupBox):
         self.event_message = StatusLine()  # the selected event's message in full
         self.event_message.setAccessibleName("Message of the selected event")
 
-        line = QFrame()
+        line = self._line = QFrame()
         line.setFrameShape(QFrame.Shape.VLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
-        top = QHBoxLayout()
+        # side by side when there is room, the receiver under the setup when narrow
+        top = self._top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.addWidget(self.setup, 3)
         top.addWidget(line)
         top.addWidget(self.receiver, 2)
@@ -174,6 +178,14 @@ class WebhooksPanel(QGroupBox):
         self._in_flight = False
         self._again = False
         self.message.show_message(say(error), "error")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = event.size().width() < SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        if self._top.direction() != direction:
+            self._top.setDirection(direction)
+            self._line.setFrameShape(QFrame.Shape.HLine if narrow else QFrame.Shape.VLine)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -288,3 +288,20 @@ def test_a_hundred_thousand_invoices_keep_the_page_readable(
         assert _in_sight(window, label)
         assert label.height() >= label.heightForWidth(label.width())  # not cut
         assert _in_sight(window, window.sync.run_button)
+
+
+def test_the_receiver_goes_under_the_setup_in_a_narrow_window(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QBoxLayout
+
+    window.show_section(window.webhooks)
+    for (width, height), direction in zip(
+        SIZES,
+        (QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom),
+        strict=True,
+    ):
+        window.resize(width, height)
+        QApplication.processEvents()
+        assert window.webhooks._top.direction() == direction
+        for field in (window.webhooks.receiver.host, window.webhooks.setup.delivery):
+            assert field.width() >= field.minimumSizeHint().width()
+            assert _in_sight(window, field)
