@@ -308,9 +308,9 @@ class MappingEditor(QDialog):
         if asked != self._asked:
             return
         self.accounts, self.tax_rates = accounts, tax_rates
-        usable = sum(1 for a in accounts if a.active)
+        usable = sum(1 for a in accounts if a.active and a.postable)
         self.notice.show_message(
-            f"{organisation}: {usable} active accounts and "
+            f"{organisation}: {usable} revenue accounts and "
             f"{sum(1 for t in tax_rates if t.usable)} tax rates for income, read from Xero.",
             "ok",
         )

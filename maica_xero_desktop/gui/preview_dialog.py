@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from ..core.sync import SyncResult
 from .invoice_model import money
 from .table_model import RowsModel
+from .widgets import style_row_table
 
 
 def _details(entry: dict[str, Any]) -> str:
@@ -83,11 +83,9 @@ class PreviewDialog(QDialog):
         self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS)
         blocked_first = sorted(result.preview, key=lambda e: e.get("action") == "send")
         self.model.set_rows(blocked_first)
-        self.table = QTableView()
-        self.table.setAccessibleName("Invoices the run would send or block")
+        # one line per invoice; the selected one's details read in full under the list
+        self.table = style_row_table(QTableView(), "Invoices the run would send or block")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

@@ -98,6 +98,7 @@ class ScreenshotTour(QObject):
             panel.use_button.click()
 
         def preview() -> None:
+            self._scroll_to(w.sync)
             w.sync.preview_button.click()
 
         def rename() -> None:
