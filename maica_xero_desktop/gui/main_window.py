@@ -28,6 +28,7 @@ from ..core.service import Service, Status
 from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
 from .errors import ErrorPresenter
+from .focus_ring import FocusRings
 from .guide import Page, SectionList, checklist, checklist_html, next_steps, webhooks_empty
 from .log_view import LogDialog, QtLogHandler, install_log_handler
 from .state import StatusHub
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
 
             self.demo_webhooks = add_demo_actions(self)
 
+        self.focus_rings = FocusRings(self)  # keyboard focus, clearly visible in every style
         self.hub.status_changed.connect(self._show_status)
         self._guide_after_enable = False
         self.enable.toggle.toggled.connect(self._toggled)

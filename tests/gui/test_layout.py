@@ -305,3 +305,32 @@ def test_the_receiver_goes_under_the_setup_in_a_narrow_window(window: MainWindow
         for field in (window.webhooks.receiver.host, window.webhooks.setup.delivery):
             assert field.width() >= field.minimumSizeHint().width()
             assert _in_sight(window, field)
+
+
+def test_keyboard_focus_is_ringed_and_a_click_is_not(qtbot: QtBot, window: MainWindow) -> None:
+    from maica_xero_desktop.gui.focus_ring import RING_NAME, FocusRing
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    window.nav.setFocus(Qt.FocusReason.TabFocusReason)
+    ring = window.findChild(FocusRing, RING_NAME)
+    assert isinstance(ring, FocusRing)
+    qtbot.waitUntil(ring.isVisible, timeout=WAIT_MS)
+
+    def around(widget: QWidget) -> bool:
+        place = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+        return ring.isVisible() and ring.geometry().contains(place)
+
+    assert around(window.nav)
+    qtbot.keyClick(window.nav, Qt.Key.Key_Tab)
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    assert focused is not window.nav
+    assert around(focused)  # the ring went with the Tab
+    # a click on the section list: the list shows where the focus went, no ring
+    item = window.nav.item(1)
+    where = window.nav.visualItemRect(item).center()
+    qtbot.mouseClick(window.nav.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert QApplication.focusWidget() is window.nav
+    assert window.stack.currentIndex() == 1
+    assert not ring.isVisible()
