@@ -28,6 +28,7 @@ from pytestqt.qtbot import QtBot
 
 from maica_xero_desktop.gui.guide import NO_EVENTS, TITLE_SCALE
 from maica_xero_desktop.gui.main_window import MainWindow
+from maica_xero_desktop.gui.sync_panel import OFF
 from maica_xero_desktop.sandbox import Sandbox
 
 from .conftest import WAIT_MS, connect, enable, idle
@@ -98,6 +99,19 @@ def test_run_now_preview_and_the_last_run_are_in_sight_in_every_state(
     idle(qtbot, window)
     assert LONG_NAME in window.strip.facts.text()
     _check_run_controls(window, outcome=True)
+    # signed out, then the integration off: the last run stays named in the strip
+    window.service.logout(local_only=True)
+    window.hub.refresh()
+    idle(qtbot, window)
+    assert "not&nbsp;connected" in window.strip.facts.text().replace(" ", "&nbsp;")
+    assert "finished" in window.strip.facts.text()
+    _check_run_controls(window, outcome=False)
+    window.service.set_enabled(False)
+    window.hub.refresh()
+    idle(qtbot, window)
+    assert not window.sync.run_button.isEnabled()
+    assert window.sync.target.text() == OFF
+    _check_run_controls(window, outcome=False)
 
 
 def test_no_scroll_area_inside_another(window: MainWindow) -> None:
