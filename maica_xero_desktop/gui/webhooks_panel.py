@@ -137,7 +137,8 @@ class WebhooksPanel(QGroupBox):
             return
         row = self.table.events.row(index.row())
         text = printable(row.event.message)
-        self.event_message.show_message(f"{row.invoice or 'Event'}: {text}" if text else "", "info")
+        named = not row.invoice or text.startswith(row.invoice)
+        self.event_message.show_message(text if named else f"{row.invoice}: {text}", "info")
 
     def _show_status(self, status: Status) -> None:
         self.refresh()  # first load, and the 503 sentence when the toggle moves

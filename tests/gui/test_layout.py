@@ -348,3 +348,25 @@ def test_keyboard_focus_is_ringed_and_a_click_is_not(qtbot: QtBot, window: MainW
     assert QApplication.focusWidget() is window.nav
     assert window.stack.currentIndex() == 1
     assert not ring.isVisible()
+
+
+def test_the_selected_webhook_events_message_reads_in_full(window: MainWindow) -> None:
+    from maica_xero_desktop.core.store.events import StoredEvent
+    from maica_xero_desktop.gui.webhooks_events import EventRow
+
+    message = (
+        "INV-002440: Partially Paid — paid 100.00, due 305.36 (Xero INV-002440, AUTHORISED); "
+        "this sentence is long on purpose so that the Message column cuts it."
+    )
+    event = StoredEvent(
+        1, "d-1", 0.0, "t", "ORGANISATION", "INVOICE", "UPDATE", "r", "u", "", "processed",
+        message, 1, 1, 0.0, None,
+    )  # fmt: skip
+    panel = window.webhooks
+    window.show_section(panel)
+    panel.table.events.set_rows([EventRow(event, "Maica Care Services Pty Ltd", "INV-002440")])
+    assert not panel.event_message.isVisible()
+    panel.table.selectRow(0)
+    assert panel.event_message.isVisible()
+    assert panel.event_message.wordWrap()
+    assert panel.event_message.text() == message  # its invoice number once, not twice
