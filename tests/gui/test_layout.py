@@ -370,3 +370,13 @@ def test_the_selected_webhook_events_message_reads_in_full(window: MainWindow) -
     assert panel.event_message.isVisible()
     assert panel.event_message.wordWrap()
     assert panel.event_message.text() == message  # its invoice number once, not twice
+
+
+def test_the_mapping_editors_mnemonics_are_unique(window: MainWindow) -> None:
+    editor = window.sync.invoices.edit_mapping()
+    try:
+        keys = _mnemonics(editor.findChildren(QWidget))
+        assert len(keys) >= 5
+        assert sorted({k for k in keys if keys.count(k) > 1}) == []
+    finally:
+        editor.close()
