@@ -24,7 +24,7 @@ from .setup_step import ClientIdSetup
 from .signin import SignInBox
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import ElidedLabel, StatusLine
+from .widgets import StatusLine, WrappedLabel
 from .wording import say
 
 NOT_CONNECTED = "Not connected to Xero."
@@ -43,7 +43,7 @@ class ConnectionsPanel(QGroupBox):
         self._note = ""  # an action's result, shown with the next list
         self.setup = ClientIdSetup(service, runner)
         self.signin = SignInBox(service, runner)
-        self.connected_as = ElidedLabel(NOT_CONNECTED)
+        self.connected_as = WrappedLabel(NOT_CONNECTED)  # a long name wraps, never cut
         self.connected_as.setAccessibleName("Signed-in Xero user")
         self.reconnect_box = QFrame()
         self.reconnect_box.setFrameShape(QFrame.Shape.StyledPanel)
