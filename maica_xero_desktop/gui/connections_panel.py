@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ..core.connections import Connection
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.service import ConnectionsView, ConnectResult, Service, Status
+from ..core.textsafe import printable
 from . import widgets
 from .organisations_table import OrganisationsTable
 from .setup_step import ClientIdSetup
@@ -55,6 +56,9 @@ class ConnectionsPanel(QGroupBox):
         box.addWidget(self.reconnect_button)
         self.reconnect_box.hide()
         self.table = OrganisationsTable()
+        self.selected_name = WrappedLabel("")  # the list elides a long name: here it is in full
+        self.selected_name.setAccessibleName("Selected organisation")
+        self.selected_name.hide()
         self.connect_button = QPushButton("&Connect to Xero…")
         self.connect_button.setAccessibleName("Connect to Xero")
         self.use_button = QPushButton("&Use this organisation")
@@ -83,6 +87,7 @@ class ConnectionsPanel(QGroupBox):
         body.addWidget(self.connected_as)
         body.addWidget(self.reconnect_box)
         body.addWidget(self.table)
+        body.addWidget(self.selected_name)
         body.addLayout(buttons)
         body.addWidget(self.signin)
         body.addWidget(self.status)
@@ -101,6 +106,7 @@ class ConnectionsPanel(QGroupBox):
         self.logout_button.clicked.connect(self.logout)
         self.setup.client_id_saved.connect(lambda _: self.hub.refresh())
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_selected)
         order = (
             self.setup.client_id,
             self.setup.save_button,
@@ -178,6 +184,14 @@ class ConnectionsPanel(QGroupBox):
         elif self.status.kind != "error":
             self.status.clear_message()
         self._update_buttons()
+
+    def _show_selected(self) -> None:
+        chosen = self.selected()
+        cut = chosen is not None and self.table.is_cut(chosen.tenant_name)
+        self.selected_name.set_full_text(
+            f"Selected: {printable(chosen.tenant_name)}" if cut and chosen else ""
+        )
+        self.selected_name.setVisible(cut)
 
     def selected(self) -> Connection | None:
         return self.table.selected(self.view)

@@ -80,7 +80,7 @@ class PreviewDialog(QDialog):
             text += f" {result.message}"
         self.summary = QLabel(text)
         self.summary.setWordWrap(True)
-        self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS)
+        self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS, numeric=(2, 3, 4))
         blocked_first = sorted(result.preview, key=lambda e: e.get("action") == "send")
         self.model.set_rows(blocked_first)
         # one line per invoice; the selected one's details read in full under the list
