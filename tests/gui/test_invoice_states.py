@@ -244,6 +244,8 @@ def test_the_preview_shows_each_invoices_predicted_totals(qtbot: QtBot, ready: M
     expected = next(e for e in predicted if e["action"] == "send")["totals"]["total"]
     assert dialog.model.data(dialog.model.index(send, 4)) not in ("", None)
     assert any(e.get("totals", {}).get("total") == expected for e in entries)
+    align = dialog.model.data(dialog.model.index(send, 4), Qt.ItemDataRole.TextAlignmentRole)
+    assert align == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     dialog.table.selectRow(send)
     assert "incl. GST" in dialog.full.text()
     dialog.close()
