@@ -176,6 +176,19 @@ class Page(QWidget):
             self.hint.clear_message()
 
 
+ATTENTION = " ⚠"
+
+
+def needs_attention(status: Status) -> dict[str, bool]:
+    """The sections with something the administrator must act on (marked in the sidebar)."""
+    run = status.last_run or {}
+    return {
+        CONNECTIONS: status.token_state in ("needs_reconnect", "unavailable")
+        or (status.enabled and not status.client_id),
+        SYNCHRONISATION: run.get("state") == "failed" or bool(run.get("failed")),
+    }
+
+
 class SectionList(QListWidget):
     """The sidebar: one entry per section, in Maica's order; the arrow keys move between them."""
 
@@ -187,7 +200,17 @@ class SectionList(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSpacing(2)
-        width = max(self.fontMetrics().horizontalAdvance(t) for t in titles)
+        width = max(self.fontMetrics().horizontalAdvance(t + ATTENTION) for t in titles)
         self.setFixedWidth(width + 24)
+        self.titles = list(titles)
         self.currentRowChanged.connect(stack.setCurrentIndex)
         self.setCurrentRow(0)
+
+    def mark(self, title: str, attention: bool) -> None:
+        """A ⚠ after a section that needs acting on (its page says what)."""
+        row = self.titles.index(title)
+        item = self.item(row)
+        item.setText(title + (ATTENTION if attention else ""))
+        item.setData(
+            Qt.ItemDataRole.AccessibleTextRole, f"{title}, needs attention" if attention else title
+        )

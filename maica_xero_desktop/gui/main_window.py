@@ -29,7 +29,15 @@ from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
 from .errors import ErrorPresenter
 from .focus_ring import FocusRings
-from .guide import Page, SectionList, checklist, checklist_html, next_steps, webhooks_empty
+from .guide import (
+    Page,
+    SectionList,
+    checklist,
+    checklist_html,
+    needs_attention,
+    next_steps,
+    webhooks_empty,
+)
 from .log_view import LogDialog, QtLogHandler, install_log_handler
 from .state import StatusHub
 from .status_strip import StatusStrip
@@ -203,6 +211,8 @@ class MainWindow(QMainWindow):
         for widget in self.gated_widgets:
             widget.setEnabled(status.enabled)
         steps = next_steps(status)
+        for title, attention in needs_attention(status).items():
+            self.nav.mark(title, attention)
         self._update_checklist()
         for page in self.pages:
             page.show_state(status.enabled, steps.get(page.title_text, ""))

@@ -380,3 +380,23 @@ def test_the_mapping_editors_mnemonics_are_unique(window: MainWindow) -> None:
         assert sorted({k for k in keys if keys.count(k) > 1}) == []
     finally:
         editor.close()
+
+
+def test_a_section_that_needs_acting_on_is_marked_in_the_sidebar(
+    qtbot: QtBot, window: MainWindow, sandbox: Sandbox
+) -> None:
+    from maica_xero_desktop.gui.guide import ATTENTION
+
+    connect(qtbot, window)
+    assert not window.nav.item(1).text().endswith(ATTENTION)
+    sandbox.advance_clock(61 * 86400)  # unused for 61 days: Xero forgets the sign-in
+    window.connections.refresh_button.click()
+    idle(qtbot, window)
+    qtbot.waitUntil(
+        lambda: (
+            window.hub.status is not None and window.hub.status.token_state == "needs_reconnect"
+        ),
+        timeout=WAIT_MS,
+    )
+    assert window.nav.item(1).text() == "Active Connections" + ATTENTION
+    assert "Reconnect" in window.pages[1].hint.text()  # the page says what to do
