@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..core.importing import ImportRejected, RowError
 from .table_model import RowsModel
+from .widgets import fit_size
 from .wording import say
 
 COLUMNS = (
@@ -34,7 +35,7 @@ class ImportErrorsDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Import refused — nothing was imported")
-        self.resize(860, 420)
+        fit_size(self, 860, 420)
         self.error = error
         heading = QLabel(f"{file_name}\n{say(error)}")
         heading.setWordWrap(True)

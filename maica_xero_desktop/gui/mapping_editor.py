@@ -43,7 +43,7 @@ from .mapping_source import AccountChoice, MappingSource, TaxChoice
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine, style_row_table
+from .widgets import StatusLine, fit_size, style_row_table
 from .wording import say
 
 NOT_CONNECTED = (
@@ -126,7 +126,7 @@ class MappingEditor(QDialog):
         self._wanted = ""  # the item to select once the list is in
         self._asked = 0
         self.setWindowTitle("Support item mapping")
-        self.resize(1120, 580)
+        fit_size(self, 1120, 580)
         self.intro = QLabel(
             "How each support item appears on a Xero invoice line. The account and tax type are "
             "chosen from the organisation's own lists in Xero; a value the Maica export sets on a "

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..core.sync import SyncResult
 from .invoice_model import money
 from .table_model import RowsModel
-from .widgets import style_row_table
+from .widgets import fit_size, style_row_table
 
 
 def _details(entry: dict[str, Any]) -> str:
@@ -68,7 +68,7 @@ class PreviewDialog(QDialog):
         self._invoice_ids = {o.invoice_number: o.invoice_id for o in result.outcomes}
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Preview — nothing was sent")
-        self.resize(820, 460)
+        fit_size(self, 820, 460)
         sends = sum(1 for e in result.preview if e.get("action") == "send")
         blocked = len(result.preview) - sends
         text = (

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+SCREEN_MARGIN = 24  # what a dialog leaves of the screen around it
+
 #: (light palette, dark palette) colours for the semantic hints; everything else follows the theme
 _HINTS = {
     "ok": ("#1b6e2a", "#7ed98f"),
@@ -32,6 +34,17 @@ def style_row_table(table: QTableView, name: str) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def fit_size(widget: QWidget, width: int, height: int) -> None:
+    """``width`` x ``height``, or less on a screen that cannot hold it (a 1024-pixel one)."""
+    anchor = widget.parentWidget() or widget
+    screen = anchor.screen() if anchor is not None else None
+    if screen is not None:
+        room = screen.availableGeometry()
+        width = min(width, room.width() - SCREEN_MARGIN)
+        height = min(height, room.height() - SCREEN_MARGIN)
+    widget.resize(width, height)
 
 
 def fit_headers(table: QTableView) -> None:

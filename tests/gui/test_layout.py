@@ -400,3 +400,15 @@ def test_a_section_that_needs_acting_on_is_marked_in_the_sidebar(
     )
     assert window.nav.item(1).text() == "Active Connections" + ATTENTION
     assert "Reconnect" in window.pages[1].hint.text()  # the page says what to do
+
+
+def test_dialogs_fit_a_small_screen(qtbot: QtBot, window: MainWindow) -> None:
+    """The offscreen screen is 800 x 600: smaller than a 1024 x 700 one."""
+    editor = window.sync.invoices.edit_mapping()
+    try:
+        qtbot.waitUntil(editor.isVisible, timeout=WAIT_MS)
+        room = editor.screen().availableGeometry()
+        assert editor.width() <= room.width()
+        assert editor.height() <= room.height()
+    finally:
+        editor.close()
