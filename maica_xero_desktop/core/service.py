@@ -7,6 +7,7 @@ show.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -551,22 +552,20 @@ class Service:
 
     # -- one invoice, for the window's detail pane ------------------------------------------
 
-    def invoice_detail(self, invoice_id: int) -> tuple[list[tuple[str, str, str]], str]:
+    def invoice_detail(
+        self, invoice_id: int, tenant_id: str | None = None
+    ) -> tuple[list[tuple[str, str, str]], str]:
         """An invoice's lines as (support item number, the line's own account code, the line's
         own tax type — empty where the item's mapping applies), and the JSON ``detail`` of its
-        link to the active organisation ("" when there is none)."""
-        tenant = self.settings().active_tenant_id
+        link to ``tenant_id`` (default: the active organisation; "" when there is none)."""
+        tenant = self.settings().active_tenant_id if tenant_id is None else tenant_id
         found = self.store.load_invoices(tenant, [invoice_id])
         lines = [
             (line.support_item_number, line.account_code, line.tax_type)
             for line in (found[0].invoice.lines if found else ())
         ]
-        with self.store.db.read() as conn:
-            row = conn.execute(
-                "SELECT detail FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
-                (invoice_id, tenant),
-            ).fetchone()
-        return lines, str(row["detail"] or "") if row is not None else ""
+        detail = self.store.link_detail(tenant, invoice_id)
+        return lines, json.dumps(detail) if detail else ""
 
     # -- support-item mapping, local totals, eligibility ------------------------------------
 
@@ -617,6 +616,20 @@ class Service:
         if not s.active_tenant_id:
             return Eligibility(s.flow)
         return refresh_eligibility(self.store, s.active_tenant_id, flow)
+
+    # -- the invoice list in a given organisation (the window: also the last one used) -------
+
+    def invoice_page(
+        self, tenant_id: str, state: str | None = None, limit: int = -1, offset: int = 0
+    ) -> tuple[int, list[InvoiceRow]]:
+        """How many invoices are in ``state`` (all: None) in ``tenant_id`` — the active
+        organisation, or after sign-out the last one used — and one page of them, each with its
+        state there and the totals as Xero computes them for it."""
+        s = self.settings()
+        amount_type = line_amount_type(s.line_amount_type) or EXCLUSIVE
+        pricing = self.store.pricing(tenant_id, amount_type, s.default_tax_type)
+        rows = self.store.list_invoices(tenant_id, state, limit, offset, pricing=pricing)
+        return self.store.count_invoices(tenant_id, state), rows
 
 
 def _missing_sentence(settings: Settings) -> Notice:

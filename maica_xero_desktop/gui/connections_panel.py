@@ -18,13 +18,14 @@ from PySide6.QtWidgets import (
 from ..core.connections import Connection
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.service import ConnectionsView, ConnectResult, Service, Status
+from ..core.textsafe import printable
 from . import widgets
 from .organisations_table import OrganisationsTable
 from .setup_step import ClientIdSetup
 from .signin import SignInBox
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import ElidedLabel, StatusLine
+from .widgets import StatusLine, WrappedLabel
 from .wording import say
 
 NOT_CONNECTED = "Not connected to Xero."
@@ -43,7 +44,7 @@ class ConnectionsPanel(QGroupBox):
         self._note = ""  # an action's result, shown with the next list
         self.setup = ClientIdSetup(service, runner)
         self.signin = SignInBox(service, runner)
-        self.connected_as = ElidedLabel(NOT_CONNECTED)
+        self.connected_as = WrappedLabel(NOT_CONNECTED)  # a long name wraps, never cut
         self.connected_as.setAccessibleName("Signed-in Xero user")
         self.reconnect_box = QFrame()
         self.reconnect_box.setFrameShape(QFrame.Shape.StyledPanel)
@@ -55,6 +56,9 @@ class ConnectionsPanel(QGroupBox):
         box.addWidget(self.reconnect_button)
         self.reconnect_box.hide()
         self.table = OrganisationsTable()
+        self.selected_name = WrappedLabel("")  # the list elides a long name: here it is in full
+        self.selected_name.setAccessibleName("Selected organisation")
+        self.selected_name.hide()
         self.connect_button = QPushButton("&Connect to Xero…")
         self.connect_button.setAccessibleName("Connect to Xero")
         self.use_button = QPushButton("&Use this organisation")
@@ -76,14 +80,21 @@ class ConnectionsPanel(QGroupBox):
         buttons.addStretch(1)
         self.status = StatusLine()
         self.status.setAccessibleName("Connections message")
+        #: everything the Enable switch governs (the client id steps never are)
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.connected_as)
+        body.addWidget(self.reconnect_box)
+        body.addWidget(self.table)
+        body.addWidget(self.selected_name)
+        body.addLayout(buttons)
+        body.addWidget(self.signin)
+        body.addWidget(self.status)
+        body.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.setup)
-        layout.addWidget(self.connected_as)
-        layout.addWidget(self.reconnect_box)
-        layout.addWidget(self.table)
-        layout.addLayout(buttons)
-        layout.addWidget(self.signin)
-        layout.addWidget(self.status)
+        layout.addWidget(self.body, 1)
 
         self.connect_button.clicked.connect(lambda: self.signin.start(self.connect_button))
         self.reconnect_button.clicked.connect(lambda: self.signin.start(self.reconnect_button))
@@ -95,6 +106,7 @@ class ConnectionsPanel(QGroupBox):
         self.logout_button.clicked.connect(self.logout)
         self.setup.client_id_saved.connect(lambda _: self.hub.refresh())
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._show_selected)
         order = (
             self.setup.client_id,
             self.setup.save_button,
@@ -117,10 +129,8 @@ class ConnectionsPanel(QGroupBox):
     # -- status ------------------------------------------------------------------------------
 
     def _show_status(self, status: Status) -> None:
-        needs_setup = not status.client_id
-        if needs_setup and self.setup.isHidden():
+        if self.setup.info is None or self.setup.info.value != status.client_id:
             self.setup.load()
-        self.setup.setVisible(needs_setup)
         user = status.connected_as
         if user is not None and status.token_state in ("valid", "expired"):
             self.connected_as.set_full_text(f"Connected as {user.name} ({user.email})")
@@ -174,6 +184,14 @@ class ConnectionsPanel(QGroupBox):
         elif self.status.kind != "error":
             self.status.clear_message()
         self._update_buttons()
+
+    def _show_selected(self) -> None:
+        chosen = self.selected()
+        cut = chosen is not None and self.table.is_cut(chosen.tenant_name)
+        self.selected_name.set_full_text(
+            f"Selected: {printable(chosen.tenant_name)}" if cut and chosen else ""
+        )
+        self.selected_name.setVisible(cut)
 
     def selected(self) -> Connection | None:
         return self.table.selected(self.view)
@@ -279,8 +297,8 @@ class ConnectionsPanel(QGroupBox):
         if isinstance(error, NeedsReconnect):
             # the needs-reconnecting box says it (with its button) once the status follows
             self.status.clear_message()
-            self.reconnect_text.show_message(error.sentence, "warning")
+            self.reconnect_text.show_message(say(error), "warning")
             self.hub.refresh()
         else:
-            self.status.show_message(error.sentence, "error")
+            self.status.show_message(say(error), "error")
         self._update_buttons()

@@ -11,7 +11,8 @@ from .widgets import StatusLine
 
 OFF_SENTENCE = (
     "The integration is off: no request leaves this computer for Xero and no synchronisation "
-    "runs. The sections below are inactive until you turn it on."
+    "runs. The other sections are inactive until you turn it on (the Xero app's client id can be "
+    "saved under Active Connections before)."
 )
 ON_SENTENCE = "The integration is on: this computer may connect to Xero and synchronise invoices."
 

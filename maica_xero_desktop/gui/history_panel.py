@@ -25,7 +25,8 @@ from ..core.textsafe import printable
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine, style_row_table
+from .widgets import StatusLine, fit_headers, style_row_table
+from .wording import say
 
 HISTORY_LIMIT = 50
 
@@ -46,6 +47,10 @@ RESULT_COLUMNS = (
     ("Outcome", lambda o: o.outcome),
     ("Xero number", lambda o: o.xero_invoice_number or ""),
     ("Message", lambda o: o.message),
+)
+NO_RUNS = (
+    "No runs yet: press Preview to see what would be sent, then Run Now. Each run and its "
+    "outcome per invoice is listed here."
 )
 FILTERS = (("All outcomes", None), ("Failed", "failed"), ("Blocked", "blocked"))
 
@@ -73,18 +78,20 @@ class HistoryPanel(QWidget):
         self.runs_table = _table("Past runs")
         self.runs_table.setModel(self.runs)
         runs_header = self.runs_table.horizontalHeader()
+        runs_header.setStretchLastSection(False)
         runs_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        runs_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        runs_header.resizeSection(1, 150)  # long organisation names elide (full in the tooltip)
+        # a long organisation name takes the spare width, then elides (full in the strip)
+        runs_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.results_table = _table("Outcomes of the selected run")
         self.results_table.setModel(self.results)
+        fit_headers(self.results_table)
         self.filter = QComboBox()
         self.filter.setAccessibleName("Show outcomes")
         for label, value in FILTERS:
             self.filter.addItem(label, value)
-        filter_label = QLabel("S&how:")
+        filter_label = QLabel("Sho&w:")
         filter_label.setBuddy(self.filter)
-        self.retry_button = QPushButton("Retr&y failed")
+        self.retry_button = QPushButton("Retry f&ailed")
         self.retry_button.setAccessibleName("Retry the failed invoices")
         self.retry_button.setToolTip("Put every failed invoice back in the queue and run now")
         self.outcome_message = StatusLine()
@@ -101,11 +108,13 @@ class HistoryPanel(QWidget):
         right_layout.addLayout(tools)
         right_layout.addWidget(self.results_table, 1)
         right_layout.addWidget(self.outcome_message)  # the selected message in full
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # the runs above their outcomes: every column of both reads at full width
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.runs_table)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
@@ -139,9 +148,12 @@ class HistoryPanel(QWidget):
         if selected is not None:
             row = next((i for i, r in enumerate(runs) if r.id == selected.id), 0)
         if runs:
+            if self.status.text() == NO_RUNS:
+                self.status.clear_message()
             self.runs_table.selectRow(row)
         else:
             self.results.set_rows([])
+            self.status.show_message(NO_RUNS, "info")
 
     def selected_run(self) -> RunRecord | None:
         rows = self.runs_table.selectionModel().selectedRows()
@@ -207,4 +219,4 @@ class HistoryPanel(QWidget):
         self.retry_requested.emit()
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")

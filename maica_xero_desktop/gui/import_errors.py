@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from ..core.importing import ImportRejected, RowError
 from .table_model import RowsModel
+from .widgets import fit_size
+from .wording import say
 
 COLUMNS = (
     ("Line", lambda e: str(e.line) if e.line else "file"),
@@ -33,9 +35,9 @@ class ImportErrorsDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Import refused — nothing was imported")
-        self.resize(860, 420)
+        fit_size(self, 860, 420)
         self.error = error
-        heading = QLabel(f"{file_name}\n{error.sentence}")
+        heading = QLabel(f"{file_name}\n{say(error)}")
         heading.setWordWrap(True)
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model: RowsModel[RowError] = RowsModel(COLUMNS)

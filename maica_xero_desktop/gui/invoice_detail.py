@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..core.store import InvoiceRow
 from ..core.textsafe import printable
-from .invoice_model import STATE_HINT, state_label
+from .invoice_model import STATE_HINT, money, state_label
 from .widgets import StatusLine
 
 ADVICE = {
@@ -95,6 +95,18 @@ def detail_html(detail: Any) -> str:
     return "".join(parts)
 
 
+def totals_sentence(row: InvoiceRow) -> str:
+    """The invoice's totals as Xero computes them (GST included), and Xero's own once it has it."""
+    if not row.total:
+        return ""
+    text = f"Total {money(row.total)} incl. GST ({money(row.subtotal)} + GST {money(row.tax)})"
+    if row.xero_total is None:
+        return text + ", as Xero will compute it."
+    if money(row.xero_total) == money(row.total):
+        return text + ", as in Xero."
+    return f"Xero's total {money(row.xero_total)}; computed here: {text[6:]}."
+
+
 @dataclass(frozen=True)
 class Culprit:
     """The support item behind a blocked invoice, and whether its line overrides the mapping."""
@@ -134,6 +146,10 @@ class InvoiceDetailPane(QFrame):
         self.title.setWordWrap(True)
         self.message = StatusLine()
         self.message.setAccessibleName("Message of the selected invoice")
+        self.totals = QLabel("")
+        self.totals.setWordWrap(True)
+        self.totals.setTextFormat(Qt.TextFormat.PlainText)
+        self.totals.setAccessibleName("Totals of the selected invoice")
         self.advice = QLabel("")
         self.advice.setWordWrap(True)
         self.advice.setTextFormat(Qt.TextFormat.PlainText)
@@ -151,7 +167,7 @@ class InvoiceDetailPane(QFrame):
         self.edit_button = QPushButton("Edit support item mapping…")
         self.edit_button.setAccessibleName("Edit the mapping of this invoice's support item")
         self.edit_button.hide()
-        for label in (self.advice, self.note):
+        for label in (self.totals, self.advice, self.note):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setMinimumWidth(MIN_WIDTH)
@@ -159,6 +175,7 @@ class InvoiceDetailPane(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
+        layout.addWidget(self.totals)
         layout.addWidget(self.advice)
         layout.addWidget(self.sides)
         layout.addWidget(self.note)
@@ -176,12 +193,14 @@ class InvoiceDetailPane(QFrame):
         font = self.title.font()
         font.setBold(row is not None)  # the placeholder is not a heading
         self.title.setFont(font)
+        self.totals.setText(totals_sentence(row) if row is not None else "")
         if row is None:
             self.title.setText(NOTHING)
             self.message.clear_message()
             self.advice.setText("")
             return
         state = state_label(row.state) if organisation else "no organisation chosen"
+        self.totals.setText(totals_sentence(row))
         self.title.setText(
             " · ".join(printable(p) for p in (row.invoice_number, row.participant_name, state))
         )

@@ -40,7 +40,7 @@ COLUMNS: tuple[tuple[str, Callable[[InvoiceRow], str]], ...] = (
     ("Invoice", lambda r: r.invoice_number),
     ("Date", lambda r: r.invoice_date),
     ("Participant", lambda r: r.participant_name),
-    ("Total", lambda r: money(r.total)),
+    ("Total incl. GST", lambda r: money(shown_total(r))),
     ("Maica status", lambda r: r.status),
     ("Sync state", lambda r: state_label(r.state)),
     ("Xero number", lambda r: r.xero_invoice_number or ""),
@@ -62,6 +62,11 @@ NUMERIC = {3, 7, 8}
 NO_ORGANISATION = "—"
 
 
+def shown_total(row: InvoiceRow) -> str:
+    """Xero's own total once it has the invoice, else the total it will compute (GST included)."""
+    return row.xero_total if row.xero_total is not None else row.total
+
+
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
@@ -78,8 +83,8 @@ class InvoiceTableModel(QAbstractTableModel):
         self.runner = runner
         self.page_size = page_size
         self.state: str | None = None
-        #: False when no organisation is chosen: the rows have no sync state to show
-        self.organisation = True
+        #: the organisation whose sync states are listed ("" when none: no state to show)
+        self.tenant_id = ""
         self.total = 0
         self._rows: list[InvoiceRow] = []
         self._generation = 0
@@ -94,9 +99,10 @@ class InvoiceTableModel(QAbstractTableModel):
         self._fetching = True
         limit = self.page_size
 
+        tenant = self.tenant_id
+
         def work(task: Task[tuple[int, list[InvoiceRow]]]) -> tuple[int, list[InvoiceRow]]:
-            sync = self.service.sync
-            return sync.count_invoices(state), sync.invoices(state, limit=limit, offset=0)
+            return self.service.invoice_page(tenant, state, limit=limit, offset=0)
 
         self.runner.submit(
             work,
@@ -124,9 +130,10 @@ class InvoiceTableModel(QAbstractTableModel):
         self._fetching = True
         generation = self._generation
         state, offset, limit = self.state, len(self._rows), self.page_size
+        tenant = self.tenant_id
 
         def work(task: Task[list[InvoiceRow]]) -> list[InvoiceRow]:
-            return self.service.sync.invoices(state, limit=limit, offset=offset)
+            return self.service.invoice_page(tenant, state, limit=limit, offset=offset)[1]
 
         self.runner.submit(
             work,
@@ -151,6 +158,11 @@ class InvoiceTableModel(QAbstractTableModel):
     def _failed(self, error: MaicaXeroError) -> None:
         self._fetching = False
         self.failed.emit(error)
+
+    @property
+    def organisation(self) -> bool:
+        """Whether the rows carry a sync state (an organisation is named)."""
+        return bool(self.tenant_id)
 
     @property
     def loading(self) -> bool:

@@ -23,6 +23,7 @@ from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
 from ..core.store import ImportSummary
+from ..core.textsafe import printable
 from .import_errors import ImportErrorsDialog
 from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
@@ -30,7 +31,8 @@ from .mapping_editor import MappingEditor
 from .mapping_source import ServiceMappingSource
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine, style_row_table
+from .widgets import StatusLine, fit_headers, style_row_table
+from .wording import say
 
 STATES = (
     ("All invoices", None),
@@ -51,6 +53,14 @@ def no_organisation(total: int) -> str:
     return (
         f"No organisation chosen — {total:,} {noun} imported. Their sync states show once an "
         "organisation is chosen under Active Connections."
+    )
+
+
+def last_organisation(name: str, total: int) -> str:
+    noun = "invoice" if total == 1 else "invoices"
+    return (
+        f"Last synced with {name} — not connected now. {total:,} {noun} imported, each with its "
+        "state there."
     )
 
 
@@ -80,7 +90,7 @@ class InvoicesPanel(QWidget):
         self.model = InvoiceTableModel(service, runner)
         self.import_button = QPushButton("I&mport invoices…")
         self.import_button.setAccessibleName("Import a Maica invoice export")
-        self.payments_button = QPushButton("Refresh &payments")
+        self.payments_button = QPushButton("Refresh pa&yments")
         self.payments_button.setAccessibleName("Refresh payments from Xero")
         self.payments_button.setToolTip("Bring payments made in Xero back to these invoices")
         self.state_box = QComboBox()
@@ -98,6 +108,8 @@ class InvoicesPanel(QWidget):
         self.detail = InvoiceDetailPane()
         self.editor: MappingEditor | None = None
         self._detail_asked = 0
+        self.listed_name = ""  # the organisation whose states are listed
+        self.listed_active = False
         self._selected_id: int | None = None
         self.table = style_row_table(QTableView(), "Invoices")
         self.table.setModel(self.model)
@@ -105,16 +117,18 @@ class InvoicesPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(WIDTHS):
             header.resizeSection(column, width)
+        fit_headers(self.table)
         self.status = StatusLine()
         tools = QHBoxLayout()
         tools.addWidget(self.import_button)
         tools.addWidget(self.payments_button)
         tools.addSpacing(12)
         tools.addWidget(self.state_box)
-        tools.addWidget(self.count_label, 1)
+        tools.addStretch(1)
         tools.addWidget(self.items_button)
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
+        layout.addWidget(self.count_label)  # its own line: a long organisation name wraps there
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -138,7 +152,7 @@ class InvoicesPanel(QWidget):
         self.state_box.currentIndexChanged.connect(lambda _: self.reload())
         self.model.loaded.connect(self._counted)
         self.model.modelReset.connect(self._reselect)
-        self.model.failed.connect(lambda error: self.status.show_message(error.sentence, "error"))
+        self.model.failed.connect(lambda error: self.status.show_message(say(error), "error"))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.activated.connect(lambda _: self.detail.edit_button.click())
         self.items_button.clicked.connect(lambda: self.edit_mapping(""))
@@ -149,17 +163,31 @@ class InvoicesPanel(QWidget):
         self.status.clear_message()  # an earlier action's result belongs to the other one
         self.reload()
 
+    def listed_organisation(self) -> tuple[str, str, bool]:
+        """(tenant id, name, active): the active organisation, else — after sign-out or with
+        none chosen — the last one a run went to ("" when there was none)."""
+        status = self.hub.status
+        if self.hub.tenant_id:
+            return self.hub.tenant_id, status.active_tenant_name if status else "", True
+        last = status.last_run if status is not None else None
+        if last and last.get("tenant_id"):
+            return str(last["tenant_id"]), str(last.get("tenant_name") or ""), False
+        return "", "", False
+
     def reload(self) -> None:
-        organisation = bool(self.hub.tenant_id)
-        self.state_box.setEnabled(organisation)
+        tenant, self.listed_name, active = self.listed_organisation()
+        self.state_box.setEnabled(bool(tenant))
         if not self.runner.is_busy(self.hub.sync_queue()):
-            self.payments_button.setEnabled(organisation)  # payments of which organisation?
-        self.model.organisation = organisation
-        self.model.reload(self.state_box.currentData() if organisation else None)
+            self.payments_button.setEnabled(active)  # payments of which organisation?
+        self.model.tenant_id = tenant
+        self.listed_active = active
+        self.model.reload(self.state_box.currentData() if tenant else None)
 
     def _counted(self, loaded: int, total: int) -> None:
         if total and not self.model.organisation:
             self.count_label.setText(no_organisation(total))
+        elif total and not self.listed_active and not self.model.state:
+            self.count_label.setText(last_organisation(printable(self.listed_name), total))
         elif total == 0 and self.model.state:
             self.count_label.setText("No invoice is in this state.")
         elif total == 0:
@@ -183,11 +211,12 @@ class InvoicesPanel(QWidget):
         self.detail.show_row(row, self.model.organisation)
         if not self.model.organisation:
             return
+        tenant = self.model.tenant_id
 
         def work(
             task: Task[tuple[list[tuple[str, str, str]], str]],
         ) -> tuple[list[tuple[str, str, str]], str]:
-            return self.service.invoice_detail(row.id)
+            return self.service.invoice_detail(row.id, tenant)
 
         def show(answer: tuple[list[tuple[str, str, str]], str]) -> None:
             if asked == self._detail_asked:  # an answer about an earlier selection is dropped
@@ -196,7 +225,7 @@ class InvoicesPanel(QWidget):
         self.runner.submit(work, on_done=show, on_error=self._detail_failed, name="invoice_detail")
 
     def _detail_failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
 
     def _reselect(self) -> None:
         """After a reload, the same invoice stays selected (when it is still listed)."""
@@ -279,7 +308,7 @@ class InvoicesPanel(QWidget):
         self.invoices_imported.emit()
 
     def _import_failed(self, error: MaicaXeroError, path: str) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
         if isinstance(error, ImportRejected):
             self.errors_dialog = ImportErrorsDialog(error, Path(path).name, self)
             self.errors_dialog.open()
@@ -305,6 +334,6 @@ class InvoicesPanel(QWidget):
         self.reload()
 
     def _payments_failed(self, error: MaicaXeroError) -> None:
-        self.status.show_message(error.sentence, "error")
+        self.status.show_message(say(error), "error")
         if isinstance(error, NeedsReconnect):
             self.hub.refresh()

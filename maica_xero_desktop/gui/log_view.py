@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..core.logsetup import FORMAT
 from ..core.redact import RedactingFilter
+from .widgets import fit_size
 
 KEEP = 2000
 
@@ -74,7 +75,7 @@ class LogDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Log — Maica Xero Desktop")
-        self.resize(900, 480)
+        fit_size(self, 900, 480)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Recent log records")

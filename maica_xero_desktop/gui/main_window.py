@@ -1,5 +1,8 @@
-"""The main window: the four sections of Maica's Xero Integration page, in order, in one scroll
-area. It wires the panels together; each panel does its own work."""
+"""The main window: the four sections of Maica's Xero Integration page (Enable, Active
+Connections, Webhooks, Synchronisation), one page each behind a sidebar, under an always-visible
+status strip that holds Run Now, Preview and the last run's outcome. No page scrolls as a whole:
+the lists inside a page take the room that is left, so the wheel scrolls only what is under it.
+It wires the panels together; each panel does its own work."""
 
 from __future__ import annotations
 
@@ -7,13 +10,16 @@ import gc
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,8 +30,19 @@ from .autostart import BackgroundOptions
 from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
 from .errors import ErrorPresenter
+from .focus_ring import FocusRings
+from .guide import (
+    Page,
+    SectionList,
+    checklist,
+    checklist_html,
+    needs_attention,
+    next_steps,
+    webhooks_empty,
+)
 from .log_view import LogDialog, QtLogHandler, install_log_handler
 from .state import StatusHub
+from .status_strip import StatusStrip
 from .sync_panel import SyncPanel
 from .tasks import TaskRunner
 from .webhooks_panel import WebhooksPanel
@@ -38,6 +55,8 @@ log = logging.getLogger(__name__)
 
 TITLE = "Maica Xero Desktop"
 DEMO_BANNER = "Demo — offline sandbox, nothing is real; secrets kept in memory."
+SECTIONS = ("Enable the Integration", "Active Connections", "Webhooks", "Synchronisation")
+DEFAULT_SIZE = (1280, 800)
 
 
 class MainWindow(QMainWindow):
@@ -65,47 +84,67 @@ class MainWindow(QMainWindow):
         self.connections = ConnectionsPanel(service, self.runner, self.hub)
         self.webhooks = WebhooksPanel(service, self.runner, self.hub)
         self.sync = SyncPanel(service, self.runner, self.hub)
-        self.gated = QWidget()  # everything the Enable toggle governs
-        gated_layout = QVBoxLayout(self.gated)
-        gated_layout.setContentsMargins(0, 0, 0, 0)
-        gated_layout.addWidget(self.connections)
-        gated_layout.addWidget(self.webhooks)
-        gated_layout.addWidget(self.sync, 1)
-        self.gated.setEnabled(False)
+        self.strip = StatusStrip(self.hub, self.sync)
+        panels: tuple[QGroupBox, ...] = (self.enable, self.connections, self.webhooks, self.sync)
+        self.pages = [
+            Page(title, panel, fill=panel is not self.enable)
+            for title, panel in zip(SECTIONS, panels, strict=True)
+        ]
+        self.checklist = QLabel()
+        self.checklist.setAccessibleName("Getting started")
+        self.checklist.setTextFormat(Qt.TextFormat.RichText)
+        self.checklist.setWordWrap(True)
+        self.pages[0].extra.addWidget(self.checklist)
+        #: what the Enable switch governs (the client id steps and the Enable page never are)
+        self.gated_widgets: tuple[QWidget, ...] = (
+            self.connections.body,
+            self.webhooks,
+            self.sync,
+        )
+        for widget in self.gated_widgets:
+            widget.setEnabled(False)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+        self.nav = SectionList(SECTIONS, self.stack)
 
-        page = QWidget()
-        layout = QVBoxLayout(page)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 8)
         self.banner: StatusLine | None = None
         if demo:
             self.banner = StatusLine()
             self.banner.setAccessibleName("Demo mode")
             self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-            self.banner.setMargin(6)
+            self.banner.setMargin(4)
             self.banner.show_message(DEMO_BANNER, "warning")
             layout.addWidget(self.banner)
-        layout.addWidget(self.enable)
-        layout.addWidget(self.gated, 1)
-        # Working in the background (gui/tray.py, gui/autostart.py): the options; app.main adds
-        # the tray (self.background), which closeEvent asks first.
+        # Working in the background (gui/tray.py, gui/autostart.py): the options, on the Enable
+        # page; app.main adds the tray (self.background), which closeEvent asks first.
         self.background_options = BackgroundOptions(service, self.runner)
-        layout.addWidget(self.background_options)
+        self.pages[0].extra.addWidget(self.background_options)
         self.background: Background | None = None
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(page)
-        self.scroll_area = scroll
-        self.setCentralWidget(scroll)
+        layout.addWidget(self.strip)
+        body = QHBoxLayout()
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        layout.addLayout(body, 1)
+        self.setCentralWidget(central)
         self._menus()
         self.webhooks.payments_changed.connect(self.sync.invoices.reload)
+        self.webhooks.view_loaded.connect(self.strip.show_webhooks)
+        self.webhooks.view_loaded.connect(self._show_webhooks_empty)
+        self.sync.invoices.model.loaded.connect(lambda *_: self._update_checklist())
         self.demo_webhooks = None
         if demo:
             from .webhooks_demo import add_demo_actions
 
             self.demo_webhooks = add_demo_actions(self)
-        self.setTabOrder(self.enable.toggle, self.connections.table)
 
+        self.focus_rings = FocusRings(self)  # keyboard focus, clearly visible in every style
         self.hub.status_changed.connect(self._show_status)
+        self._guide_after_enable = False
+        self.enable.toggle.toggled.connect(self._toggled)
         self._started = False
         self._lists_loaded = False
         self._settings = QSettings(
@@ -113,7 +152,20 @@ class MainWindow(QMainWindow):
         )
         geometry = self._settings.value("geometry")
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            self.resize(1240, 780)
+            self.resize(*DEFAULT_SIZE)
+        self.show_section(self.sync)  # where the work is; the first status may send it elsewhere
+
+    @property
+    def gated(self) -> QWidget:
+        """The Synchronisation section, enabled only while the integration is on (tests)."""
+        return self.sync
+
+    def show_section(self, section: QWidget) -> None:
+        """Open the page holding ``section`` (a panel or any widget inside one)."""
+        for number, page in enumerate(self.pages):
+            if page is section or page.isAncestorOf(section):
+                self.nav.setCurrentRow(number)
+                return
 
     def _menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -131,6 +183,13 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
+        for number, (title, page) in enumerate(zip(SECTIONS, self.pages, strict=True), start=1):
+            go = QAction(title, self)
+            go.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            go.triggered.connect(lambda _=False, p=page: self.show_section(p))
+            view_menu.addAction(go)
+            self.addAction(go)  # the shortcut works with the menu closed
+        view_menu.addSeparator()
         log_action = QAction("&Log…", self)
         log_action.setShortcut(QKeySequence("Ctrl+L"))
         log_action.triggered.connect(self.show_log)
@@ -159,11 +218,42 @@ class MainWindow(QMainWindow):
         self.hub.refresh()
 
     def _show_status(self, status: Status) -> None:
-        self.gated.setEnabled(status.enabled)
+        for widget in self.gated_widgets:
+            widget.setEnabled(status.enabled)
+        steps = next_steps(status)
+        for title, attention in needs_attention(status).items():
+            self.nav.mark(title, attention)
+        self._update_checklist()
+        for page in self.pages:
+            page.show_state(status.enabled, steps.get(page.title_text, ""))
+        if self._guide_after_enable and status.enabled:
+            self._guide_after_enable = False  # turned on here: on to the next step of the setup
+            if status.token_state in ("none", "needs_reconnect") or not status.active_tenant_id:
+                self.show_section(self.connections)
+        if not self._first_page_chosen:
+            self._first_page_chosen = True
+            if not status.enabled or not status.client_id:
+                self.show_section(self.enable if status.client_id else self.connections)
+            elif status.token_state in ("none", "needs_reconnect") or not status.active_tenant_id:
+                self.show_section(self.connections)
         if not self._lists_loaded:
             self._lists_loaded = True
             self.sync.invoices.reload()
             self.sync.history.reload()
+
+    _first_page_chosen = False
+
+    def _update_checklist(self) -> None:
+        status = self.hub.status
+        if status is not None:
+            steps = checklist(status, self.sync.invoices.model.total)
+            self.checklist.setText(checklist_html(steps))
+
+    def _toggled(self, on: bool) -> None:
+        self._guide_after_enable = on
+
+    def _show_webhooks_empty(self, view: object) -> None:
+        self.pages[2].show_empty(webhooks_empty(view))
 
     def edit_mapping(self) -> None:
         self.sync.invoices.edit_mapping()
@@ -194,7 +284,7 @@ class MainWindow(QMainWindow):
         self._started = True
         QTimer.singleShot(0, self.start)
 
-    def show_section(self, name: str) -> None:
+    def open_section(self, name: str) -> None:
         """Bring the window up at a section: enable, connections, webhooks or sync ("" for
         where it was). Notifications and the tray menu open the window through this."""
         self.showNormal()
@@ -210,7 +300,7 @@ class MainWindow(QMainWindow):
         }
         widget = panels.get(name)
         if widget is not None:
-            self.scroll_area.ensureWidgetVisible(widget, 0, 0)
+            self.show_section(widget)
             widget.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:

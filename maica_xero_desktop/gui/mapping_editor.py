@@ -43,7 +43,8 @@ from .mapping_source import AccountChoice, MappingSource, TaxChoice
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
-from .widgets import StatusLine, style_row_table
+from .widgets import StatusLine, fit_size, style_row_table
+from .wording import say
 
 NOT_CONNECTED = (
     "Connect to Xero first (under Active Connections): the account and tax type are chosen from "
@@ -100,7 +101,7 @@ def problem(error: MaicaXeroError, organisation: str) -> str:
     if isinstance(error, IntegrationDisabled):
         return DISABLED
     if isinstance(error, KeyringUnavailable):
-        return error.sentence
+        return say(error)
     return unreachable(organisation)
 
 
@@ -125,7 +126,7 @@ class MappingEditor(QDialog):
         self._wanted = ""  # the item to select once the list is in
         self._asked = 0
         self.setWindowTitle("Support item mapping")
-        self.resize(1120, 580)
+        fit_size(self, 1120, 580)
         self.intro = QLabel(
             "How each support item appears on a Xero invoice line. The account and tax type are "
             "chosen from the organisation's own lists in Xero; a value the Maica export sets on a "
@@ -237,7 +238,7 @@ class MappingEditor(QDialog):
         self.runner.submit(
             work,
             on_done=lambda answer: self._show_items(*answer),
-            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            on_error=lambda error: self.status.show_message(say(error), "error"),
             name="support_items",
         )
         self.load_choices()
@@ -307,9 +308,9 @@ class MappingEditor(QDialog):
         if asked != self._asked:
             return
         self.accounts, self.tax_rates = accounts, tax_rates
-        usable = sum(1 for a in accounts if a.active)
+        usable = sum(1 for a in accounts if a.active and a.postable)
         self.notice.show_message(
-            f"{organisation}: {usable} active accounts and "
+            f"{organisation}: {usable} revenue accounts and "
             f"{sum(1 for t in tax_rates if t.usable)} tax rates for income, read from Xero.",
             "ok",
         )
@@ -414,7 +415,7 @@ class MappingEditor(QDialog):
         self.runner.submit(
             work,
             on_done=self._saved,
-            on_error=lambda error: self.status.show_message(error.sentence, "error"),
+            on_error=lambda error: self.status.show_message(say(error), "error"),
             button=self.save_button,
             name="save_support_item",
         )

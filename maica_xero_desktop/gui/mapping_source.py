@@ -2,20 +2,21 @@
 
 The editor needs four things: the organisation's chart of accounts and tax rates (read from Xero),
 the support items in the store, and a way to save one. :class:`MappingSource` names them;
-:class:`ServiceMappingSource` provides them over the service facade as it is today (the store's
-support items and the Xero client the pre-flight reads the same settings with). Every method may
-block: the editor calls them through the task runner, never on the GUI thread.
+:class:`ServiceMappingSource` provides them over the service facade (``Service.mapping_choices``
+and ``Service.save_mapping``: the core validates). Every method may block: the editor calls them
+through the task runner, never on the GUI thread.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..core.errors import NoActiveOrganisation
+from ..core.mapping import AccountChoice as CoreAccount
+from ..core.mapping import MappingChoices, TaxRateChoice
 from ..core.service import Service
 from ..core.store import SupportItem
-from ..core.sync.xerodata import amount, items
 from ..core.textsafe import printable
 
 #: account types Xero reports for income (an invoice line's usual home)
@@ -29,6 +30,8 @@ class AccountChoice:
     type: str = ""
     status: str = "ACTIVE"
     account_class: str = ""
+    #: an active revenue account an invoice line can post to (the core's rule)
+    postable: bool = True
 
     @property
     def active(self) -> bool:
@@ -73,37 +76,52 @@ class MappingSource(Protocol):
 
 
 class ServiceMappingSource:
-    """:class:`MappingSource` over :class:`Service` (the lead may re-point it at core's own
-    mapping functions: the editor depends only on the protocol)."""
+    """:class:`MappingSource` over :class:`Service`: the lists come from
+    ``Service.mapping_choices()`` and a save goes through ``Service.save_mapping(...,
+    choices=...)``, so what an organisation accepts is decided (and worded) by the core."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
+        self._read: tuple[str, MappingChoices] | None = None  # (tenant, its lists)
 
-    def _tenant(self, tenant_id: str) -> str:
+    def _choices(self, tenant_id: str, *, fresh: bool) -> MappingChoices:
         if not tenant_id:
             raise NoActiveOrganisation()
-        return tenant_id
+        if fresh or self._read is None or self._read[0] != tenant_id:
+            if self.service.settings().active_tenant_id != tenant_id:
+                raise NoActiveOrganisation()  # the choice moved on while this was asked
+            self._read = (tenant_id, self.service.mapping_choices())
+        return self._read[1]
 
     def accounts(self, tenant_id: str) -> list[AccountChoice]:
-        body = self.service.xero.accounting("GET", "Accounts", self._tenant(tenant_id))
-        found = [_account(a) for a in items(body, "Accounts") if a.get("Code")]
-        # income accounts first, then the rest by code: the usual choice is near the top
-        return sorted(found, key=lambda a: (a.account_class != REVENUE_CLASS, a.code))
+        """Read from Xero now (the tax rates come with them)."""
+        return [_account(a) for a in self._choices(tenant_id, fresh=True).accounts]
 
     def tax_rates(self, tenant_id: str) -> list[TaxChoice]:
-        body = self.service.xero.accounting("GET", "TaxRates", self._tenant(tenant_id))
-        found = [_tax(r) for r in items(body, "TaxRates") if r.get("TaxType")]
+        found = [_tax(t) for t in self._choices(tenant_id, fresh=False).tax_rates]
         return sorted(found, key=lambda t: (not t.usable, t.tax_type))
 
     def support_items(self) -> list[SupportItem]:
         return self.service.sync.support_items()
 
     def save_item(self, item: SupportItem) -> SupportItem:
-        return self.service.sync.set_support_item(
+        """Save what changed (an unchanged value is kept as it is, even one Xero would now
+        refuse), checked against the organisation's lists when they were read."""
+        current = next((i for i in self.support_items() if i.item_number == item.item_number), None)
+        tenant = self.service.settings().active_tenant_id
+        choices = self._read[1] if self._read is not None and self._read[0] == tenant else None
+
+        def changed(new: str, old: str | None) -> str | None:
+            return None if old is not None and new == old else new
+
+        return self.service.save_mapping(
             item.item_number,
-            account_code=item.account_code,
-            tax_type=item.tax_type,
-            description=item.xero_description,
+            xero_description=changed(
+                item.xero_description, current.xero_description if current else None
+            ),
+            account_code=changed(item.account_code, current.account_code if current else None),
+            tax_type=changed(item.tax_type, current.tax_type if current else None),
+            choices=choices,
         )
 
     def defaults(self) -> tuple[str, str]:
@@ -120,7 +138,8 @@ def account_entries(
 ) -> list[Entry]:
     """The account list for an item mapped to ``current`` ("" = the default): the default, the
     saved value when the organisation would refuse it (named as such, so it is seen and changed),
-    then the active accounts (income first). ``accounts`` None: not read from Xero (yet)."""
+    then the active revenue accounts a line can post to. ``accounts`` None: not read from Xero
+    (yet)."""
     named = next((a.label for a in accounts or () if a.code == default), default)
     entries = [(f"Default ({named})" if default else "Default", "")]
     if accounts is None:
@@ -130,10 +149,11 @@ def account_entries(
         entries.append((f"{current} — not in this organisation's chart of accounts", current))
     elif current and found is not None and not found.active:
         entries.append((f"{found.label} — archived in Xero: choose another", current))
-    for account in accounts:
-        if account.active:
-            kind = "" if account.account_class == REVENUE_CLASS else f" · {account.type.lower()}"
-            entries.append((account.label + kind, account.code))
+    elif current and found is not None and not found.postable:
+        entries.append(
+            (f"{found.label} — {found.type.lower()} account, not for invoice lines", current)
+        )
+    entries += [(a.label, a.code) for a in accounts if a.active and a.postable]
     return entries
 
 
@@ -151,23 +171,22 @@ def tax_entries(tax_rates: list[TaxChoice] | None, current: str, default: str) -
     return entries + [(t.label, t.tax_type) for t in tax_rates if t.usable]
 
 
-def _account(raw: dict[str, Any]) -> AccountChoice:
+def _account(found: CoreAccount) -> AccountChoice:
     return AccountChoice(
-        code=printable(raw.get("Code", "")),
-        name=printable(raw.get("Name", "")),
-        type=printable(raw.get("Type", "")),
-        status=printable(raw.get("Status", "ACTIVE")),
-        account_class=printable(raw.get("Class", "")),
+        code=printable(found.code),
+        name=printable(found.name),
+        type=printable(found.type),
+        status=printable(found.status),
+        account_class=REVENUE_CLASS if found.postable else "",
+        postable=found.postable,
     )
 
 
-def _tax(raw: dict[str, Any]) -> TaxChoice:
-    rate = amount(raw.get("EffectiveRate", raw.get("DisplayTaxRate")))
-    rate_text = "" if rate is None else f"{rate.normalize():f}"
+def _tax(found: TaxRateChoice) -> TaxChoice:
     return TaxChoice(
-        tax_type=printable(raw.get("TaxType", "")),
-        name=printable(raw.get("Name", "")),
-        rate=rate_text,
-        status=printable(raw.get("Status", "ACTIVE")),
-        for_income=raw.get("CanApplyToRevenue") is not False,
+        tax_type=printable(found.tax_type),
+        name=printable(found.name),
+        rate=f"{found.rate.normalize():f}",
+        status=printable(found.status),
+        for_income=found.for_revenue,
     )

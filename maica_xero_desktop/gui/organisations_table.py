@@ -85,6 +85,10 @@ class OrganisationsTable(QTableWidget):
         tenant_id = item.data(Qt.ItemDataRole.UserRole) if item else None
         return next((c for c in view.connections if c.tenant_id == tenant_id), None)
 
+    def is_cut(self, name: str) -> bool:
+        """Whether the name column shows ``name`` elided."""
+        return self.fontMetrics().horizontalAdvance(name) + 12 > self.columnWidth(0)
+
     def select_tenant(self, tenant_id: str) -> None:
         for row in range(self.rowCount()):
             item = self.item(row, 0)

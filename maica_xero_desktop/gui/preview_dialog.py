@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -19,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.sync import SyncResult
+from .invoice_model import money
 from .table_model import RowsModel
+from .widgets import fit_size, style_row_table
 
 
 def _details(entry: dict[str, Any]) -> str:
@@ -35,9 +36,18 @@ def _details(entry: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _total(entry: dict[str, Any], part: str) -> str:
+    """A predicted total (``entry["totals"]``: what Xero will compute for the payload)."""
+    totals = entry.get("totals")
+    return money(str(totals.get(part, ""))) if isinstance(totals, dict) else ""
+
+
 COLUMNS = (
     ("Invoice", lambda e: str(e.get("invoice_number", ""))),
     ("Would be", lambda e: "sent" if e.get("action") == "send" else "blocked"),
+    ("Subtotal", lambda e: _total(e, "subtotal")),
+    ("GST", lambda e: _total(e, "tax")),
+    ("Total incl. GST", lambda e: _total(e, "total")),
     ("Details", _details),
 )
 
@@ -58,7 +68,7 @@ class PreviewDialog(QDialog):
         self._invoice_ids = {o.invoice_number: o.invoice_id for o in result.outcomes}
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Preview — nothing was sent")
-        self.resize(820, 460)
+        fit_size(self, 820, 460)
         sends = sum(1 for e in result.preview if e.get("action") == "send")
         blocked = len(result.preview) - sends
         text = (
@@ -70,17 +80,15 @@ class PreviewDialog(QDialog):
             text += f" {result.message}"
         self.summary = QLabel(text)
         self.summary.setWordWrap(True)
-        self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS)
+        self.model: RowsModel[dict[str, Any]] = RowsModel(COLUMNS, numeric=(2, 3, 4))
         blocked_first = sorted(result.preview, key=lambda e: e.get("action") == "send")
         self.model.set_rows(blocked_first)
-        self.table = QTableView()
-        self.table.setAccessibleName("Invoices the run would send or block")
+        # one line per invoice; the selected one's details read in full under the list
+        self.table = style_row_table(QTableView(), "Invoices the run would send or block")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -91,9 +99,14 @@ class PreviewDialog(QDialog):
         self.edit_button.setEnabled(False)
         self.edit_button.setVisible(edit_mapping is not None and blocked > 0)
         buttons.addButton(self.edit_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.full = QLabel("")  # the selected line's reason in full, never only a tooltip
+        self.full.setWordWrap(True)
+        self.full.setAccessibleName("The selected invoice in full")
+        self.full.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.full)
         layout.addWidget(buttons)
         self.table.selectionModel().currentRowChanged.connect(self._selected)
         self.edit_button.clicked.connect(self._edit)
@@ -109,6 +122,15 @@ class PreviewDialog(QDialog):
         number = str(entry.get("invoice_number", "")) if entry else ""
         blocked = entry is not None and entry.get("action") != "send"
         self.edit_button.setEnabled(blocked and number in self._invoice_ids)
+        if entry is None:
+            self.full.setText("")
+        elif blocked:
+            self.full.setText(f"{number}: {_details(entry)}")
+        else:
+            total = _total(entry, "total")
+            self.full.setText(
+                f"{number}: would be sent ({_details(entry)}); total {total} incl. GST."
+            )
 
     def _edit(self) -> None:
         entry = self._entry()

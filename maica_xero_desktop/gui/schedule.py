@@ -22,6 +22,7 @@ from ..core.errors import MaicaXeroError
 from ..core.service import Service
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine
+from .wording import say
 
 MAX_MINUTES = 10080  # a week, the core's limit
 CHECK_MS = 30_000
@@ -112,7 +113,7 @@ class ScheduleControl(QWidget):
         self._plan(minutes)
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self.error.show_message(error.sentence, "error")
+        self.error.show_message(say(error), "error")
 
     def _plan(self, minutes: int) -> None:
         self.interval_minutes = minutes

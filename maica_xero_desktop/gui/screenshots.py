@@ -1,25 +1,29 @@
 """A scripted tour of the real window in demo mode that saves a PNG of each state
 (``python -m maica_xero_desktop.gui.app --screenshots DIR``; ``scripts/screenshots`` runs it
 under Xvfb). Each step acts, waits (without blocking the event loop) until the window shows the
-state, then grabs it."""
+state, then grabs it. ``MAICA_XERO_SCREENSHOT_SIZE`` (``1280x800``, the default, or e.g.
+``1024x700``) sizes the window; ``MAICA_XERO_SCREENSHOT_THEME=dark`` takes them in a dark
+palette."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from ..demo import DemoContext
 from .main_window import MainWindow
 from .resources import resource_path
+from .theme import apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,12 @@ LONG_NAME = (
 POLL_MS = 50
 SETTLE_MS = 250
 STEP_TIMEOUT_MS = 20_000
+SIZE_ENV, THEME_ENV = "MAICA_XERO_SCREENSHOT_SIZE", "MAICA_XERO_SCREENSHOT_THEME"
+
+
+def window_size() -> tuple[int, int]:
+    width, _, height = os.environ.get(SIZE_ENV, "1280x800").partition("x")
+    return int(width), int(height)
 
 
 @dataclass
@@ -63,7 +73,10 @@ class ScreenshotTour(QObject):
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.window.setGeometry(0, 0, 1280, 800)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, os.environ.get(THEME_ENV, ""))
+        self.window.setGeometry(0, 0, *window_size())
         self._steps = self._plan()
         self._next()
 
@@ -77,6 +90,7 @@ class ScreenshotTour(QObject):
         runs_before = 0
 
         def connect_and_use() -> None:
+            self._scroll_to(panel)
             panel.connect_button.click()
 
         def use_first() -> None:
@@ -84,6 +98,7 @@ class ScreenshotTour(QObject):
             panel.use_button.click()
 
         def preview() -> None:
+            self._scroll_to(w.sync)
             w.sync.preview_button.click()
 
         def rename() -> None:
@@ -105,10 +120,12 @@ class ScreenshotTour(QObject):
         use_after_refresh.timeout.connect(use_again)
 
         def disable() -> None:
+            self._scroll_to(w.enable)
             w.enable.toggle.click()
 
         def enable_and_break() -> None:
             w.enable.toggle.click()
+            self._scroll_to(panel)
             self.context.sandbox.add_fault(status=503, endpoint="connections.get", count=50)
             fail_refresh.start()
 
@@ -127,7 +144,7 @@ class ScreenshotTour(QObject):
             w.sync.run_button.click()
 
         def broken_import() -> None:
-            self._scroll_to(None)
+            self._scroll_to(w.sync)
             w.sync.tabs.setCurrentWidget(w.sync.invoices)
             w.sync.invoices.import_file(str(_broken_export(self._scratch)))
 
@@ -153,6 +170,7 @@ class ScreenshotTour(QObject):
             _close_dialogs()
             w.sync.invoices.status.clear_message()
             self.context.sandbox.advance_clock(61 * 86400)  # unused for 61 days: Xero forgets it
+            self._scroll_to(panel)
             panel.refresh_button.click()
 
         invoices = w.sync.invoices
@@ -204,6 +222,7 @@ class ScreenshotTour(QObject):
 
         def sign_out() -> None:
             QTimer.singleShot(400, lambda: _answer_question("Sign out"))
+            self._scroll_to(panel)
             panel.logout_button.click()  # asks first; the timer answers inside that question
 
         def signed_out() -> bool:
@@ -290,12 +309,9 @@ class ScreenshotTour(QObject):
             Step("17-after-sign-out-synchronisation", show_sync, self._idle),
         ]
 
-    def _scroll_to(self, section: QWidget | None) -> None:
-        """Bring a section to the top of the window's scroll area (None: back to the top)."""
-        area = self.window.centralWidget()
-        if isinstance(area, QScrollArea) and (page := area.widget()) is not None:
-            top = section.mapTo(page, QPoint(0, 0)).y() if section is not None else 0
-            area.verticalScrollBar().setValue(top)
+    def _scroll_to(self, section: QWidget) -> None:
+        """Open the page of a section."""
+        self.window.show_section(section)
 
     # -- the driver --------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -27,11 +26,13 @@ from .preview_dialog import PreviewDialog
 from .schedule import ScheduleControl
 from .state import StatusHub
 from .tasks import Task, TaskRunner
-from .widgets import ElidedLabel, StatusLine
+from .widgets import StatusLine, WrappedLabel
+from .wording import say
 
 NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to synchronise."
 NOT_CONNECTED = "Connect to Xero first (under Active Connections) to synchronise."
 RECONNECT = "Reconnect to Xero (under Active Connections) to synchronise."
+OFF = "Turn the integration on (Enable the Integration) to synchronise."
 
 
 def missing_step(status: Status | None) -> str:
@@ -88,7 +89,7 @@ class SyncPanel(QGroupBox):
         self.flow_description.setAccessibleName("What the selected flow does")
         self.run_button = QPushButton("Run &Now")
         self.run_button.setAccessibleName("Run the sync now")
-        self.preview_button = QPushButton("Pre&view…")
+        self.preview_button = QPushButton("&Preview…")
         self.preview_button.setAccessibleName("Preview what a run would send")
         self.cancel_button = QPushButton("Cance&l run")
         self.cancel_button.setEnabled(False)
@@ -98,7 +99,7 @@ class SyncPanel(QGroupBox):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.progress.hide()  # until the first run
-        self.target = ElidedLabel("")
+        self.target = WrappedLabel("")
         self.target.setAccessibleName("Organisation a run sends to")
         self.step = QLabel("")
         self.step.setAccessibleName("Current step")
@@ -110,11 +111,11 @@ class SyncPanel(QGroupBox):
         self.history = HistoryPanel(service, runner, hub)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.invoices, "&Invoices")
-        self.tabs.addTab(self.history, "&History")
+        self.tabs.addTab(self.history, "His&tory")
         self.tabs.setMinimumHeight(260)
 
         form = QGridLayout()
-        flow_label = QLabel("&Flow:")
+        flow_label = QLabel("Fl&ow:")
         flow_label.setBuddy(self.flow_box)
         form.addWidget(flow_label, 0, 0)
         form.addWidget(self.flow_box, 0, 1)
@@ -124,17 +125,11 @@ class SyncPanel(QGroupBox):
         form.addWidget(schedule_label, 2, 0)
         form.addWidget(self.schedule, 2, 1)
         form.setColumnStretch(1, 1)
-        buttons = QHBoxLayout()
-        for button in (self.run_button, self.preview_button, self.cancel_button):
-            buttons.addWidget(button)
-        buttons.addSpacing(8)
-        buttons.addWidget(self.target, 1)
-        buttons.addWidget(self.progress, 1)
+        # Run Now, Preview, Cancel, the progress and the result line are shown by the window's
+        # status strip (in reach from every section); this panel runs them.
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.step)
-        layout.addWidget(self.result_line)
         layout.addWidget(self.tabs, 1)
 
         self.flow_box.activated.connect(self._flow_chosen)
@@ -182,7 +177,7 @@ class SyncPanel(QGroupBox):
         self.runner.submit(
             work,
             on_done=lambda _: self.hub.refresh(),
-            on_error=lambda error: self.result_line.show_message(error.sentence, "error"),
+            on_error=lambda error: self.result_line.show_message(say(error), "error"),
             name="set_flow",
         )
 
@@ -192,8 +187,10 @@ class SyncPanel(QGroupBox):
         if not self._flows_loaded:
             self.load_flows()
         self.schedule.show_minutes(status.schedule_minutes)
-        missing = missing_step(status)
-        self.target.set_full_text(missing or f"to {status.active_tenant_name}")
+        missing = OFF if not status.enabled else missing_step(status)
+        # the organisation itself is in the window's status strip, in full
+        self.target.set_full_text(missing)
+        self.target.setVisible(bool(missing))
         self._update_buttons()
 
     def _organisation_changed(self, tenant_id: str) -> None:
@@ -211,7 +208,10 @@ class SyncPanel(QGroupBox):
             dialog.close()
 
     def _update_buttons(self) -> None:
-        missing = missing_step(self.hub.status)
+        status = self.hub.status
+        missing = missing_step(status)
+        if status is not None and not status.enabled:
+            missing = OFF  # the buttons sit in the strip, outside the section the switch greys
         has_org = not missing
         idle = self.run_task is None
         self.run_button.setEnabled(has_org and idle)
@@ -297,7 +297,7 @@ class SyncPanel(QGroupBox):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self._say("")
-        self.result_line.show_message(error.sentence, "error")
+        self.result_line.show_message(say(error), "error")
         self._update_buttons()
         if isinstance(error, NeedsReconnect):
             self.hub.refresh()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -15,9 +15,15 @@ Index = QModelIndex | QPersistentModelIndex
 class RowsModel(QAbstractTableModel, Generic[R]):
     """``columns``: (header, value of a row); the full text is the tooltip, so elided cells read."""
 
-    def __init__(self, columns: Sequence[tuple[str, Callable[[R], str]]]) -> None:
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, Callable[[R], str]]],
+        numeric: Collection[int] = (),
+    ) -> None:
+        """``numeric``: the columns of amounts, aligned right."""
         super().__init__()
         self._columns = list(columns)
+        self._numeric = frozenset(numeric)
         self._rows: list[R] = []
 
     def set_rows(self, rows: Sequence[R]) -> None:
@@ -44,6 +50,8 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._columns[index.column()][1](self._rows[index.row()])
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def headerData(

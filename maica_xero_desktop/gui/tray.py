@@ -159,7 +159,7 @@ class Background(QObject):
         sync, receiver = window.sync, window.webhooks.receiver
         receiver.on_event = self.relay.tell
         self.relay.happened.connect(self._receiver_event)
-        self.notifier.opened.connect(window.show_section)
+        self.notifier.opened.connect(window.open_section)
         for signal in (sync.run_started, receiver.started, receiver.stopped):
             signal.connect(self.update)
         sync.run_finished.connect(lambda _: self.update())
@@ -181,14 +181,14 @@ class Background(QObject):
     def _build_menu(self) -> None:
         menu = self.menu
         self.open_action = QAction("&Open Maica Xero Desktop", self)
-        self.open_action.triggered.connect(lambda: self.window.show_section(""))
+        self.open_action.triggered.connect(lambda: self.window.open_section(""))
         self.run_action = QAction("&Run Now", self)
         self.run_action.triggered.connect(self._run_now)
         self.pause_action = QAction("&Pause schedule", self)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._pause)
         self.receiver_action = QAction("Receiver: stopped", self)  # opens Webhooks
-        self.receiver_action.triggered.connect(lambda: self.window.show_section("webhooks"))
+        self.receiver_action.triggered.connect(lambda: self.window.open_section("webhooks"))
         self.quit_action = QAction("&Quit", self)
         self.quit_action.triggered.connect(self.quit)
         menu.addAction(self.open_action)
@@ -215,7 +215,7 @@ class Background(QObject):
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
-            self.window.show_section("")
+            self.window.open_section("")
 
     def update(self) -> None:
         """The menu's and the icon's state from the window's."""

@@ -15,6 +15,7 @@ from ..core.errors import ConfigurationError
 from ..core.store.invoices import InvoiceRow
 from ..demo import DemoContext, active_demo, point_sender_at
 from .tasks import Task
+from .wording import say
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -98,7 +99,7 @@ class DemoWebhooks:
         self.window.runner.submit(
             work,
             on_done=lambda text: panel.message.show_message(text, "ok"),
-            on_error=lambda error: panel.message.show_message(error.sentence, "error"),
+            on_error=lambda error: panel.message.show_message(say(error), "error"),
             button=self.button,
             name="demo_pay",
         )

@@ -16,7 +16,7 @@ from ..core.store.events import StoredEvent
 from ..core.webhooks import WebhookStatus
 from .organisation_names import organisation_names
 from .table_model import RowsModel
-from .widgets import style_row_table
+from .widgets import fit_headers, style_row_table
 from .wording import say
 
 EVENT_LIMIT = 50
@@ -156,6 +156,6 @@ class EventsTable(QTableView):
         for column, width in enumerate((80, 200, 120, 110, 80)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        fit_headers(self)
         rows = self.verticalHeader().defaultSectionSize()
         self.setMinimumHeight(header.sizeHint().height() + 3 * rows + 4)
-        self.setMaximumHeight(header.sizeHint().height() + 6 * rows + 4)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service, Status
+from ..core.textsafe import printable
 from ..core.webhooks import ProcessReport
 from .state import StatusHub
 from .tasks import Task, TaskRunner
@@ -31,8 +33,11 @@ from .webhooks_events import EventsTable, WebhooksView, load_view
 from .webhooks_receiver import ReceiverControl
 from .webhooks_setup import WebhookSetup
 from .widgets import StatusLine
+from .wording import say
 
 REFRESH_MS = 3_000
+#: narrower than this, the receiver goes under the site and key (1024-pixel windows)
+SIDE_BY_SIDE_WIDTH = 1000
 
 
 def report_sentence(report: ProcessReport) -> str:
@@ -64,15 +69,18 @@ class WebhooksPanel(QGroupBox):
         self.table = EventsTable()
         self.process_button = QPushButton("Process no&w")
         self.process_button.setAccessibleName("Process the waiting webhook events now")
-        self.retry_button = QPushButton("Retry fai&led")
+        self.retry_button = QPushButton("&Retry failed")
         self.retry_button.setAccessibleName("Retry the failed webhook events")
         self.message = StatusLine()
         self.message.setAccessibleName("Webhook events message")
+        self.event_message = StatusLine()  # the selected event's message in full
+        self.event_message.setAccessibleName("Message of the selected event")
 
-        line = QFrame()
+        line = self._line = QFrame()
         line.setFrameShape(QFrame.Shape.VLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
-        top = QHBoxLayout()
+        # side by side when there is room, the receiver under the setup when narrow
+        top = self._top = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         top.addWidget(self.setup, 3)
         top.addWidget(line)
         top.addWidget(self.receiver, 2)
@@ -86,7 +94,8 @@ class WebhooksPanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(buttons)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.event_message)
         layout.addWidget(self.message)
         order = (
             self.setup.site,
@@ -116,8 +125,20 @@ class WebhooksPanel(QGroupBox):
         self.process_button.clicked.connect(self.process_now)
         self.retry_button.clicked.connect(self.retry_failed)
         hub.status_changed.connect(self._show_status)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_event())
+        self.table.events.modelReset.connect(self._show_event)
 
     # -- reading -----------------------------------------------------------------------------
+
+    def _show_event(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= self.table.events.rowCount():
+            self.event_message.clear_message()
+            return
+        row = self.table.events.row(index.row())
+        text = printable(row.event.message)
+        named = not row.invoice or text.startswith(row.invoice)
+        self.event_message.show_message(text if named else f"{row.invoice}: {text}", "info")
 
     def _show_status(self, status: Status) -> None:
         self.refresh()  # first load, and the 503 sentence when the toggle moves
@@ -159,7 +180,15 @@ class WebhooksPanel(QGroupBox):
     def _failed(self, error: MaicaXeroError) -> None:
         self._in_flight = False
         self._again = False
-        self.message.show_message(error.sentence, "error")
+        self.message.show_message(say(error), "error")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = event.size().width() < SIDE_BY_SIDE_WIDTH
+        direction = QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        if self._top.direction() != direction:
+            self._top.setDirection(direction)
+            self._line.setFrameShape(QFrame.Shape.HLine if narrow else QFrame.Shape.VLine)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -206,7 +235,7 @@ class WebhooksPanel(QGroupBox):
         self.refresh()
 
     def _action_failed(self, error: MaicaXeroError) -> None:
-        self.message.show_message(error.sentence, "error")
+        self.message.show_message(say(error), "error")
         self.refresh()
 
     def add_button(self, button: QPushButton) -> None:

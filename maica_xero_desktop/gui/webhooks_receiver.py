@@ -54,7 +54,7 @@ class ReceiverControl(QWidget):
         self.port.setAccessibleName("Receiver port")
         self.start_button = QPushButton("S&tart receiver")
         self.start_button.setAccessibleName("Start the webhook receiver")
-        self.stop_button = QPushButton("S&top receiver")
+        self.stop_button = QPushButton("St&op receiver")
         self.stop_button.setAccessibleName("Stop the webhook receiver")
         self.stop_button.setEnabled(False)
         self.state = StatusLine()

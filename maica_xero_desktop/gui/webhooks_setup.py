@@ -49,14 +49,15 @@ class WebhookSetup(QWidget):
         self.key_saved = False
         self.site = QLineEdit()
         self.site.setAccessibleName("Webhook site")
-        self.site.setPlaceholderText("https://hooks.example.org")
+        self.site.setPlaceholderText("e.g. https://hooks.example.org")  # an example, not a value
         self.site.setToolTip(
             "The public HTTPS address (a reverse proxy or tunnel) that forwards to this "
             "computer's receiver"
         )
         self.site_button = QPushButton("Save site")
         self.site_button.setAccessibleName("Save the webhook site")
-        self.delivery = QLineEdit(NO_SITE)
+        self.delivery = QLineEdit()
+        self.delivery.setPlaceholderText(NO_SITE)  # a sentence, never shown as a value
         self.delivery.setReadOnly(True)
         self.delivery.setAccessibleName("Delivery URL")
         self.delivery.setToolTip("The address to paste in Xero's developer portal")
@@ -132,7 +133,7 @@ class WebhookSetup(QWidget):
         self.forget_button.setEnabled(status.key_saved)
 
     def _show_delivery(self, url: str) -> None:
-        self.delivery.setText(url or NO_SITE)
+        self.delivery.setText(url)
         self.copy_button.setEnabled(bool(url))
 
     # -- the site ----------------------------------------------------------------------------

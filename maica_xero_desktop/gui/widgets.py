@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+
+SCREEN_MARGIN = 24  # what a dialog leaves of the screen around it
 
 #: (light palette, dark palette) colours for the semantic hints; everything else follows the theme
 _HINTS = {
@@ -32,6 +34,27 @@ def style_row_table(table: QTableView, name: str) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def fit_size(widget: QWidget, width: int, height: int) -> None:
+    """``width`` x ``height``, or less on a screen that cannot hold it (a 1024-pixel one)."""
+    anchor = widget.parentWidget() or widget
+    screen = anchor.screen() if anchor is not None else None
+    if screen is not None:
+        room = screen.availableGeometry()
+        width = min(width, room.width() - SCREEN_MARGIN)
+        height = min(height, room.height() - SCREEN_MARGIN)
+    widget.resize(width, height)
+
+
+def fit_headers(table: QTableView) -> None:
+    """No column header is cut: each column is at least as wide as its header's text."""
+    header = table.horizontalHeader()
+    for column in range(header.count()):
+        wanted = header.sectionSizeFromContents(column).width()
+        if header.sectionSize(column) < wanted:
+            header.resizeSection(column, wanted)
+        header.setMinimumSectionSize(min(header.minimumSectionSize(), wanted))
 
 
 def hint_color(kind: str, palette: QPalette) -> QColor:
@@ -56,11 +79,21 @@ class StatusLine(QLabel):
 
     def show_message(self, text: str, kind: str = "info") -> None:
         self.kind = kind
-        palette = self.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, hint_color(kind, self._parent_palette()))
-        self.setPalette(palette)
+        self._colour()
         self.setText(text)
         self.setVisible(bool(text))
+
+    def _colour(self) -> None:
+        wanted = hint_color(self.kind, self._parent_palette())
+        palette = self.palette()
+        if palette.color(QPalette.ColorRole.WindowText) != wanted:
+            palette.setColor(QPalette.ColorRole.WindowText, wanted)
+            self.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a dark palette: the hint colours follow
+            self._colour()
 
     def clear_message(self) -> None:
         self.setText("")
@@ -96,6 +129,21 @@ class ElidedLabel(QLabel):
     def _elide(self) -> None:
         metrics = self.fontMetrics()
         self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
+class WrappedLabel(QLabel):
+    """A label that wraps (never elides), with the ElidedLabel's ``set_full_text`` API."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def set_full_text(self, text: str) -> None:
+        self.setText(text)
+
+    def full_text(self) -> str:
+        return self.text()
 
 
 def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:

@@ -104,12 +104,13 @@ def idle(qtbot: QtBot, window: MainWindow, timeout: int = WAIT_MS) -> None:
 def enable(qtbot: QtBot, window: MainWindow) -> None:
     if not window.enable.toggle.isChecked():
         window.enable.toggle.click()
-    qtbot.waitUntil(lambda: window.hub.enabled and window.gated.isEnabled(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.hub.enabled and window.sync.isEnabled(), timeout=WAIT_MS)
     idle(qtbot, window)
 
 
 def connect(qtbot: QtBot, window: MainWindow) -> None:
     enable(qtbot, window)
+    window.show_section(window.connections)  # as a person would: the page with the button
     window.connections.connect_button.click()
     idle(qtbot, window)
     assert window.connections.status.kind != "error", window.connections.status.text()
@@ -118,6 +119,7 @@ def connect(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def use(qtbot: QtBot, window: MainWindow, name: str = "Maica Care Services Pty Ltd") -> str:
+    window.show_section(window.connections)
     panel = window.connections
     assert panel.view is not None
     tenant = next(c for c in panel.view.connections if c.tenant_name == name)
@@ -129,6 +131,7 @@ def use(qtbot: QtBot, window: MainWindow, name: str = "Maica Care Services Pty L
 
 
 def import_file(qtbot: QtBot, window: MainWindow, path: Path) -> None:
+    window.show_section(window.sync)
     window.sync.invoices.import_file(str(path))
     idle(qtbot, window)
     idle(qtbot, window)  # the reload the import started

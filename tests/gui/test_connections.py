@@ -104,7 +104,7 @@ def test_needs_reconnecting_state_and_reconnect(
     assert window.hub.status.token_state == "valid"
 
 
-def test_long_organisation_names_elide_with_a_tooltip(
+def test_long_organisation_names_elide_in_the_list_and_wrap_elsewhere(
     qtbot: QtBot, window: MainWindow, sandbox: Sandbox
 ) -> None:
     connect(qtbot, window)
@@ -120,6 +120,11 @@ def test_long_organisation_names_elide_with_a_tooltip(
     assert panel.table.textElideMode() == Qt.TextElideMode.ElideRight
     assert panel.table.horizontalScrollBar().maximum() == 0  # elided, not scrolled sideways
     assert panel.table.columnWidth(0) < panel.table.fontMetrics().horizontalAdvance(long_name)
+    panel.select_tenant(tenant)  # the list cuts it: the selected one reads in full below
+    assert panel.selected_name.isVisible()
+    assert panel.selected_name.text() == f"Selected: {long_name}"
+    panel.select_tenant(next(c.tenant_id for c in panel.view.connections if c.tenant_id != tenant))  # type: ignore[union-attr]
+    assert not panel.selected_name.isVisible()  # a short name reads in the list
     panel.connected_as.set_full_text("Connected as " + long_name)
-    assert panel.connected_as.text().endswith("…")
-    assert panel.connected_as.toolTip().endswith(long_name)
+    assert panel.connected_as.text() == "Connected as " + long_name  # wrapped, all of it
+    assert panel.connected_as.wordWrap()

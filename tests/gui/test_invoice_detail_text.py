@@ -54,12 +54,16 @@ def test_choice_lists_name_the_default_and_flag_what_xero_would_refuse() -> None
     accounts = [
         AccountChoice("200", "Sales", "REVENUE", "ACTIVE", "REVENUE"),
         AccountChoice("250", "Old NDIS Income", "REVENUE", "ARCHIVED", "REVENUE"),
-        AccountChoice("400", "Advertising", "EXPENSE", "ACTIVE", "EXPENSE"),
+        AccountChoice("400", "Advertising", "EXPENSE", "ACTIVE", "EXPENSE", postable=False),
     ]
     entries = account_entries(accounts, "250", "200")
     assert entries[0] == ("Default (200 — Sales)", "")
     assert entries[1] == ("250 — Old NDIS Income — archived in Xero: choose another", "250")
-    assert ("400 — Advertising · expense", "400") in entries
+    assert "400" not in [v for _, v in entries]  # the core refuses it on an invoice line
+    assert account_entries(accounts, "400", "")[1] == (
+        "400 — Advertising — expense account, not for invoice lines",
+        "400",
+    )
     assert [v for _, v in entries].count("250") == 1  # the archived one only as the saved value
     assert account_entries(None, "210", "200") == [("Default (200)", ""), ("210", "210")]
     missing = account_entries(accounts, "999", "")

@@ -89,14 +89,10 @@ def test_not_eligible_rows_are_muted_with_their_reason(qtbot: QtBot, ready: Main
     _set_link(window, "INV-002401", "not_eligible", NOT_ELIGIBLE_MESSAGE, {"status": "Entered"})
     _show(qtbot, window, "not_eligible")
     panel = window.sync.invoices
-    # The sample's Entered and Cancelled invoices are not eligible too: find this one's row.
-    rows = [
-        r
-        for r in range(panel.model.rowCount())
-        if "INV-002401" in str(panel.model.data(panel.model.index(r, 0)))
-    ]
-    assert len(rows) == 1
-    row = rows[0]
+    # the flow's own marks (Maica status Entered: not eligible) and the one written here
+    numbers = [panel.model.row(i).invoice_number for i in range(panel.model.rowCount())]
+    assert "INV-002401" in numbers
+    row = numbers.index("INV-002401")
     assert panel.model.data(panel.model.index(row, STATE_COLUMN)) == "not eligible"
     muted = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     for column in range(panel.model.columnCount()):
@@ -146,12 +142,22 @@ def test_after_sign_out_the_window_tells_the_truth(
     assert not sync.run_button.isEnabled()
 
     panel = sync.invoices
-    assert panel.model.rowCount() == 40  # still listed
-    assert panel.count_label.text().startswith("No organisation chosen — 40 invoices imported")
-    assert panel.model.data(panel.model.index(0, STATE_COLUMN)) == "—"  # not "pending"
-    assert not panel.state_box.isEnabled()
-    assert panel.select_invoice("INV-002405")
-    assert "no organisation chosen" in panel.detail.title.text()
+    assert panel.model.rowCount() == 40  # still listed, with their state in the last organisation
+    assert panel.count_label.text().startswith(
+        f"Last synced with {name} — not connected now. 40 invoices imported"
+    )
+    states = {panel.model.data(panel.model.index(i, STATE_COLUMN)) for i in range(40)}
+    assert "synced" in states
+    assert panel.state_box.isEnabled()
+    assert not panel.payments_button.isEnabled()  # payments come from the active organisation
+    synced = next(panel.model.row(i) for i in range(40) if panel.model.row(i).state == "synced")
+    assert panel.select_invoice(synced.invoice_number)
+    idle(qtbot, window)
+    assert "synced" in panel.detail.title.text()
+    assert panel.detail.totals.text().endswith("as in Xero.")
+    _show(qtbot, window, "synced")
+    assert panel.model.rowCount() > 0
+    assert panel.model.row(0).state == "synced"
 
     window.webhooks.refresh()
     idle(qtbot, window)
@@ -176,3 +182,70 @@ def test_a_run_outcome_message_reads_in_full_under_the_history(
     outcome = history.results.row(0)
     assert history.outcome_message.text() == f"{outcome.invoice_number}: {outcome.message}"
     assert history.outcome_message.wordWrap()
+
+
+def test_with_no_organisation_ever_used_the_list_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    from maica_xero_desktop.gui.invoice_model import NO_ORGANISATION
+
+    from .conftest import SAMPLE, connect, import_file
+
+    connect(qtbot, window)  # two organisations, none chosen, no run yet
+    import_file(qtbot, window, SAMPLE)
+    panel = window.sync.invoices
+    assert panel.count_label.text().startswith("No organisation chosen — 40 invoices imported")
+    assert panel.model.data(panel.model.index(0, STATE_COLUMN)) == NO_ORGANISATION
+    assert not panel.state_box.isEnabled()
+    assert panel.select_invoice("INV-002405")
+    assert "no organisation chosen" in panel.detail.title.text()
+
+
+def test_totals_are_xeros_and_a_difference_is_said_in_full(qtbot: QtBot, ready: MainWindow) -> None:
+    from maica_xero_desktop.gui.invoice_model import COLUMNS, money
+
+    window = ready
+    panel = window.sync.invoices
+    total_column = [c for c, _ in COLUMNS].index("Total incl. GST")
+    with qtbot.waitSignal(window.sync.run_finished, timeout=WAIT_MS * 2):
+        window.sync.run_button.click()
+    idle(qtbot, window)
+    _show(qtbot, window, "synced")
+    row = panel.model.row(0)
+    assert row.xero_total is not None
+    shown = panel.model.data(panel.model.index(0, total_column))
+    assert shown == money(row.xero_total)
+    assert panel.select_invoice(row.invoice_number)
+    idle(qtbot, window)
+    assert panel.detail.totals.text().endswith("as in Xero.")
+    assert "incl. GST" in panel.detail.totals.text()
+    # Xero's own total differs from the one computed here: both, in full, in the pane
+    _set_link(window, row.invoice_number, "synced", "", {"xero_total": "1.00"})
+    panel.reload()
+    idle(qtbot, window)
+    assert panel.select_invoice(row.invoice_number)
+    idle(qtbot, window)
+    assert panel.model.data(panel.model.index(0, total_column)) == "1.00"
+    assert "Xero total 1.00, Maica" in panel.detail.message.text()
+    assert panel.detail.totals.text().startswith("Xero's total 1.00; computed here:")
+
+
+def test_the_preview_shows_each_invoices_predicted_totals(qtbot: QtBot, ready: MainWindow) -> None:
+    window = ready
+    with qtbot.waitSignal(window.sync.run_finished, timeout=WAIT_MS) as finished:
+        window.sync.preview_button.click()
+    idle(qtbot, window)
+    dialog = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, PreviewDialog) and w.isVisible()
+    )
+    headers = [dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)]
+    assert headers[2:5] == ["Subtotal", "GST", "Total incl. GST"]
+    entries = [dialog.model.row(i) for i in range(dialog.model.rowCount())]
+    send = next(i for i, e in enumerate(entries) if e["action"] == "send")
+    predicted = finished.args[0].preview
+    expected = next(e for e in predicted if e["action"] == "send")["totals"]["total"]
+    assert dialog.model.data(dialog.model.index(send, 4)) not in ("", None)
+    assert any(e.get("totals", {}).get("total") == expected for e in entries)
+    align = dialog.model.data(dialog.model.index(send, 4), Qt.ItemDataRole.TextAlignmentRole)
+    assert align == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    dialog.table.selectRow(send)
+    assert "incl. GST" in dialog.full.text()
+    dialog.close()

@@ -267,7 +267,7 @@ def test_leaving_an_item_with_unsaved_changes_asks_first(
     _editor_ready(qtbot, window, editor)
     editor.description.setText("Physiotherapy")
     editor.select_item(ITEM)
-    print("DBG2", editor.form.item, editor.edited(), editor.selected())  # moving on: "save?" — yes
+    # moving on: "save?" — yes
     idle(qtbot, window)
     assert asked == [PHYSIO]
     saved = {i.item_number: i for i in window.service.sync.support_items()}
@@ -299,3 +299,28 @@ def test_no_items_yet_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
     assert "import a Maica invoice export" in editor.empty.text()
     assert editor.count.text() == "0 items"
     assert not editor.form.isEnabled()
+
+
+def test_the_source_saves_through_the_core_which_checks_the_organisation(
+    qtbot: QtBot, ready: MainWindow
+) -> None:
+    from maica_xero_desktop.core.errors import ConfigurationError
+    from maica_xero_desktop.gui.mapping_source import ServiceMappingSource
+
+    window = ready
+    window.service.sync.set_support_item(ITEM, account_code="250")  # archived in Xero
+    source = ServiceMappingSource(window.service)
+    tenant = window.hub.tenant_id
+    codes = [a.code for a in source.accounts(tenant)]
+    assert {"210", "400"} <= set(codes)  # the whole chart, flagged by the core
+    assert [a.code for a in source.accounts(tenant) if a.postable][:1] == ["200"]
+    assert "EXEMPTOUTPUT" in {t.tax_type for t in source.tax_rates(tenant) if t.usable}
+    item = next(i for i in source.support_items() if i.item_number == ITEM)
+    # an expense account: the core's sentence, nothing saved
+    with pytest.raises(ConfigurationError, match="revenue account"):
+        source.save_item(SupportItem(ITEM, item.name, "", "400", ""))
+    # an unchanged (now refused) account is kept as it is while the description changes
+    saved = source.save_item(SupportItem(ITEM, item.name, "Self-care", "250", ""))
+    assert (saved.account_code, saved.xero_description) == ("250", "Self-care")
+    with pytest.raises(ConfigurationError, match="not usable on income"):
+        source.save_item(SupportItem(ITEM, item.name, "Self-care", "210", "INPUT"))

@@ -14,7 +14,7 @@ from maica_xero_desktop.gui.main_window import MainWindow
 from maica_xero_desktop.gui.preview_dialog import PreviewDialog
 from maica_xero_desktop.sandbox import Sandbox
 
-from .conftest import SAMPLE, WAIT_MS, connect, idle, import_file, use
+from .conftest import SAMPLE, WAIT_MS, connect, idle, use
 
 
 def _dialogs(kind: type) -> list:  # type: ignore[type-arg]
@@ -74,7 +74,7 @@ def test_preview_lists_what_would_be_sent(qtbot: QtBot, ready: MainWindow) -> No
     assert sends > 20
     assert actions == ["blocked"] * blocked + ["sent"] * sends  # the problems first
     for i in range(blocked):
-        assert model.data(model.index(i, 2))  # each blocked invoice says why
+        assert model.data(model.index(i, 5))  # each blocked invoice says why
     assert f"would send {sends} invoices" in dialog.summary.text()
     assert ready.sync.result_line.text().startswith("Preview:")
     assert ready.service.sync.count_invoices("synced") == 0  # nothing was sent
@@ -185,13 +185,16 @@ def test_invoice_list_pages_lazily(qtbot: QtBot, window: MainWindow) -> None:
     use(qtbot, window)
     model = window.sync.invoices.model
     model.page_size = 15
-    import_file(qtbot, window, SAMPLE)
+    window.sync.invoices.import_file(str(SAMPLE))  # its page not on screen: the view asks nothing
+    idle(qtbot, window)
+    idle(qtbot, window)
     assert (model.rowCount(), model.total) == (15, 40)
     assert model.canFetchMore()
     model.fetchMore()
     assert not model.canFetchMore()  # one page at a time
     idle(qtbot, window)
     assert model.rowCount() == 30
+    window.show_section(window.sync)
     window.sync.invoices.table.scrollToBottom()  # the view asks for the rest by itself
     qtbot.waitUntil(lambda: model.rowCount() == 40, timeout=WAIT_MS)
     assert not model.canFetchMore()

@@ -104,7 +104,7 @@ def test_close_with_a_schedule_asks_once_then_hides_to_the_tray(
     assert window.service.settings().close_to_tray == "tray"  # remembered
     assert window.background_options.on_close.currentData() == "tray"
 
-    window.show_section("")
+    window.open_section("")
     assert window.isVisible()
     window.close()
     assert asker.calls == 1  # not asked again

@@ -134,6 +134,7 @@ def test_receiver_intent_to_receive_payment_by_webhook_stop_and_off(
         ready.sync.run_button.click()
     idle(qtbot, ready)
     _save_key(qtbot, ready)
+    ready.show_section(panel)  # its periodic refresh runs while it is on screen
 
     receiver.port.setValue(free_port())
     receiver.start_button.click()
