@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -28,9 +29,9 @@ def _invoice(number: str = "INV-1", status: str = "Not Paid", qty: str = "2") ->
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store(tmp_path / "maica.db")
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
