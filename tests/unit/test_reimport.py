@@ -151,3 +151,21 @@ def test_a_content_round_trip_after_a_status_change_ends_synced(store: Store) ->
     assert _one(store)[1] == "changed"
     store.apply_import([_invoice(status="Not Paid")])
     assert _one(store)[1:] == ("synced", "")
+
+
+def test_a_changed_row_names_the_maica_edit_not_a_tax_rate(store: Store) -> None:
+    store.apply_import([_invoice()])
+    _sync(store)
+    (stored,) = store.load_invoices(T)
+    predicted = store.pricing(T).totals(stored.invoice)
+    store.record_xero_totals(T, {stored.id: (predicted, "135.12")})
+    assert store.list_invoices(T)[0].message == ""
+    store.apply_import([_invoice(qty="3")])
+    (listed,) = store.list_invoices(T)
+    assert (listed.state, listed.total, listed.xero_total) == ("changed", "202.68", "135.12")
+    assert "Xero used other tax rates" not in listed.message
+    assert listed.message.startswith("Changed in Maica after it was sent to Xero")
+    assert listed.message.endswith("Xero holds 135.12, Maica now 202.68.")
+    # back as it was sent: synced, and no note at all
+    store.apply_import([_invoice()])
+    assert store.list_invoices(T)[0].message == ""

@@ -13,7 +13,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice, Line
-from ..totals import RATES_MARK, Pricing, Totals, difference_note, rates_from_json, rates_json
+from ..totals import (
+    RATES_MARK,
+    Pricing,
+    Totals,
+    changed_note,
+    difference_note,
+    rates_from_json,
+    rates_json,
+)
 from .db import Database
 
 SENT_STATES = ("synced", "sending", "changed")
@@ -92,7 +100,9 @@ class InvoiceRow:
     amount_paid: str | None
     amount_due: str | None
     xero_status: str | None
-    #: the total Xero computes (or will compute) for the invoice, and its parts
+    #: ``total`` is Maica's figure — the one Xero computes (or will compute) for the invoice as it
+    #: is now in Maica — and these are its parts; once the invoice was changed in Maica after it
+    #: was sent, Xero's own figure is ``xero_total``
     subtotal: str = ""
     tax: str = ""
     #: Xero's own total once it has the invoice (None before)
@@ -566,7 +576,13 @@ def _row(row: Any, lines: list[Line], pricing: Pricing) -> InvoiceRow:
     if message == APPROVE_IN_XERO and str(row["xero_status"] or "") in _APPROVED_IN_XERO:
         message = ""  # approved in Xero since
     if theirs is not None:
-        note = difference_note(theirs, totals.total)
+        if data["state"] == "changed":
+            # the gap is the Maica edit since it was sent, not a tax rate Xero used
+            note = changed_note(theirs, totals.total)
+            if note and not message.startswith(("Changed in Maica", "Cancelled in Maica")):
+                note = f"Changed in Maica after it was sent: {note}"
+        else:
+            note = difference_note(theirs, totals.total)
         if note and note not in message:
             message = f"{message} {note}".strip()
     data.update(
