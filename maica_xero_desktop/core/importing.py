@@ -200,6 +200,8 @@ class ImportRejected(MaicaXeroError):
 
     def __init__(self, errors: Sequence[RowError], *, bad_rows: int | None = None) -> None:
         self.errors = tuple(errors)
+        #: how many rows have a problem (None: count the rows the errors name)
+        self.bad_rows = bad_rows
         super().__init__(
             _rejection_sentence(self.errors, bad_rows),
             detail="\n".join(str(error) for error in self.errors),

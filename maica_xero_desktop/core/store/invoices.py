@@ -131,7 +131,9 @@ def _sent_link(link: Any, fingerprint: str, old_status: str, status: str) -> tup
     if old_status == "Entered" and status in PAYMENT_STATUSES:
         return "synced", "" if xero_status in _APPROVED_IN_XERO else APPROVE_IN_XERO
     if status == "Entered" and old_status in PAYMENT_STATUSES:
-        return "synced", "" if xero_status in ("DRAFT", "SUBMITTED") else UNAPPROVED_IN_MAICA
+        if link["message"] == APPROVE_IN_XERO or xero_status in ("DRAFT", "SUBMITTED"):
+            return "synced", ""  # still a draft in Xero, as it was sent
+        return "synced", UNAPPROVED_IN_MAICA
     return "synced", ""
 
 
