@@ -47,8 +47,8 @@ def test_items_set_refuses_what_xero_would(
     assert out == ""
     assert says in err
     assert "Traceback" not in err
-    item = imported.sync.support_items()
-    assert [i for i in item if i.item_number == ITEM][0].account_code == ""
+    items = imported.sync.support_items()
+    assert next(i for i in items if i.item_number == ITEM).account_code == ""
 
 
 def test_an_empty_tax_type_clears_it_and_says_so(
@@ -75,7 +75,8 @@ def test_the_items_table_cuts_long_values(
     assert code == 0
     assert max(len(line) for line in out.splitlines()) < 160
     assert "…" in out
-    assert imported.sync.support_items()[0].xero_description == long.strip()
+    items = imported.sync.support_items()
+    assert next(i for i in items if i.item_number == ITEM).xero_description == long.strip()
 
 
 def test_reimport_after_a_draft_sync_counts_and_says_what_changed(
