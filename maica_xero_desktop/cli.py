@@ -298,6 +298,7 @@ def cmd_import(service: Service, args: argparse.Namespace) -> int:
                 "updated": summary.updated,
                 "unchanged": summary.unchanged,
                 "flagged": summary.flagged,
+                "status_notes": summary.status_notes,
                 "warnings": list(parsed.warnings),
             }
         )
@@ -307,10 +308,18 @@ def cmd_import(service: Service, args: argparse.Namespace) -> int:
         f"{summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged."
     )
     if summary.flagged:
-        changed = _plural(summary.flagged, "invoice")
+        one = summary.flagged == 1
         _out(
-            f"{changed} changed in Maica after being sent to Xero; they are marked 'changed' "
-            "and are not sent again (maica-xero invoices --state changed)."
+            f"{_plural(summary.flagged, 'invoice')} changed in Maica after being sent to Xero; "
+            f"{'it is' if one else 'they are'} marked 'changed' and not sent again "
+            "(maica-xero invoices --state changed)."
+        )
+    if summary.status_notes:
+        one = summary.status_notes == 1
+        _out(
+            f"{_plural(summary.status_notes, 'invoice')} sent to Xero "
+            f"{'has' if one else 'have'} a new status in Maica that Xero does not follow by "
+            "itself; the invoice list says what to do in Xero (maica-xero invoices)."
         )
     return 0
 
@@ -320,7 +329,7 @@ def _import_rejected(exc: ImportRejected) -> None:
     if len(exc.errors) <= 1:
         _err(say(exc))
         return
-    rows = len({error.line for error in exc.errors if error.line})
+    rows = exc.bad_rows if exc.bad_rows is not None else len({e.line for e in exc.errors if e.line})
     problems = _plural(rows, "row has", "rows have") if rows else "it has"
     _err(
         f"The file was not imported: {problems} problems; nothing was changed. Correct them, "
@@ -538,7 +547,19 @@ def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     return 0
 
 
+#: the widest a free-text cell of the items table gets (the rest is cut, with …)
+ITEMS_CELL = 48
+
+
+def _mapped(what: str, value: str, given: str | None, default: str) -> str:
+    """One part of the sentence after ``items set``: the value, or what applies instead."""
+    if given == "":
+        return f"{what} cleared (the default {default} applies)"
+    return f"{what} {_clip(value, ITEMS_CELL)}" if value else f"{what} {default} (the default)"
+
+
 def cmd_items(service: Service, args: argparse.Namespace) -> int:
+    settings = service.settings()
     if args.action == "set":
         if not args.item:
             raise MaicaXeroError(
@@ -550,10 +571,12 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
             tax_type=args.tax_type,
             description=args.description,
         )
-        _out(
-            f"{item.item_number}: account {item.account_code or '(default)'}, tax type "
-            f"{item.tax_type or '(default)'}, description {item.xero_description or '(its name)'}"
+        parts = (
+            _mapped("account", item.account_code, args.account_code, settings.default_account_code),
+            _mapped("tax type", item.tax_type, args.tax_type, settings.default_tax_type),
+            _mapped("description", item.xero_description, args.description, "(its name)"),
         )
+        _out(f"{item.item_number}: {', '.join(parts)}.")
         return 0
     items = service.sync.support_items()
     if args.json:
@@ -562,15 +585,16 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
     if not items:
         _out("No support items yet: import a Maica export.")
         return 0
-    settings = service.settings()
     _table(
         ("Support item", "Account", "Tax type", "Xero description"),
         [
             (
-                item.item_number,
-                item.account_code or f"{settings.default_account_code} (default)",
-                item.tax_type or f"{settings.default_tax_type} (default)",
-                item.xero_description or item.name,
+                _clip(item.item_number, ITEMS_CELL),
+                _clip(
+                    item.account_code or f"{settings.default_account_code} (default)", ITEMS_CELL
+                ),
+                _clip(item.tax_type or f"{settings.default_tax_type} (default)", ITEMS_CELL),
+                _clip(item.xero_description or item.name, ITEMS_CELL),
             )
             for item in items
         ],
@@ -663,9 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("items", cmd_items, "support items and their Xero mapping (account, tax type)")
     p.add_argument("action", nargs="?", choices=["list", "set"], default="list")
     p.add_argument("item", nargs="?")
-    p.add_argument("--account-code")
-    p.add_argument("--tax-type")
-    p.add_argument("--description")
+    p.add_argument("--account-code", help='the Xero account code; "" clears it (default applies)')
+    p.add_argument("--tax-type", help='the Xero tax type; "" clears it (the default applies)')
+    p.add_argument("--description", help="the Xero line description (at most 4,000 characters)")
     p.add_argument("--json", action="store_true")
     add("retry", cmd_retry, "send failed invoices again on the next sync")
     add("payments", cmd_payments, "refresh payments of synced invoices from Xero")

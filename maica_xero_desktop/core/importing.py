@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -120,6 +120,27 @@ MAX_LINES_PER_INVOICE = 50
 MAX_ERRORS = 1000
 #: Columns that identify something: normalised, and refused with invisible characters.
 IDENTIFIERS = ("invoice_number", "participant_id", "support_item_number")
+#: Text that reaches Xero as it is (a contact's name, a line's description, a code): a tab in it
+#: becomes one space, and so does a line break — except in a line description, where Xero shows it
+#: as a new line; any other control, bidi or zero-width character is refused, except a zero-width
+#: joiner or non-joiner between two letters of a script that needs it (Persian, the Indic ones).
+TEXT_COLUMNS = (
+    "participant_name",
+    "bill_to_name",
+    "bill_to_email",
+    "funding_type",
+    "support_item_name",
+    "line_description",
+    "account_code",
+    "tax_type",
+    "tracking_1",
+    "tracking_2",
+)
+_BREAKS = re.compile(r"[ ]*[\t\n\r\v\f\x85\u2028\u2029][\t\n\r\v\f\x85\u2028\u2029 ]*")
+_TABS = re.compile(r"[ ]*[\t\v\f][\t\v\f ]*")
+_JOINERS = frozenset("\u200c\u200d")
+#: what a multi-line text column may hold: line breaks, nothing else invisible
+_MULTI_LINE = frozenset({"line_description"})
 
 _STATUS_BY_KEY = {status.lower(): status for status in MAICA_STATUSES}
 _STATUS_LIST = ", ".join(MAICA_STATUSES)
@@ -179,6 +200,8 @@ class ImportRejected(MaicaXeroError):
 
     def __init__(self, errors: Sequence[RowError], *, bad_rows: int | None = None) -> None:
         self.errors = tuple(errors)
+        #: how many rows have a problem (None: count the rows the errors name)
+        self.bad_rows = bad_rows
         super().__init__(
             _rejection_sentence(self.errors, bad_rows),
             detail="\n".join(str(error) for error in self.errors),
@@ -256,6 +279,18 @@ def _file_problem(message: str, line: int = 0) -> ParsedExport:
     )
 
 
+def _joins(text: str, index: int) -> bool:
+    """True for a zero-width (non-)joiner between two letters of a script that uses them (Arabic,
+    Persian, the Indic scripts): there it changes how the letters join, so it is part of the name.
+    """
+    if text[index] not in _JOINERS or not 0 < index < len(text) - 1:
+        return False
+    return all(
+        not c.isascii() and unicodedata.category(c)[0] in "LM"
+        for c in (text[index - 1], text[index + 1])
+    )
+
+
 def _fold(number: str) -> str:
     """How Xero compares invoice numbers: without regard to letter case."""
     return number.casefold()
@@ -280,6 +315,8 @@ class _Draft:
     unsure: frozenset[str]
     lines: list[Line] = field(default_factory=list)
     seen: dict[tuple[object, ...], int] = field(default_factory=dict)
+    #: how many rows of the file are lines of this invoice
+    rows: int = 0
 
 
 class _Parser:
@@ -298,6 +335,8 @@ class _Parser:
         #: the columns of the current row that have a problem
         self.bad_columns: set[str] = set()
         self.drafts: dict[str, _Draft] = {}
+        #: physical lines with a carriage return inside them
+        self.stray_cr: set[int] = set()
         #: each invoice number's case-folded form: its first spelling and line
         self.folded: dict[str, tuple[str, int]] = {}
         # Values that repeat across rows (support items, codes, dates, prices) are parsed once
@@ -362,8 +401,19 @@ class _Parser:
             # thing to fix, whatever the rows before it said.
             return _file_problem(problem.message, problem.line)
 
+    def _unbroken(self, lines: Iterable[str]) -> Iterator[str]:
+        """Lines with a stray carriage return inside them noted (and made a space, so the row
+        stays one row for the CSV reader); each such row is reported once."""
+        for number, text in enumerate(lines, start=1):
+            body = text.rstrip("\r\n")
+            if "\r" in body:
+                self.stray_cr.add(number)
+                yield body.replace("\r", " ") + text[len(body) :]
+                continue
+            yield text
+
     def _parse(self, lines: Iterable[str]) -> ParsedExport:
-        reader = csv.reader(lines, strict=True)
+        reader = csv.reader(self._unbroken(lines), strict=True)
         header: list[str] | None = None
         header_line = 0
         columns: dict[str, int] = {}
@@ -383,6 +433,14 @@ class _Parser:
                     width = len(header)
                     continue
                 self.rows += 1
+                if self.stray_cr and not self.stray_cr.isdisjoint(range(line, previous + 1)):
+                    self.error(
+                        line,
+                        "",
+                        "the row has a stray carriage return (CR) character inside a value: "
+                        "remove it in Maica (or in Excel) and export again.",
+                    )
+                    continue
                 self._row(row, line, columns, width)
         except csv.Error as exc:
             self.error(
@@ -468,6 +526,9 @@ class _Parser:
 
         for name in IDENTIFIERS:
             values[name] = self._identifier(values[name], name, line)
+        for name in TEXT_COLUMNS:
+            if name in values:
+                values[name] = self._text(values[name], name, line)
         for name in REQUIRED_COLUMNS:
             if name not in _MAY_BE_EMPTY and not values[name]:
                 self.error(line, name, f"{name} is empty: every row needs one.")
@@ -610,6 +671,7 @@ class _Parser:
                         f"{name} is {shown} but {was} on line {draft.line} of the same invoice "
                         f"{_shown(number)}: every row of an invoice must have the same {name}.",
                     )
+        draft.rows += 1
         if comparable:
             key = (
                 item.support_item_number,
@@ -650,6 +712,31 @@ class _Parser:
             return raw
         return self.shared(unicodedata.normalize("NFKC", raw).strip())
 
+    def _text(self, raw: str, name: str, line: int) -> str:
+        """``raw`` with its line breaks and tabs made one space; an error when it holds another
+        character that cannot be seen (which Xero would keep, and show or send on)."""
+        if raw.isascii() and raw.isprintable():  # the usual case, and a fast one
+            return raw
+        multi_line = name in _MULTI_LINE
+        text = (_TABS if multi_line else _BREAKS).sub(" ", raw).strip()
+        hidden = sorted(
+            {
+                f"U+{ord(c):04X}"
+                for i, c in enumerate(text)
+                if has_unsafe(c) and not _joins(text, i) and not (multi_line and c in "\r\n")
+            }
+        )
+        if hidden:
+            self.error(
+                line,
+                name,
+                f"{name} '{_shown(raw)}' contains a control, zero-width or bidi character "
+                f"({', '.join(hidden[:3])}) that cannot be seen: retype the value in Maica "
+                "and export again.",
+            )
+            return raw
+        return text
+
     def _check_case(self, number: str, line: int) -> None:
         folded = _fold(number)
         first = self.folded.get(folded)
@@ -674,15 +761,18 @@ class _Parser:
             spellings = self.stored.get(_fold(number), ())
             if spellings and number not in spellings:
                 stored = spellings[0]
+                rows = f" (on its {draft.rows} rows)" if draft.rows > 1 else ""
                 self.error(
                     draft.line,
                     "invoice_number",
-                    f"invoice_number '{_shown(number)}' is the number of the already imported "
-                    f"invoice '{_shown(stored)}' written differently (letter case, character "
-                    "width or an invisible character): Xero treats them as one invoice number, "
-                    "so use the imported spelling (or another number) in Maica and import "
+                    f"invoice_number '{_shown(number)}'{rows} is the number of the already "
+                    f"imported invoice '{_shown(stored)}' written differently (letter case, "
+                    "character width or an invisible character): Xero treats them as one invoice "
+                    "number, so use the imported spelling (or another number) in Maica and import "
                     "again.",
                 )
+                # every row of the invoice has the problem, not only the first one named
+                self.bad_rows = min(self.rows, self.bad_rows + draft.rows - 1)
 
     # -- values
 

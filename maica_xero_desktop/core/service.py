@@ -740,15 +740,14 @@ class SyncService:
             raise ConfigurationError(
                 f"There is no support item {item_number} in the imported invoices."
             )
-        changed = SupportItem(
-            item_number=item_number,
-            name=current.name,
-            xero_description=current.xero_description if description is None else description,
-            account_code=current.account_code if account_code is None else account_code.strip(),
-            tax_type=current.tax_type if tax_type is None else tax_type.strip().upper(),
+        # checked as the mapping editor's are: no spaces in codes, Xero's lengths, nothing hidden
+        return save_mapping(
+            self.store,
+            item_number,
+            xero_description=description,
+            account_code=account_code,
+            tax_type=tax_type,
         )
-        self.store.set_support_item(changed)
-        return changed
 
     def retry_failed(self) -> int:
         """Failed invoices back to pending, for the next run."""

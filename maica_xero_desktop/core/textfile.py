@@ -39,6 +39,11 @@ SAVE_AS_UTF8 = (
     "in Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)', then import that file."
 )
 _EOL = re.compile(r"\r\n|\r|\n")
+_LF = re.compile(r"\n")
+#: What decides a file's line endings: its first \n (then a lone \r is a stray character inside
+#: a line, not a line break), or a \r followed by a character other than \r or \n (a file from an
+#: old Mac, whose lines end with \r alone).
+_STYLE = re.compile(r"\r*\n|\r+[^\r\n]")
 _WORKBOOK = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)  # POSIX only
 
@@ -128,7 +133,11 @@ def open_regular(path: Path) -> BinaryIO:
 def physical_lines(
     stream: BinaryIO, *, name: str = "", max_bytes: int | None = None
 ) -> Iterator[str]:
-    """The lines of ``stream`` with their endings (\\r\\n, \\r or \\n); :class:`FileProblem`."""
+    """The lines of ``stream`` with their endings (\\r\\n, \\r or \\n); :class:`FileProblem`.
+
+    In a file whose lines end with \\n or \\r\\n, a lone \\r is part of its line (a stray character
+    the import reports once), not a line break that would cut the row in two.
+    """
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     first = stream.read(CHUNK_BYTES)
     while 0 < len(first) < 4:  # enough to recognise a byte order mark or a workbook
@@ -141,6 +150,7 @@ def physical_lines(
     utf16 = first.startswith((b"\xff\xfe", b"\xfe\xff"))
     decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")("strict")
     done = 0  # lines yielded so far
+    eol: re.Pattern[str] | None = None  # what ends a line, once the file has shown it
     total = 0
     pending = ""
     chunk = first
@@ -162,8 +172,19 @@ def physical_lines(
                 line,
             )
         pending += text
+        if eol is None:
+            decided = _STYLE.search(pending)
+            if decided is not None:
+                eol = _LF if decided.group().endswith("\n") else _EOL
+            elif final:
+                eol = _EOL
+            elif len(pending) <= MAX_LINE_CHARS:
+                chunk = stream.read(CHUNK_BYTES)
+                continue
+            else:
+                eol = _EOL
         start = 0
-        for match in _EOL.finditer(pending):
+        for match in eol.finditer(pending):
             end = match.end()
             if end == len(pending) and pending.endswith("\r") and not final:
                 break  # a \r\n may be split between two chunks

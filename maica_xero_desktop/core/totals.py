@@ -167,3 +167,11 @@ def difference_note(xero_total: Decimal, local_total: Decimal) -> str:
         f"Xero total {money(xero_total)}, Maica {money(local_total)}: {reason} ({gap:+}). "
         "Check the invoice in Xero; the payment state follows Xero's figure."
     )
+
+
+def changed_note(xero_total: Decimal, local_total: Decimal) -> str:
+    """What a row changed in Maica after it was sent shows instead of :func:`difference_note`:
+    the gap is the Maica edit, not a tax rate Xero used ("" when the totals still agree)."""
+    if money(xero_total) == money(local_total):
+        return ""
+    return f"Xero holds {money(xero_total)}, Maica now {money(local_total)}."

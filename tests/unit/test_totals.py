@@ -15,6 +15,7 @@ from maica_xero_desktop.core.store.invoices import invoice_total
 from maica_xero_desktop.core.totals import (
     Pricing,
     Totals,
+    changed_note,
     compute,
     difference_note,
     line_amount_type,
@@ -123,3 +124,8 @@ def test_line_amount_type_setting() -> None:
         key.parse("gross")
     assert line_amount_type("exclusive") == "Exclusive"
     assert line_amount_type("gross") is None
+
+
+def test_changed_note_names_both_figures_without_blaming_tax() -> None:
+    assert changed_note(D("148.17"), D("148.17")) == ""
+    assert changed_note(D("148.17"), D("215.73")) == "Xero holds 148.17, Maica now 215.73."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,12 +13,38 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice, Line
-from ..totals import RATES_MARK, Pricing, Totals, difference_note, rates_from_json, rates_json
+from ..totals import (
+    RATES_MARK,
+    Pricing,
+    Totals,
+    changed_note,
+    difference_note,
+    rates_from_json,
+    rates_json,
+)
 from .db import Database
 
 SENT_STATES = ("synced", "sending", "changed")
 #: link states of an invoice that is not (yet) in the organisation: a flow may (re)consider it
 UNSENT_STATES = ("pending", "blocked", "failed", "not_eligible")
+#: Maica's statuses of an approved invoice; once it is in Xero, its payments there decide which
+PAYMENT_STATUSES = frozenset({"Not Paid", "Partially Paid", "Fully Paid"})
+#: Xero statuses of an invoice approved there (or beyond)
+_APPROVED_IN_XERO = frozenset({"AUTHORISED", "PAID", "VOIDED", "DELETED"})
+
+CHANGED_MESSAGE = (
+    "Changed in Maica after it was sent to Xero: it is not sent again. "
+    "Update the Xero invoice by hand, or void it there."
+)
+CANCELLED_MESSAGE = "Cancelled in Maica after it was sent to Xero: void it in Xero."
+APPROVE_IN_XERO = (
+    "Approved in Maica after it was sent to Xero as a draft: approve it in Xero "
+    "(this program does not change an invoice already in Xero)."
+)
+UNAPPROVED_IN_MAICA = (
+    "Back to Entered in Maica after it was sent to Xero: this program does not change it in "
+    "Xero; check the invoice there."
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +54,8 @@ class ImportSummary:
     unchanged: int = 0
     flagged: int = 0
     cancelled_after_sync: int = 0
+    #: sent invoices whose Maica status changed in a way that asks for something in Xero
+    status_notes: int = 0
 
     @property
     def total(self) -> int:
@@ -71,7 +100,9 @@ class InvoiceRow:
     amount_paid: str | None
     amount_due: str | None
     xero_status: str | None
-    #: the total Xero computes (or will compute) for the invoice, and its parts
+    #: ``total`` is Maica's figure — the one Xero computes (or will compute) for the invoice as it
+    #: is now in Maica — and these are its parts; once the invoice was changed in Maica after it
+    #: was sent, Xero's own figure is ``xero_total``
     subtotal: str = ""
     tax: str = ""
     #: Xero's own total once it has the invoice (None before)
@@ -89,6 +120,26 @@ def sync_fingerprint(invoice: Invoice) -> str:
     return dataclasses.replace(invoice, status="").fingerprint()
 
 
+def _sent_link(link: Any, fingerprint: str, old_status: str, status: str) -> tuple[str, str]:
+    """The state and message of a link to an invoice in Xero after a re-import changed it."""
+    if status == "Cancelled":
+        return "changed", CANCELLED_MESSAGE
+    if fingerprint != link["synced_fingerprint"]:
+        keep = link["state"] == "changed" and link["message"] != CANCELLED_MESSAGE
+        return "changed", link["message"] if keep and link["message"] else CHANGED_MESSAGE
+    # the content is what Xero holds (again)
+    xero_status = str(link["xero_status"] or "")
+    if status == old_status:
+        return "synced", link["message"] if link["state"] == "synced" else ""
+    if old_status == "Entered" and status in PAYMENT_STATUSES:
+        return "synced", "" if xero_status in _APPROVED_IN_XERO else APPROVE_IN_XERO
+    if status == "Entered" and old_status in PAYMENT_STATUSES:
+        if link["message"] == APPROVE_IN_XERO or xero_status in ("DRAFT", "SUBMITTED"):
+            return "synced", ""  # still a draft in Xero, as it was sent
+        return "synced", UNAPPROVED_IN_MAICA
+    return "synced", ""
+
+
 def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
     """The total Xero computes for the invoice (GST included) — see :mod:`..totals`."""
     return (pricing or Pricing()).totals(invoice).total
@@ -100,12 +151,15 @@ class InvoiceStore:
     def apply_import(self, invoices: Sequence[Invoice]) -> ImportSummary:
         """Store a parsed export in one transaction.
 
-        New invoices are added; unsent ones are updated and go back to pending; one already sent to
-        an organisation whose content changed is updated here and its link flagged ``changed`` —
-        never re-sent as a second invoice.
+        New invoices are added; unsent ones are updated and go back to pending. For one already
+        sent to an organisation the link follows the content: ``changed`` (never re-sent as a
+        second invoice) while it differs from what was sent, ``synced`` again once it matches it;
+        a Maica status change is applied and, when it asks for something in Xero, said on the row.
+        Between the payment statuses (Not Paid, Partially Paid, Fully Paid) of a sent invoice Xero
+        is the record — the payments refresh sets them — so the export's stale one is ignored.
         """
         now = time.time()
-        new = updated = unchanged = flagged = cancelled = 0
+        counts: Counter[str] = Counter()
         with self.db.tx() as conn:
             existing = {
                 row["invoice_number"]: (row["id"], row["fingerprint"], row["status"])
@@ -120,55 +174,55 @@ class InvoiceStore:
                 if found is None:
                     invoice_id = self._insert(conn, invoice, fingerprint, now)
                     existing[invoice.invoice_number] = (invoice_id, fingerprint, invoice.status)
-                    new += 1
+                    counts["new"] += 1
                     continue
                 invoice_id, old_fingerprint, old_status = found
                 links = conn.execute(
-                    "SELECT tenant_id, state, synced_fingerprint FROM xero_links "
-                    "WHERE invoice_id = ?",
+                    "SELECT tenant_id, state, message, synced_fingerprint, xero_status "
+                    "FROM xero_links WHERE invoice_id = ? AND state IN ('synced', 'changed')",
                     (invoice_id,),
                 ).fetchall()
-                sent = [link for link in links if link["state"] in SENT_STATES]
-                became_cancelled = invoice.status == "Cancelled" and old_status != "Cancelled"
-                if fingerprint == old_fingerprint and not became_cancelled:
-                    if not sent and invoice.status != old_status:
-                        conn.execute(
-                            "UPDATE invoices SET status = ?, updated_at = ? WHERE id = ?",
-                            (invoice.status, now, invoice_id),
-                        )
-                        # a new status: the flow decides again at the next look
-                        conn.execute(
-                            "UPDATE xero_links SET state = 'pending', message = '', "
-                            "updated_at = ? WHERE invoice_id = ? AND state = 'not_eligible'",
-                            (now, invoice_id),
-                        )
-                    unchanged += 1
+                status = invoice.status
+                if links and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
+                    status = old_status  # Xero's payments decide it, not the export
+                if fingerprint == old_fingerprint and status == old_status:
+                    counts["unchanged"] += 1
                     continue
-                status = old_status if sent and not became_cancelled else invoice.status
                 self._replace(conn, invoice_id, invoice, fingerprint, status, now)
-                if sent:
-                    message = (
-                        "Cancelled in Maica after it was sent to Xero: void it in Xero."
-                        if became_cancelled
-                        else "Changed in Maica after it was sent to Xero: it is not sent again. "
-                        "Update the Xero invoice by hand, or void it there."
-                    )
-                    conn.execute(
-                        "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
-                        "WHERE invoice_id = ? AND state IN ('synced', 'changed')",
-                        (message, now, invoice_id),
-                    )
-                    flagged += 1
-                    cancelled += int(became_cancelled)
-                else:
+                existing[invoice.invoice_number] = (invoice_id, fingerprint, status)
+                if not links:
+                    # unsent (or on its way): the flow decides again at the next look
                     conn.execute(
                         "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
                         "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
                         "'not_eligible')",
                         (now, invoice_id),
                     )
-                    updated += 1
-        return ImportSummary(new, updated, unchanged, flagged, cancelled)
+                    counts["updated"] += 1
+                    continue
+                outcome = "updated"
+                for link in links:
+                    state, message = _sent_link(link, fingerprint, old_status, status)
+                    conn.execute(
+                        "UPDATE xero_links SET state = ?, message = ?, updated_at = ? "
+                        "WHERE invoice_id = ? AND tenant_id = ?",
+                        (state, message, now, invoice_id, link["tenant_id"]),
+                    )
+                    if state == "changed":
+                        outcome = "flagged"
+                    elif message:
+                        counts["status_notes"] += 1
+                counts[outcome] += 1
+                if outcome == "flagged" and status == "Cancelled" != old_status:
+                    counts["cancelled"] += 1
+        return ImportSummary(
+            new=counts["new"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            flagged=counts["flagged"],
+            cancelled_after_sync=counts["cancelled"],
+            status_notes=counts["status_notes"],
+        )
 
     @staticmethod
     def _upsert_participant(conn: Any, invoice: Invoice) -> None:
@@ -524,8 +578,16 @@ def _row(row: Any, lines: list[Line], pricing: Pricing) -> InvoiceRow:
     totals = pricing.line_totals(lines)
     theirs = xero_total(detail, row)
     message = data.pop("message")
+    if message == APPROVE_IN_XERO and str(row["xero_status"] or "") in _APPROVED_IN_XERO:
+        message = ""  # approved in Xero since
     if theirs is not None:
-        note = difference_note(theirs, totals.total)
+        if data["state"] == "changed":
+            # the gap is the Maica edit since it was sent, not a tax rate Xero used
+            note = changed_note(theirs, totals.total)
+            if note and not message.startswith(("Changed in Maica", "Cancelled in Maica")):
+                note = f"Changed in Maica after it was sent: {note}"
+        else:
+            note = difference_note(theirs, totals.total)
         if note and note not in message:
             message = f"{message} {note}".strip()
     data.update(
