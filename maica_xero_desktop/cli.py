@@ -578,6 +578,20 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
     return 0
 
 
+def _port_arg(text: str) -> int:
+    """``sandbox serve --port``: 0 (any free port) to 65535; anything else is refused by argparse
+    (the sandbox package is not imported here: it is loaded only for ``sandbox serve``)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use a whole number from 0 to 65535 (0 picks a free one)"
+        )
+    return port
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import serve
 
@@ -674,7 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     s = sandbox_sub.add_parser("serve", help="serve the sandbox on 127.0.0.1")
-    s.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    s.add_argument("--port", type=_port_arg, default=0, help="0 picks a free port")
     s.add_argument("--state", default=None, help="keep the sandbox's state in this JSON file")
     s.add_argument("--auto-consent", action="store_true", help="grant every organisation at once")
     s.set_defaults(func=None, sandbox=True)
