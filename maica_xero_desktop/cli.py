@@ -763,24 +763,30 @@ def _unexpected() -> int:
     return EXIT_UNEXPECTED
 
 
-def has_screen() -> bool:
-    """Whether a window can be shown: on Linux and other X11/Wayland systems a display is needed
-    (or QT_QPA_PLATFORM naming another platform, such as offscreen)."""
+def screen_problem() -> str | None:
+    """Why no window can be shown here (a few words), or None: on Linux and other X11/Wayland
+    systems a display that answers is needed (or QT_QPA_PLATFORM naming another platform, such as
+    offscreen). Qt itself would abort the process on a display that does not answer."""
     if sys.platform in ("win32", "darwin"):
-        return True
-    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+        return None
+    if not any(os.environ.get(n) for n in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return "no DISPLAY or WAYLAND_DISPLAY"
+    from .gui.app import display_problem  # light: Qt loads only in gui.app.main
+
+    return display_problem()
 
 
 def _gui(argv: list[str], *, cli: bool) -> int:
     """The window: it sets up its own logging and (for the demo) its own throw-away home."""
-    if not has_screen():
+    problem = screen_problem()
+    if problem:
         hint = (
             "run maica-xero --help for the commands that work without one"
             if cli
             else "on a server, use the maica-xero commands instead (maica-xero --help)"
         )
         _err(
-            "There is no screen to show the window on (no DISPLAY or WAYLAND_DISPLAY): start it "
+            f"There is no screen to show the window on ({problem}): start it "
             f"from a desktop session, or {hint}."
         )
         return 2
