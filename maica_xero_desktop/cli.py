@@ -715,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _drop_file_log()
             raise file_problem(exc, paths.log_file) from None
         service = Service()
+        if args.command != "status":  # status lists them with its other notes
+            _settings_notes(service)
         code: int = args.func(service, args)
         return code
     except ImportRejected as exc:
@@ -761,6 +763,14 @@ def _unexpected() -> int:
         "details are in the log file (maica-xero status shows where data lives)."
     )
     return EXIT_UNEXPECTED
+
+
+def _settings_notes(service: Service) -> None:
+    """What is wrong with the saved settings (a hand-edited value, a damaged file): once per
+    command, on standard error before its output. The log file keeps each as a warning."""
+    service.settings()
+    for message in service.settings_store.warnings:
+        _err(f"Note: {say(message)}")
 
 
 def screen_problem() -> str | None:
