@@ -342,7 +342,7 @@ def _xero_column(r: InvoiceRow) -> str:
 
 
 def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
-    rows = service.sync.invoices(state=args.state, limit=args.limit)
+    rows = service.sync.invoices(state=args.state, limit=args.limit or -1)
     if args.json:
         _json(
             [
@@ -534,6 +534,10 @@ def cmd_retry(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     changed = service.sync.refresh_payments()
+    if not service.sync.store.synced_xero_ids(service.settings().active_tenant_id):
+        # Nothing of this organisation is in Xero, so Xero was not asked.
+        _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
+        return 0
     _out(f"Payments refreshed from Xero: {_plural(changed, 'invoice')} changed.")
     return 0
 
@@ -576,6 +580,14 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
         ],
     )
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """``--limit``: a whole number of 1 or more (argparse refuses anything else in a sentence)."""
+    value = text.strip()
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number (1 or more)")
+    return int(value)
 
 
 def _port_arg(text: str) -> int:
@@ -664,7 +676,9 @@ def build_parser() -> argparse.ArgumentParser:
             "not_eligible",
         ],
     )
-    p.add_argument("--limit", type=int, default=-1)
+    p.add_argument(
+        "--limit", type=_positive_int, default=None, help="at most this many (default: all)"
+    )
     p = add("flows", cmd_flows, "the sync flows (config set flow NAME selects one)")
     p.add_argument("--json", action="store_true")
     p = add("sync", cmd_sync, "Run Now: push the flow's invoices to the active organisation")
@@ -673,7 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("history", cmd_history, "past runs and their outcomes")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument(
+        "--limit", type=_positive_int, default=20, help="the latest this many (default: 20)"
+    )
     p = add("items", cmd_items, "support items and their Xero mapping (account, tax type)")
     p.add_argument("action", nargs="?", choices=["list", "set"], default="list")
     p.add_argument("item", nargs="?")
