@@ -83,8 +83,8 @@ def _standing(view: LinkView) -> str:
     if view.xero_status in ("VOIDED", "DELETED"):
         return f"{view.invoice_number}: {view.xero_status.lower()} in Xero ({xero})."
     return (
-        f"{view.invoice_number}: {view.maica_status} — paid {view.amount_paid}, due "
-        f"{view.amount_due} ({xero}, {view.xero_status or 'status unknown'})."
+        f"{view.invoice_number}: {view.maica_status} — paid {float(view.amount_paid or 0):,.2f}, "
+        f"due {float(view.amount_due or 0):,.2f} ({xero}, {view.xero_status or 'status unknown'})."
     )
 
 
