@@ -237,6 +237,10 @@ def test_bad_settings_are_one_note_per_command_and_no_console_warning(home: Path
         "redirect_ports",
     ]
     assert all(line.startswith("Note: The saved setting") for line in done.stderr.splitlines())
+    imported = _cli(home, "import", str(SAMPLE))  # re-checks the invoices against the flow
+    assert imported.returncode == 0
+    assert "WARNING" not in imported.stderr
+    assert len(imported.stderr.splitlines()) == 2, imported.stderr
     log = (home / "logs" / "maica-xero.log").read_text(encoding="utf-8")
     assert "WARNING maica_xero_desktop.core.settings: The saved setting 'flow'" in log
     chosen = _cli(home, "config", "set", "flow", "draft")
