@@ -44,12 +44,12 @@ WORDS: RemedyWords = {
         "macOS, Credential Manager on Windows) and try again; on a server without a desktop, "
         f"follow {KEYRING_GUIDE}."
     ),
-    Remedy.CHOOSE_FLOW: (
-        "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
-    ),
     Remedy.UNLOCK_KEYRING: (
         "Unlock it (sign in to your desktop session or open your keyring manager) and try again; "
         f"on a server without a desktop, follow {KEYRING_GUIDE}."
+    ),
+    Remedy.CHOOSE_FLOW: (
+        "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
     ),
 }
 
