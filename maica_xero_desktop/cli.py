@@ -351,7 +351,7 @@ def _xero_column(r: InvoiceRow) -> str:
 
 
 def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
-    rows = service.sync.invoices(state=args.state, limit=args.limit)
+    rows = service.sync.invoices(state=args.state, limit=args.limit or -1)
     if args.json:
         _json(
             [
@@ -543,6 +543,10 @@ def cmd_retry(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     changed = service.sync.refresh_payments()
+    if not service.sync.store.synced_xero_ids(service.settings().active_tenant_id):
+        # Nothing of this organisation is in Xero, so Xero was not asked.
+        _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
+        return 0
     _out(f"Payments refreshed from Xero: {_plural(changed, 'invoice')} changed.")
     return 0
 
@@ -600,6 +604,28 @@ def cmd_items(service: Service, args: argparse.Namespace) -> int:
         ],
     )
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """``--limit``: a whole number of 1 or more (argparse refuses anything else in a sentence)."""
+    value = text.strip()
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number (1 or more)")
+    return int(value)
+
+
+def _port_arg(text: str) -> int:
+    """``sandbox serve --port``: 0 (any free port) to 65535; anything else is refused by argparse
+    (the sandbox package is not imported here: it is loaded only for ``sandbox serve``)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use a whole number from 0 to 65535 (0 picks a free one)"
+        )
+    return port
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -674,7 +700,9 @@ def build_parser() -> argparse.ArgumentParser:
             "not_eligible",
         ],
     )
-    p.add_argument("--limit", type=int, default=-1)
+    p.add_argument(
+        "--limit", type=_positive_int, default=None, help="at most this many (default: all)"
+    )
     p = add("flows", cmd_flows, "the sync flows (config set flow NAME selects one)")
     p.add_argument("--json", action="store_true")
     p = add("sync", cmd_sync, "Run Now: push the flow's invoices to the active organisation")
@@ -683,7 +711,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("history", cmd_history, "past runs and their outcomes")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument(
+        "--limit", type=_positive_int, default=20, help="the latest this many (default: 20)"
+    )
     p = add("items", cmd_items, "support items and their Xero mapping (account, tax type)")
     p.add_argument("action", nargs="?", choices=["list", "set"], default="list")
     p.add_argument("item", nargs="?")
@@ -698,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     s = sandbox_sub.add_parser("serve", help="serve the sandbox on 127.0.0.1")
-    s.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    s.add_argument("--port", type=_port_arg, default=0, help="0 picks a free port")
     s.add_argument("--state", default=None, help="keep the sandbox's state in this JSON file")
     s.add_argument("--auto-consent", action="store_true", help="grant every organisation at once")
     s.set_defaults(func=None, sandbox=True)
@@ -725,6 +755,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _drop_file_log()
             raise file_problem(exc, paths.log_file) from None
         service = Service()
+        if args.command != "status":  # status lists them with its other notes
+            _settings_notes(service)
         code: int = args.func(service, args)
         return code
     except ImportRejected as exc:
@@ -773,24 +805,38 @@ def _unexpected() -> int:
     return EXIT_UNEXPECTED
 
 
-def has_screen() -> bool:
-    """Whether a window can be shown: on Linux and other X11/Wayland systems a display is needed
-    (or QT_QPA_PLATFORM naming another platform, such as offscreen)."""
+def _settings_notes(service: Service) -> None:
+    """What is wrong with the saved settings (a hand-edited value, a damaged file): once per
+    command, on standard error before its output. The log file keeps each as a warning."""
+    service.settings()
+    for message in service.settings_store.warnings:
+        _err(f"Note: {say(message)}")
+
+
+def screen_problem() -> str | None:
+    """Why no window can be shown here (a few words), or None: on Linux and other X11/Wayland
+    systems a display that answers is needed (or QT_QPA_PLATFORM naming another platform, such as
+    offscreen). Qt itself would abort the process on a display that does not answer."""
     if sys.platform in ("win32", "darwin"):
-        return True
-    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+        return None
+    if not any(os.environ.get(n) for n in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return "no DISPLAY or WAYLAND_DISPLAY"
+    from .gui.app import display_problem  # light: Qt loads only in gui.app.main
+
+    return display_problem()
 
 
 def _gui(argv: list[str], *, cli: bool) -> int:
     """The window: it sets up its own logging and (for the demo) its own throw-away home."""
-    if not has_screen():
+    problem = screen_problem()
+    if problem:
         hint = (
             "run maica-xero --help for the commands that work without one"
             if cli
             else "on a server, use the maica-xero commands instead (maica-xero --help)"
         )
         _err(
-            "There is no screen to show the window on (no DISPLAY or WAYLAND_DISPLAY): start it "
+            f"There is no screen to show the window on ({problem}): start it "
             f"from a desktop session, or {hint}."
         )
         return 2

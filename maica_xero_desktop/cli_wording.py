@@ -48,6 +48,9 @@ WORDS: RemedyWords = {
         "Unlock it (sign in to your desktop session or open your keyring manager) and try again; "
         f"on a server without a desktop, follow {KEYRING_GUIDE}."
     ),
+    Remedy.CHOOSE_FLOW: (
+        "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
+    ),
 }
 
 

@@ -118,6 +118,12 @@ def _line_amount_type(text: str) -> str:
     )
 
 
+def _flow(text: str) -> str:
+    from .flows import get_flow  # plug-in flows load only when a flow is checked
+
+    return get_flow(text.strip()).name
+
+
 KEYS: dict[str, ConfigKey] = {
     key.name: key
     for key in (
@@ -125,6 +131,7 @@ KEYS: dict[str, ConfigKey] = {
         ConfigKey("scopes", "scopes", _scopes, "OAuth scopes, space or comma separated"),
         ConfigKey("redirect-ports", "redirect_ports", _ports, "loopback ports, comma separated"),
         ConfigKey("redirect-host", "redirect_host", _host, "localhost or 127.0.0.1"),
+        ConfigKey("flow", "flow", _flow, "the sync flow: what is sent, and how"),
         ConfigKey(
             "default-account-code",
             "default_account_code",
@@ -162,6 +169,9 @@ SECRET_KEYS = ("client-secret",)
 
 
 BY_FIELD: dict[str, ConfigKey] = {key.field: key for key in KEYS.values()}
+#: Saved values kept even when invalid: another flow than the one chosen would send differently
+#: (AUTHORISED instead of DRAFT, say), so a flow that is not installed stops syncs instead.
+KEPT_WHEN_INVALID = frozenset({"flow"})
 
 
 def check_saved(field: str, value: Any) -> Any:

@@ -32,6 +32,7 @@ class Remedy(StrEnum):
     SET_UP_KEYRING = "set_up_keyring"
     UNLOCK_KEYRING = "unlock_keyring"
     FIX_HOME = "fix_home"
+    CHOOSE_FLOW = "choose_flow"
 
 
 #: The remedy said without naming a front end (logs, stored messages, callers that do not word).
@@ -61,6 +62,7 @@ NEUTRAL: dict[Remedy, str] = {
         "desktop keyring”."
     ),
     Remedy.FIX_HOME: "Then try again.",
+    Remedy.CHOOSE_FLOW: "Choose one of the sync flows.",
 }
 
 

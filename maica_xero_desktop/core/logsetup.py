@@ -12,6 +12,9 @@ from .paths import AppPaths
 from .redact import RedactingFilter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: A record with this attribute set (``extra={NOTED: True}``) goes to the log file only: the front
+#: end shows it to the person itself (a "Note:" in the terminal, a message in the window).
+NOTED = "shown_as_note"
 #: Libraries that print tokens or full request bodies at DEBUG.
 NOISY = ("urllib3", "requests", "requests_oauthlib", "oauthlib", "keyring", "secretstorage")
 
@@ -42,6 +45,7 @@ def configure_logging(
     console.setLevel(console_level)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     console.addFilter(redactor)
+    console.addFilter(lambda record: not getattr(record, NOTED, False))
     console._maica = True  # type: ignore[attr-defined]
     root.addHandler(console)
 

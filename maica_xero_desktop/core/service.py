@@ -611,7 +611,7 @@ class Service:
         try:
             flow = get_flow(s.flow)
         except ConfigurationError as exc:  # a plug-in flow that is gone: the next run says so
-            log.warning("Invoices not re-checked for the flow: %s", exc.sentence)
+            log.info("Invoices not re-checked for the flow: %s", exc.sentence)  # noted already
             return Eligibility(s.flow)
         if not s.active_tenant_id:
             return Eligibility(s.flow)

@@ -19,8 +19,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from .errors import ConfigurationError, SettingsError
+from .errors import ConfigurationError, Notice, SettingsError
 from .jsonfile import read_json, write_json_atomic
+from .logsetup import NOTED
 from .paths import AppPaths, file_problem
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def settings_from_json(data: Any) -> tuple[Settings, list[str]]:
 
     Each saved value is checked as ``config set`` checks it (a hand-edited port of 99999 is
     refused here, not when the sign-in tries to listen on it)."""
-    from .config_keys import check_saved  # config_keys names Settings only in annotations
+    from .config_keys import KEPT_WHEN_INVALID, check_saved  # names Settings in annotations only
 
     warnings: list[str] = []
     settings = Settings()
@@ -133,6 +134,18 @@ def settings_from_json(data: Any) -> tuple[Settings, list[str]]:
             try:
                 value = check_saved(key, saved)
             except ConfigurationError as exc:
+                if key in KEPT_WHEN_INVALID:
+                    setattr(settings, key, saved)
+                    fact = exc.fact.rstrip(".")
+                    warnings.append(
+                        Notice(
+                            f"The saved setting '{key}' cannot be used: {fact[:1].lower()}"
+                            f"{fact[1:]}, so nothing is synced until it is changed.",
+                            exc.remedy,
+                            exc.facts,
+                        )
+                    )
+                    continue
                 warnings.append(
                     f"The saved setting '{key}' had an invalid value ({exc.fact.rstrip('.')}); "
                     "its default is used."
@@ -176,8 +189,10 @@ class SettingsStore:
         return settings
 
     def _warn(self, message: str) -> None:
+        """Each warning once: to the log file (not the console), and into ``warnings``, which
+        the front ends show (``status``, and a "Note:" before each other command)."""
         if message not in self.warnings:
-            log.warning("%s", message)
+            log.warning("%s", message, extra={NOTED: True})
             self.warnings.append(message)
 
     def update(self, change: Callable[[Settings], None]) -> Settings:

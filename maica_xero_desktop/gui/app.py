@@ -72,6 +72,62 @@ def no_bus_autolaunch() -> None:
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
 
 
+def display_problem(timeout: float = 1.0) -> str | None:
+    """Why Qt could not open a window here (a few words), or None. Checked before Qt loads, since
+    Qt aborts the process when its display does not answer. A set ``DISPLAY`` is probed by
+    connecting to the X server's socket (``/tmp/.X11-unix/X<n>``, or TCP 6000+n for
+    ``host:n``), a set ``WAYLAND_DISPLAY`` by connecting to its socket (in ``XDG_RUNTIME_DIR``
+    unless absolute); either one answering is enough. ``QT_QPA_PLATFORM`` naming another
+    platform (offscreen, vnc...) is trusted. Windows and macOS always have a screen."""
+    import socket
+
+    if sys.platform in ("win32", "darwin"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    wanted = {name.split(":", 1)[0].strip() for name in platform.split(";")} - {""}
+    if wanted - {"xcb", "wayland", "wayland-egl"}:
+        return None
+    x_display = os.environ.get("DISPLAY", "") if not wanted or "xcb" in wanted else ""
+    wayland = os.environ.get("WAYLAND_DISPLAY", "") if not wanted or wanted - {"xcb"} else ""
+    if not x_display and not wayland:
+        return "no DISPLAY or WAYLAND_DISPLAY"
+
+    def answers(address: str | tuple[str, int]) -> bool:
+        try:
+            if isinstance(address, tuple):
+                socket.create_connection(address, timeout=timeout).close()
+                return True
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(timeout)
+                sock.connect(address)
+                return True
+        except (OSError, ValueError):
+            return False
+
+    if x_display:
+        host, _, rest = x_display.rpartition(":")
+        number = rest.split(".", 1)[0]
+        local = f"/tmp/.X11-unix/X{number}"  # noqa: S108 (X11's fixed socket folder)
+        if not number.isdigit():
+            pass  # not a display name Qt could use either
+        elif host in ("", "unix"):
+            if answers(local) or answers("\0" + local):  # the file, or Linux's abstract socket
+                return None
+        elif answers((host.strip("[]"), 6000 + int(number))):
+            return None
+    if wayland:
+        runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+        # os.path.join keeps an absolute name as it is.
+        if (os.path.isabs(wayland) or runtime) and answers(os.path.join(runtime, wayland)):
+            return None
+    shown = [
+        f"{name}={value}"
+        for name, value in (("DISPLAY", x_display), ("WAYLAND_DISPLAY", wayland))
+        if value
+    ]
+    return " and ".join(shown) + (" do not answer" if len(shown) > 1 else " does not answer")
+
+
 def main(argv: list[str] | None = None, demo: bool = False) -> int:
     """Open the window (``demo``: against the offline sandbox in a throw-away home); returns the
     exit code. ``argv`` are extra arguments (``--demo``), not including the program name."""

@@ -22,7 +22,7 @@ def _choose(facts: Mapping[str, str]) -> str:
 
 
 WORDS: RemedyWords = {
-    Remedy.ENABLE: "Turn it on first with “Enable the Xero integration” at the top of the window.",
+    Remedy.ENABLE: "Turn it on first: tick “Enable the Xero integration” on the Enable page.",
     Remedy.CONNECT: "Connect to Xero first: press “Connect to Xero…” in Active Connections.",
     Remedy.RECONNECT: "Connect to Xero again: press “Reconnect…” in Active Connections.",
     Remedy.CHOOSE_ORGANISATION: _choose,
@@ -41,6 +41,7 @@ WORDS: RemedyWords = {
     ),
     Remedy.CHOOSE_RECEIVER_PORT: "Choose another port next to “Start receiver”.",
     Remedy.CHOOSE_RECEIVER_HOST: "Choose another address next to “Start receiver”.",
+    Remedy.CHOOSE_FLOW: "Choose one under “Flow” in Synchronisation.",
     Remedy.SET_UP_KEYRING: (
         "Start your desktop's keyring service (GNOME Keyring or KWallet on Linux, Keychain on "
         f"macOS, Credential Manager on Windows) and try again; see {KEYRING_GUIDE}."

@@ -6,7 +6,25 @@ Every value here describes the fake Xero, not the client: the sandbox shares not
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
+
+#: The highest TCP port number.
+MAX_PORT = 65535
+
+
+def port_arg(text: str) -> int:
+    """``--port``'s argparse type: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: use a whole number from 0 to {MAX_PORT} (0 picks a free one)"
+        )
+    return port
+
 
 #: The registered "Auth Code with PKCE" app (no secret), 32 upper-case hex chars like Xero's ids.
 DEFAULT_CLIENT_ID = "5A4C1E9B7D2F40C8A3B6E0D19F7C2B84"

@@ -4,16 +4,19 @@ The HTTP layer itself is in httpd.py."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import replace
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from . import admin, admin_books
 from .app import SandboxApp
-from .config import SandboxConfig
+from .config import MAX_PORT, SandboxConfig
 from .httpd import SandboxHandler, SandboxServer
 from .ledger import Listener
 from .state import SandboxState
@@ -64,10 +67,19 @@ class Sandbox:
     def _save_loop(self) -> None:
         """Write accounting changes at most every ``state_save_interval`` seconds."""
         while not self._stopping.wait(self.config.state_save_interval):
-            try:
+            self._save(dirty_only=True)
+
+    def _save(self, *, dirty_only: bool) -> None:
+        """Write the state file; a failure is one log line (the server keeps serving)."""
+        try:
+            if dirty_only:
                 self.app.state.save_if_dirty()
-            except OSError:
-                log.exception("sandbox: could not save the state file")
+            else:
+                self.app.state.save()
+        except OSError as exc:
+            log.warning(
+                "could not save the state file %s: %s", self.config.state_file, _reason(exc)
+            )
 
     def stop(self) -> None:
         """Stop serving, close the socket, join the thread, save the state (if a file is set)."""
@@ -82,7 +94,7 @@ class Sandbox:
         if thread is not None:
             thread.join(timeout=10)
         self.app.webhooks.close()
-        self.app.state.save()
+        self._save(dirty_only=False)
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -229,24 +241,58 @@ class Sandbox:
         self.app.state.listeners.append(listener)
 
 
+def _reason(exc: OSError) -> str:
+    return str(exc.strerror or exc)
+
+
+def state_file_problem(state_file: str) -> str | None:
+    """Why the sandbox could not keep its state in ``state_file`` (one sentence), or None.
+
+    Writes and removes a scratch file next to it, as the saver will, so that an unwritable or
+    impossible folder is refused before serving rather than failing silently later."""
+    target = Path(state_file)
+    if target.is_dir():
+        return f"The sandbox state file {state_file} is a folder: give --state a file name."
+    if target.parent.exists() and not target.parent.is_dir():
+        return f"{target.parent} is a file, not a folder: give --state a file in a folder."
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(prefix=".sandbox-state-", dir=str(target.parent))
+        os.close(fd)
+        os.unlink(scratch)
+    except OSError as exc:
+        return (
+            f"The sandbox cannot keep its state in {state_file}: the folder {target.parent} "
+            f"cannot be written ({_reason(exc)}); give --state a file in a folder you can write to."
+        )
+    return None
+
+
 def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | None = None) -> int:
     """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the four
     ``export MAICA_XERO_*=…`` lines to ``out`` (standard output by default) once listening, then
-    a ``#`` comment saying what to do with them. Returns the exit code."""
+    a ``#`` comment saying what to do with them. Returns the exit code: 2 for a bad port or state
+    file, 1 when the port is busy or the state file cannot be read."""
     stream = out if out is not None else sys.stdout
+    if not 0 <= port <= MAX_PORT:
+        print(f"{port} is not a port: use a whole number from 0 to {MAX_PORT}.", file=sys.stderr)
+        return 2
+    problem = state_file_problem(state_file) if state_file else None
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         sandbox = Sandbox(
             SandboxConfig(port=port, state_file=state_file, auto_consent=auto_consent)
         )
+    except (OSError, ValueError) as exc:
+        reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
+        print(f"The sandbox state file could not be read: {reason}.", file=sys.stderr)
+        return 1
+    try:
         sandbox.start()
     except OSError as exc:
-        print(
-            f"The sandbox could not start on 127.0.0.1:{port}: {exc.strerror or exc}.",
-            file=sys.stderr,
-        )
-        return 1
-    except ValueError as exc:
-        print(f"The sandbox state file could not be read: {exc}.", file=sys.stderr)
+        print(f"The sandbox could not start on 127.0.0.1:{port}: {_reason(exc)}.", file=sys.stderr)
         return 1
     for line in sandbox.env_lines():
         stream.write(f"export {line}\n")

@@ -12,6 +12,7 @@ import pytest
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.connections import Connection
 from maica_xero_desktop.core.service import Service
+from tests.integration.conftest import SandboxAdmin
 from tests.support.exports import SAMPLE
 
 
@@ -167,3 +168,49 @@ def test_webhook_notes_are_worded_for_the_terminal(
     assert code == 0
     assert "Set it with maica-xero webhooks set-site URL." in out
     assert "“" not in out  # not the window's words
+
+
+@pytest.mark.parametrize("command", ["history", "invoices"])
+@pytest.mark.parametrize("limit", ["0", "-1", "-5", "two"])
+def test_a_limit_that_is_not_a_positive_number_is_refused(
+    service: Service, capsys: pytest.CaptureFixture[str], command: str, limit: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([command, f"--limit={limit}"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --limit: '{limit}' is not a positive whole number (1 or more)" in err
+    assert "No runs yet." not in err
+
+
+def test_limits_show_at_most_that_many(
+    connected: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connected.use("Demo Company (AU)")
+    _run(capsys, "import", str(SAMPLE))
+    for _ in range(3):
+        _run(capsys, "sync", "--dry-run")
+    _code, out, _ = _run(capsys, "history", "--limit", "2")
+    assert [line[:1] for line in out.splitlines()[1:]] == ["#", "#"]
+    _code, out, _ = _run(capsys, "history")
+    assert len(out.splitlines()) == 4
+    _code, out, _ = _run(capsys, "invoices", "--limit", "1")
+    assert len(out.splitlines()) == 2
+    _code, out, _ = _run(capsys, "invoices")
+    assert len(out.splitlines()) == 41
+
+
+def test_payments_with_nothing_in_xero_does_not_claim_to_ask_xero(
+    connected: Service, admin: SandboxAdmin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connected.use("Demo Company (AU)")
+    _run(capsys, "import", str(SAMPLE))
+    before = admin.count("api.GET.Invoices")
+    code, out, _ = _run(capsys, "payments")
+    assert code == 0
+    assert out == "No invoice has been sent to Xero yet, so there are no payments to refresh.\n"
+    assert admin.count("api.GET.Invoices") == before
+    _run(capsys, "sync")
+    code, out, _ = _run(capsys, "payments")
+    assert out == "Payments refreshed from Xero: 0 invoices changed.\n"
+    assert admin.count("api.GET.Invoices") > before

@@ -132,3 +132,54 @@ def test_saving_a_mapping_is_validated(ready: Service, xero_env: Sandbox) -> Non
     assert all("Group activities in the community" in d for d in lines)
     cleared = ready.save_mapping(ITEM, account_code="", tax_type="")
     assert (cleared.account_code, cleared.tax_type, cleared.name) == ("", "", "Group activities")
+
+
+def _with_tracking(tmp_path: Path, value: str) -> Path:
+    """The sample with the first line of INV-002403 (approved) tracked as ``value``."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("INV-002403,"))
+    assert ",Region:North,," in lines[first]
+    lines[first] = lines[first].replace(",Region:North,,", f",{value},,")
+    path = tmp_path / "tracked.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("value", "problem", "fix"),
+    [
+        (
+            "Region:West (closed)",
+            "Line 1: tracking option 'Region: West (closed)' is archived in Xero (active options "
+            "of Region: North, South).",
+            "change it there to an active one, or empty that column",
+        ),
+        (
+            "Region:East",
+            "Line 1: tracking option 'East' does not exist in category 'Region' (active options "
+            "of Region: North, South).",
+            "correct it there, or add it in Xero (Settings → Tracking categories), or empty",
+        ),
+        (
+            "Site:Main",
+            "Line 1: tracking category 'Site' does not exist in Xero (active tracking categories: "
+            "Region, Funding).",
+            "correct it there, or add it in Xero",
+        ),
+    ],
+)
+def test_a_tracking_block_says_what_is_wrong_the_choices_and_where_to_fix_it(
+    ready: Service, tmp_path: Path, value: str, problem: str, fix: str
+) -> None:
+    ready.sync.import_file(_with_tracking(tmp_path, value))
+    message = _blocked(ready)["INV-002403"]
+    assert message.startswith(problem), message
+    assert (
+        f"It comes from this line's tracking_1 or tracking_2 column ('{value}') in the Maica "
+        "export: "
+    ) in message
+    assert fix in message
+    assert message.endswith("then import the export again.")
+    # Followed: an active option in that column, imported again, unblocks it.
+    ready.sync.import_file(_with_tracking(tmp_path, "Region:South"))
+    assert "INV-002403" not in _blocked(ready)

@@ -215,3 +215,35 @@ def test_read_only_database_file(home: Path) -> None:
             Path(f"{database}{suffix}").unlink()
     with _read_only_file(database):
         _one_sentence(_cli(home, "import", str(SAMPLE)), str(database), "cannot be written")
+
+
+def test_bad_settings_are_one_note_per_command_and_no_console_warning(home: Path) -> None:
+    """A hand-edited bad port and a flow that is not installed: each command notes each once, as
+    a "Note:" (standard error; status lists it with its other notes), never also as a WARNING
+    log line; the log file keeps the warning."""
+    settings = home / "config" / "settings.json"
+    settings.write_text('{"redirect_ports": [99999], "flow": "nope", "enabled": true}\n')
+    status = _cli(home, "status")
+    assert status.returncode == 0
+    assert status.stderr == ""
+    notes = [line for line in status.stdout.splitlines() if "The saved setting" in line]
+    assert sorted(note.split("'")[1] for note in notes) == ["flow", "redirect_ports"]
+    assert any("Choose one: maica-xero config set flow NAME" in note for note in notes)
+    done = _cli(home, "invoices")
+    assert done.returncode == 0
+    assert "WARNING" not in done.stderr
+    assert sorted(line.split("'")[1] for line in done.stderr.splitlines()) == [
+        "flow",
+        "redirect_ports",
+    ]
+    assert all(line.startswith("Note: The saved setting") for line in done.stderr.splitlines())
+    imported = _cli(home, "import", str(SAMPLE))  # re-checks the invoices against the flow
+    assert imported.returncode == 0
+    assert "WARNING" not in imported.stderr
+    assert len(imported.stderr.splitlines()) == 2, imported.stderr
+    log = (home / "logs" / "maica-xero.log").read_text(encoding="utf-8")
+    assert "WARNING maica_xero_desktop.core.settings: The saved setting 'flow'" in log
+    chosen = _cli(home, "config", "set", "flow", "draft")
+    assert chosen.stdout == "flow = draft\n"
+    assert "'redirect_ports'" not in _cli(home, "invoices").stderr  # saved over with the default
+    assert _cli(home, "invoices").stderr == ""

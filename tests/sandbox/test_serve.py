@@ -77,3 +77,93 @@ def test_serve_reports_a_busy_port() -> None:
     assert result.returncode == 1
     assert result.stdout == ""
     assert "could not start" in result.stderr
+
+
+def _serve_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [["-m", "maica_xero_desktop", "sandbox", "serve"], ["-m", "maica_xero_desktop.sandbox"]],
+)
+@pytest.mark.parametrize("port", ["99999", "-1", "65536", "many"])
+def test_a_port_out_of_range_is_one_sentence_and_exit_2(entry: list[str], port: str) -> None:
+    result = _serve_cli([*entry, f"--port={port}"])
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert f"'{port}' is not a port: use a whole number from 0 to 65535" in result.stderr
+
+
+def test_serve_refuses_a_port_out_of_range_when_called_directly() -> None:
+    from maica_xero_desktop.sandbox import serve
+
+    assert serve(70000, None, False) == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths")
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_a_state_file_in_a_folder_that_cannot_be_written_is_refused_at_start(
+    tmp_path: Path, where: str
+) -> None:
+    if where == "proc":
+        state = "/proc/nope/state.json"
+    else:
+        (tmp_path / "plain").write_text("x", encoding="utf-8")
+        state = str(tmp_path / "plain" / "deeper" / "state.json")
+    result = _serve_cli(["-m", "maica_xero_desktop", "sandbox", "serve", "--state", state])
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("The sandbox cannot keep its state in ")
+    assert "give --state a file in a folder you can write to" in lines[0]
+
+
+def test_a_state_file_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    result = _serve_cli(["-m", "maica_xero_desktop.sandbox", "--state", str(tmp_path)])
+    assert result.returncode == 2
+    assert "is a folder: give --state a file name" in result.stderr
+
+
+def test_a_save_failure_while_serving_is_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import shutil
+    import time
+
+    from maica_xero_desktop.sandbox import Sandbox
+
+    folder = tmp_path / "state"
+    folder.mkdir()
+    state = folder / "state.json"
+    sandbox = Sandbox(state_file=str(state), state_save_interval=0.05).start()
+    try:
+        # The folder goes away and a plain file takes its place: every save now fails.
+        shutil.rmtree(folder)
+        folder.write_text("not a folder", encoding="utf-8")
+        with caplog.at_level(logging.WARNING, logger="maica_xero_desktop.sandbox"):
+            sandbox.state.mark_dirty()
+            deadline = time.monotonic() + 10
+            while not caplog.records and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # The server keeps serving.
+            response = requests.get(f"{sandbox.base_url}/connections", timeout=10)
+            assert response.status_code == 401
+    finally:
+        with caplog.at_level(logging.WARNING, logger="maica_xero_desktop.sandbox"):
+            sandbox.stop()
+    assert caplog.records
+    for record in caplog.records:
+        assert record.exc_info is None
+        message = record.getMessage()
+        assert "\n" not in message
+        assert message.startswith(f"could not save the state file {state}: ")

@@ -38,3 +38,11 @@ def test_every_settings_call_accepts_settings_read() -> None:
     for path in SETTINGS_CALLS:
         (security,) = paths[path]["get"]["security"]
         assert "accounting.settings.read" in security["OAuth2"], path
+
+
+def test_the_user_guide_lists_the_default_scopes() -> None:
+    """Section 2's scope block is exactly what the program asks for (QA 14)."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "user-guide.md").read_text("utf-8")
+    section = guide.split("**Scopes.**", 1)[1]
+    block = section.split("```text", 1)[1].split("```", 1)[0]
+    assert block.split() == list(DEFAULT_SCOPES)

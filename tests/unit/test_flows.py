@@ -132,3 +132,16 @@ def test_not_eligible_reason_names_the_flow_and_the_status() -> None:
     cancelled = replace(INVOICE, status="Cancelled")
     assert not any(flow.selects(cancelled) for flow in all_flows())
     assert not_eligible_reason("draft", cancelled) == "Cancelled in Maica: never sent."
+
+
+def test_an_unknown_flow_names_the_flows_and_how_to_choose_one() -> None:
+    from maica_xero_desktop import cli_wording
+    from maica_xero_desktop.core.errors import Remedy
+
+    with pytest.raises(ConfigurationError) as caught:
+        get_flow("nope")
+    assert caught.value.remedy is Remedy.CHOOSE_FLOW
+    assert cli_wording.say(caught.value) == (
+        "There is no sync flow called 'nope' (the flows are authorised, draft, classic). "
+        "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
+    )

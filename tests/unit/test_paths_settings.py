@@ -184,3 +184,35 @@ def test_settings_nested_too_deeply_are_kept_aside(home: Path) -> None:
     store = SettingsStore(paths)
     assert store.load() == Settings()
     assert store.warnings[0].startswith("The settings file was damaged and could not be read")
+
+
+def test_a_hand_edited_flow_that_is_not_installed_is_noted_once_and_kept(home: Path) -> None:
+    from maica_xero_desktop import cli_wording
+    from maica_xero_desktop.core.errors import Remedy
+
+    paths = app_paths()
+    paths.settings_file.write_text(json.dumps({"flow": "nope"}), encoding="utf-8")
+    store = SettingsStore(paths)
+    for _ in range(3):
+        settings = store.load()
+    # Kept (another flow would send differently); the runs refuse it until it is changed.
+    assert settings.flow == "nope"
+    (warning,) = store.warnings
+    assert warning.startswith(
+        "The saved setting 'flow' cannot be used: there is no sync flow called 'nope' "
+        "(the flows are authorised, draft, classic), so nothing is synced until it is changed."
+    )
+    assert getattr(warning, "remedy", None) is Remedy.CHOOSE_FLOW
+    assert cli_wording.say(warning).endswith(
+        "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
+    )
+
+
+def test_the_list_of_settings_names_flow() -> None:
+    from maica_xero_desktop.core.config_keys import lookup
+    from maica_xero_desktop.core.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as caught:
+        lookup("nope")
+    assert "flow, " in caught.value.sentence
+    assert lookup("flow").parse(" draft ") == "draft"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import entry_points
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, Remedy
 from .base import Flow, MappingContext, StandardFlow, not_eligible_reason
 
 log = logging.getLogger(__name__)
@@ -95,4 +95,8 @@ def get_flow(name: str) -> Flow:
         if flow.name == name:
             return flow
     names = ", ".join(f.name for f in all_flows())
-    raise ConfigurationError(f"There is no sync flow called '{name}'. Flows: {names}.")
+    raise ConfigurationError(
+        f"There is no sync flow called '{name}' (the flows are {names}).",
+        remedy=Remedy.CHOOSE_FLOW,
+        facts={"flows": names},
+    )

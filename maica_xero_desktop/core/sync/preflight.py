@@ -31,10 +31,28 @@ class ApprovalRefused(MaicaXeroError):
 
 
 @dataclass
+class TrackingCategory:
+    """A tracking category as Xero names it, with its options by lower-case name: (the option's
+    name, its status). Archived ones are included, so they are reported as archived."""
+
+    name: str
+    status: str
+    options: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.status.upper() == "ACTIVE"
+
+    def active_options(self) -> list[str]:
+        return [name for name, status in self.options.values() if status.upper() == "ACTIVE"]
+
+
+@dataclass
 class OrgSettings:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     tax_types: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tracking: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    #: by lower-case category name
+    tracking: dict[str, TrackingCategory] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
     #: tax type -> rate in percent (EffectiveRate), for predicting Xero's totals
     rates: dict[str, Decimal] = field(default_factory=dict)
@@ -58,18 +76,24 @@ class OrgSettings:
                 percent = rate_of(rate)
                 if percent is not None:
                     org.rates[str(rate["TaxType"]).upper()] = percent
-        # archived categories and options are listed only when asked for: without them an
-        # archived option would read as one that does not exist
+        # Archived categories and options too, so that they are reported as archived rather than
+        # as missing (Xero lists them only when asked).
         body = client.accounting(
             "GET", "TrackingCategories", tenant_id, params={"includeArchived": "true"}
         )
         for category in items(body, "TrackingCategories"):
             name = str(category.get("Name", ""))
-            options = {
-                str(o.get("Name", "")).lower(): str(o.get("Status", "ACTIVE"))
-                for o in items(category, "Options")
-            }
-            org.tracking[name.lower()] = (str(category.get("Status", "ACTIVE")), options)
+            org.tracking[name.lower()] = TrackingCategory(
+                name,
+                str(category.get("Status", "ACTIVE")),
+                {
+                    str(o.get("Name", "")).lower(): (
+                        str(o.get("Name", "")),
+                        str(o.get("Status", "ACTIVE")),
+                    )
+                    for o in items(category, "Options")
+                },
+            )
         for currency in items(client.accounting("GET", "Currencies", tenant_id), "Currencies"):
             if currency.get("Code"):
                 org.currencies.add(str(currency["Code"]).upper())
@@ -247,23 +271,36 @@ def _check_line(
 
 def _check_tracking(number: int, name: str, option: str, org: OrgSettings) -> list[str]:
     category = org.tracking.get(name.lower())
+    categories = _choices(
+        [c.name for c in org.tracking.values() if c.active], "active tracking categories"
+    )
+    archived = True
     if category is None:
-        return [f"Line {number}: tracking category '{name}' does not exist in Xero."]
-    status, options = category
-    if status.upper() != "ACTIVE":
-        return [
-            f"Line {number}: tracking category '{name}' is archived in Xero. Restore it in "
-            "Xero (Settings, Tracking categories) or change the line's tracking in Maica."
-        ]
-    option_status = options.get(option.lower())
-    if option_status is None:
-        return [f"Line {number}: tracking option '{option}' does not exist in category '{name}'."]
-    if option_status.upper() != "ACTIVE":
-        return [
-            f"Line {number}: tracking option '{name}: {option}' is archived in Xero. Restore "
-            "it in Xero (Settings, Tracking categories) or change the line's tracking in Maica."
-        ]
-    return []
+        problem, archived = f"tracking category '{name}' does not exist in Xero{categories}", False
+    elif not category.active:
+        problem = f"tracking category '{category.name}' is archived in Xero{categories}"
+    else:
+        found = category.options.get(option.lower())
+        options = _choices(category.active_options(), f"active options of {category.name}")
+        if found is None:
+            problem = (
+                f"tracking option '{option}' does not exist in category '{category.name}'{options}"
+            )
+            archived = False
+        elif found[1].upper() != "ACTIVE":
+            problem = f"tracking option '{category.name}: {found[0]}' is archived in Xero{options}"
+        else:
+            return []
+    fix = (
+        "change it there to an active one"
+        if archived
+        else "correct it there, or add it in Xero (Settings → Tracking categories)"
+    )
+    return [
+        f"Line {number}: {problem}. It comes from this line's tracking_1 or tracking_2 column "
+        f"('{name}:{option}') in the Maica export: {fix}, or empty that column; then import the "
+        "export again."
+    ]
 
 
 def _revenue_taxes(org: OrgSettings) -> list[str]:

@@ -86,10 +86,10 @@ def _standing(view: LinkView) -> str:
     state = view.maica_status
     if view.xero_payment_state and view.xero_payment_state != view.maica_status:
         state += f" (Xero: {view.xero_payment_state})"  # Maica's status is never lowered
-    credited = "" if _zero(view.amount_credited) else f", credited {view.amount_credited}"
+    credited = "" if _zero(view.amount_credited) else f", credited {_money(view.amount_credited)}"
     return (
-        f"{view.invoice_number}: {state} — paid {view.amount_paid}{credited}, due "
-        f"{view.amount_due} ({xero}, {view.xero_status or 'status unknown'})."
+        f"{view.invoice_number}: {state} — paid {_money(view.amount_paid)}{credited}, due "
+        f"{_money(view.amount_due)} ({xero}, {view.xero_status or 'status unknown'})."
     )
 
 
@@ -270,3 +270,11 @@ class WebhookProcessor:
             if self._wake.wait(min(max(timeout, 0.05), 60.0)):
                 self._wake.clear()
                 self._stopping.wait(self.batch_delay)  # let a burst arrive: one fetch for all
+
+
+def _money(value: object) -> str:
+    """An amount as people read it: two decimals, thousands separated ("1,234.50")."""
+    try:
+        return f"{Decimal(str(value if value is not None else 0)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
