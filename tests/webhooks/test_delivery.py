@@ -248,4 +248,4 @@ def test_a_credit_note_by_webhook_counts_and_says_so(
     wait_until(lambda: _row(ready, "INV-002404").status == "Partially Paid")  # type: ignore[attr-defined]
     wait_until(lambda: _settled(ready))
     (report,) = ready.webhooks.events()
-    assert f"INV-002404: Partially Paid — paid 0, credited {half}" in report.message
+    assert f"INV-002404: Partially Paid — paid 0.00, credited {half}" in report.message

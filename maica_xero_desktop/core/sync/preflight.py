@@ -296,10 +296,16 @@ def _check_tracking(number: int, name: str, option: str, org: OrgSettings) -> li
         if archived
         else "correct it there, or add it in Xero (Settings → Tracking categories)"
     )
+    restore = (
+        "Restore it in Xero (Settings → Tracking categories) and run the sync again, or change "
+        "the line: it"
+        if archived
+        else "It"
+    )
     return [
-        f"Line {number}: {problem}. It comes from this line's tracking_1 or tracking_2 column "
-        f"('{name}:{option}') in the Maica export: {fix}, or empty that column; then import the "
-        "export again."
+        f"Line {number}: {problem}. {restore} comes from this line's tracking_1 or tracking_2 "
+        f"column ('{name}:{option}') in the Maica export: {fix}, or empty that column; then "
+        "import the export again."
     ]
 
 
