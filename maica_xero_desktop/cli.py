@@ -473,10 +473,9 @@ def cmd_sync(service: Service, args: argparse.Namespace) -> int:
             )
         if result.message:
             _out(result.message)
-    if result.dry_run:
-        # The preview ran: what would be blocked is listed, not an error.
-        return 0 if result.state == "finished" else 1
-    return 0 if result.complete else 1
+    # 0 all in Xero (a preview: it ran); 1 some failed, blocked or in conflict; 2 stopped by a
+    # sign-in, connection or limit problem (see SyncResult.exit_code)
+    return result.exit_code
 
 
 def cmd_history(service: Service, args: argparse.Namespace) -> int:

@@ -233,12 +233,18 @@ class Reconciler:
 
 
 def recheck_conflicts(
-    client: XeroClient, store: Store, tenant_id: str, flow: Flow, run_id: int
+    client: XeroClient,
+    store: Store,
+    tenant_id: str,
+    flow: Flow,
+    run_id: int,
+    skip: frozenset[int] | set[int] = frozenset(),
 ) -> list[Outcome]:
     """Every invoice in conflict that the flow selects, looked up again (never sent): linked
     once both sides agree, queued once Xero no longer holds the other invoice under its number,
-    otherwise still a conflict — counted in this run, so the run does not end complete."""
-    ids = store.invoice_ids_in_state(tenant_id, "conflict")
+    otherwise still a conflict — counted in this run, so the run does not end complete.
+    ``skip``: invoices this run has already looked up (a lost store's lookup): not again."""
+    ids = [i for i in store.invoice_ids_in_state(tenant_id, "conflict") if i not in skip]
     if not ids:
         return []
     reconciler = Reconciler(client, store, tenant_id, flow)
