@@ -526,8 +526,16 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
 
 
 def cmd_retry(service: Service, args: argparse.Namespace) -> int:
-    count = service.sync.retry_failed()
-    _out(f"{_plural(count, 'failed invoice')} will be sent again by the next sync.")
+    count = service.sync.retry_failed()  # only those it really queued
+    left = service.sync.count_invoices("failed")
+    if count or not left:
+        _out(f"{_plural(count, 'failed invoice')} will be sent again by the next sync.")
+    if left:
+        _out(
+            f"{_plural(left, 'failed invoice')} cannot be sent again as "
+            f"{'it is' if left == 1 else 'they are'} (Xero keeps the number of a voided "
+            "invoice): see each one's message with maica-xero invoices --state failed."
+        )
     return 0
 
 
