@@ -55,6 +55,9 @@ def test_an_invoice_voided_or_deleted_in_xero_says_so(
     assert "give it a new number in Maica" in row.message  # type: ignore[attr-defined]
     assert main(["invoices"]) == 0
     assert f"{status} in Xero (seen" in capsys.readouterr().out
+    assert any(
+        m.startswith("1 invoice was voided or deleted in Xero") for m in connected.status().messages
+    )
 
 
 def test_a_conflict_with_a_voided_invoice_advises_a_new_maica_number(

@@ -424,6 +424,16 @@ class SyncRecords:
                 )
             }
 
+    def count_gone(self, tenant_id: str) -> int:
+        """Sent invoices whose Xero invoice is voided or deleted now."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM xero_links WHERE tenant_id = ? AND state IN ('synced', "
+                "'changed') AND xero_status IN ('VOIDED', 'DELETED')",
+                (tenant_id,),
+            ).fetchone()
+        return int(row[0])
+
     def record_payment_states(
         self, tenant_id: str, states: Sequence[PaymentState], maica_status: dict[str, str]
     ) -> int:
