@@ -40,6 +40,7 @@ from .payments import payment_state
 from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
 from .recovery import HomeMemory, StoreGuard
+from .reused import flag_reused_numbers
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,7 @@ class SyncEngine:
         """Select, pre-flight, contacts, send: invoices are read in chunks, never all at once
         (memory stays flat, and the garbage collector never has 100,000 invoices to walk)."""
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
+        flag_reused_numbers(self.store, self.tenant_id)  # a changed invoice's advice, store only
         waiting = 0
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
