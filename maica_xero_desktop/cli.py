@@ -482,10 +482,9 @@ def cmd_sync(service: Service, args: argparse.Namespace) -> int:
             )
         if result.message:
             _out(result.message)
-    if result.dry_run:
-        # The preview ran: what would be blocked is listed, not an error.
-        return 0 if result.state == "finished" else 1
-    return 0 if result.complete else 1
+    # 0 all in Xero (a preview: it ran); 1 some failed, blocked or in conflict; 2 stopped by a
+    # sign-in, connection or limit problem (see SyncResult.exit_code)
+    return result.exit_code
 
 
 def cmd_history(service: Service, args: argparse.Namespace) -> int:
@@ -536,8 +535,16 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
 
 
 def cmd_retry(service: Service, args: argparse.Namespace) -> int:
-    count = service.sync.retry_failed()
-    _out(f"{_plural(count, 'failed invoice')} will be sent again by the next sync.")
+    count = service.sync.retry_failed()  # only those it really queued
+    left = service.sync.count_invoices("failed")
+    if count or not left:
+        _out(f"{_plural(count, 'failed invoice')} will be sent again by the next sync.")
+    if left:
+        _out(
+            f"{_plural(left, 'failed invoice')} cannot be sent again as "
+            f"{'it is' if left == 1 else 'they are'} (Xero keeps the number of a voided "
+            "invoice): see each one's message with maica-xero invoices --state failed."
+        )
     return 0
 
 

@@ -44,6 +44,7 @@ from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .sync.eligibility import Eligibility
 from .sync.eligibility import refresh as refresh_eligibility
 from .sync.recovery import describe as describe_store
+from .sync.reused import flag_reused_numbers
 from .tokens import EXPIRY_MARGIN_S, TokenManager, renewal_notice
 from .totals import EXCLUSIVE, Pricing, line_amount_type
 from .webhooks.service import WebhookService
@@ -662,6 +663,7 @@ class SyncService:
         parsed = parse_export_file(Path(path), stored=stored_numbers(self.store.db))
         invoices = parsed.check()
         summary = self.store.apply_import(invoices)
+        flag_reused_numbers(self.store, self._tenant())  # a number reused for another participant
         log.info("Imported %d invoices (%d new).", summary.total, summary.new)
         self.service.refresh_eligibility()
         return parsed, summary

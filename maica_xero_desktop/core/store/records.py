@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -271,12 +272,17 @@ class SyncRecords:
             )
 
     def reset_failed(self, tenant_id: str, invoice_ids: Iterable[int] | None = None) -> int:
-        """Failed invoices back to pending (Retry failed)."""
+        """Failed invoices back to pending (Retry failed); returns how many. A failure whose
+        detail says a retry cannot mend it (this very invoice is voided in Xero, which keeps
+        its number) stays failed: a retry would only be refused again."""
         with self.db.tx() as conn:
             if invoice_ids is None:
                 cursor = conn.execute(
                     "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                    "WHERE tenant_id = ? AND state = 'failed'",
+                    "WHERE tenant_id = ? AND state = 'failed' AND "
+                    # a failure whose detail says why 'retry' cannot mend it stays failed
+                    "COALESCE(json_extract(CASE WHEN json_valid(detail) THEN detail END, "
+                    "'$.retry'), '') = ''",
                     (time.time(), tenant_id),
                 )
                 return cursor.rowcount
@@ -284,7 +290,9 @@ class SyncRecords:
             for invoice_id in invoice_ids:
                 total += conn.execute(
                     "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                    "WHERE tenant_id = ? AND state = 'failed' AND invoice_id = ?",
+                    "WHERE tenant_id = ? AND state = 'failed' AND invoice_id = ? AND "
+                    "COALESCE(json_extract(CASE WHEN json_valid(detail) THEN detail END, "
+                    "'$.retry'), '') = ''",
                     (time.time(), tenant_id, invoice_id),
                 ).rowcount
             return total
@@ -439,6 +447,16 @@ class SyncRecords:
                 )
             ]
 
+    def count_gone(self, tenant_id: str) -> int:
+        """Sent invoices whose Xero invoice is voided or deleted now."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*) FROM xero_links WHERE tenant_id = ? AND state IN ('synced', "
+                "'changed') AND xero_status IN ('VOIDED', 'DELETED')",
+                (tenant_id,),
+            ).fetchone()
+        return int(row[0])
+
     def record_payment_states(
         self, tenant_id: str, states: Sequence[PaymentState], maica_status: dict[str, str]
     ) -> int:
@@ -460,6 +478,12 @@ class SyncRecords:
                 before = (row["amount_paid"], row["amount_credited"] or "0", row["xero_status"])
                 if before != (state.amount_paid, state.amount_credited, state.xero_status):
                     changed += 1
+                if state.xero_status in _GONE and row["xero_status"] != state.xero_status:
+                    conn.execute(  # never silently "synced": say what happened and what works
+                        "UPDATE xero_links SET message = ? WHERE tenant_id = ? AND "
+                        "xero_invoice_id = ? AND state IN ('synced', 'changed')",
+                        (gone_message(state.xero_status), tenant_id, state.xero_invoice_id),
+                    )
                 # a complete answer sets the last payment date as it is now (a deleted payment
                 # takes its date away); a partial one only adds
                 conn.execute(
@@ -575,6 +599,19 @@ def _record_settlements(conn: Any, tenant_id: str, invoice_id: int, state: Payme
             (tenant_id, invoice_id, kind, cid, str(amt), day)
             for (kind, cid), (amt, day) in totals.items()
         ],
+    )
+
+
+_GONE = ("VOIDED", "DELETED")
+
+
+def gone_message(xero_status: str, day: date | None = None) -> str:
+    """The message of a sent invoice voided or deleted in Xero (seen on ``day``)."""
+    status = "voided" if xero_status == "VOIDED" else "deleted"
+    return (
+        f"{status.title()} in Xero (seen {(day or date.today()).isoformat()}): it is not sent "
+        f"again, and 'retry' cannot send it, because Xero keeps the number of a {status} "
+        "invoice. If it should be in Xero, give it a new number in Maica and import it again."
     )
 
 

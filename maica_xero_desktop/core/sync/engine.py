@@ -40,6 +40,7 @@ from .payments import payment_state, start_mark
 from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
 from .recovery import HomeMemory, StoreGuard
+from .reused import flag_reused_numbers
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class SyncResult:
     #: Xero holds a different invoice under the number: never linked, never sent (exit 1)
     conflict: int = 0
     skipped: int = 0
+    #: selected invoices this run settled nothing for (it stopped early): the next run sends them
+    pending: int = 0
     #: unsent invoices the flow does not send (Entered, Cancelled, …), and how many per status
     not_eligible: int = 0
     not_eligible_statuses: dict[str, int] = field(default_factory=dict)
@@ -93,7 +96,21 @@ class SyncResult:
             and self.failed == 0
             and self.blocked == 0
             and self.conflict == 0
+            and self.pending == 0
         )
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code. 2: the run stopped before finishing for a reason that is not
+        about the invoices (Xero refused the sign-in, could not be reached or failed, its limit
+        was reached, the organisation or a permission is gone) — what was not sent waits for the
+        next run; 1: it finished, but some invoices failed, are blocked or are in conflict (or
+        it was cancelled); 0: every selected invoice is in Xero (a preview: it ran)."""
+        if self.state == "failed":
+            return 2
+        if self.dry_run:
+            return 0 if self.state == "finished" else 1
+        return 0 if self.complete else 1
 
     def counts(self) -> dict[str, int]:
         return {
@@ -104,6 +121,7 @@ class SyncResult:
             "failed": self.failed,
             "conflict": self.conflict,
             "skipped": self.skipped,
+            "pending": self.pending,
             "not_eligible": self.not_eligible,
             "api_calls": self.api_calls,
         }
@@ -183,6 +201,9 @@ class SyncEngine:
         #: Xero's totals as predicted from each payload sent (invoice id -> totals)
         self._predicted: dict[int, Totals] = {}
         self._approval_checked = False
+        #: invoice id -> its place in the run's outcomes: each invoice is counted once a run
+        self._counted: dict[int, int] = {}
+        self._selection_done = False
         self._guard = StoreGuard(client, store, tenant_id, tenant_name, flow, HomeMemory(home))
 
     # -- the run ---------------------------------------------------------------------------
@@ -202,6 +223,8 @@ class SyncEngine:
 
     def _run_locked(self, trigger: str, dry_run: bool) -> SyncResult:
         started = time.monotonic()
+        self._counted = {}
+        self._selection_done = False
         calls_before = self.client.calls
         self.store.close_abandoned_runs(self.tenant_id)
         run_id = self.store.start_run(
@@ -225,6 +248,7 @@ class SyncEngine:
             result.state = "failed"
             result.message = " ".join(m for m in (exc.sentence, result.message) if m)
             log.warning("Sync stopped: %s", exc.sentence)
+            self._count_selection(result)
         except BaseException:
             result.state = "failed"
             result.message = "The run stopped unexpectedly; the next run checks its batches."
@@ -235,7 +259,12 @@ class SyncEngine:
             first = (
                 not_eligible_sentence(result.not_eligible_statuses) if result.not_eligible else ""
             )
+            if not dry_run:
+                settled = sum(getattr(result, name) for name in _COUNTED)
+                result.pending = max(0, result.selected - settled)
             late = [_conflict_sentence(result.conflict) if result.conflict else ""]
+            if result.pending:
+                late.append(_pending_sentence(result.pending, result.selected))
             if dry_run:
                 late.append(self._guard.preview_notice)
             result.message = " ".join(m for m in (first, result.message, *late) if m)
@@ -251,7 +280,8 @@ class SyncEngine:
         """Select, pre-flight, contacts, send: invoices are read in chunks, never all at once
         (memory stays flat, and the garbage collector never has 100,000 invoices to walk)."""
         reconciler = Reconciler(self.client, self.store, self.tenant_id, self.flow)
-        looked_up: set[int] = set()  # settled by a lookup in this run: not sent in it as well
+        flag_reused_numbers(self.store, self.tenant_id)  # a changed invoice's advice, store only
+        waiting = 0
         if not result.dry_run:
             self._say(0, 0, "Checking batches an earlier run left unanswered")
             outcomes, waiting = reconcile_open_batches(
@@ -263,12 +293,18 @@ class SyncEngine:
                 result.message = waiting_sentence(waiting)
             self._say(0, 0, "Checking that this invoice database knows what was sent before")
             found, notice = self._guard.check(result.run_id, ELIGIBLE_STATES, self._say)
-            found += recheck_conflicts(
-                self.client, self.store, self.tenant_id, self.flow, result.run_id
-            )
             for outcome in found:
                 self._count(result, outcome)
-            looked_up = {o.invoice_id for o in outcomes + found}
+            # conflicts the lookup above has just judged are not looked up (or counted) again
+            for outcome in recheck_conflicts(
+                self.client,
+                self.store,
+                self.tenant_id,
+                self.flow,
+                result.run_id,
+                set(self._counted),
+            ):
+                self._count(result, outcome)
             result.message = " ".join(m for m in (result.message, notice) if m)
         else:
             self._guard.preview()
@@ -280,24 +316,25 @@ class SyncEngine:
             payment_terms_days=self.settings.payment_terms_days,
             line_amount_type=line_amount_type(self.settings.line_amount_type) or EXCLUSIVE,
         )
-        eligibility = Eligibility(self.flow.name)
-        org: OrgSettings | None = None
+        chosen = self._select(result)
+        if not chosen:
+            if not (result.failed or result.blocked or result.conflict or waiting):
+                done = "Every invoice this flow selects is " + (
+                    "in Xero now." if result.linked else "already in Xero."
+                )
+                result.message = " ".join(m for m in (result.message, done) if m)
+            return
+        self._say(0, 0, "Reading the organisation's accounts, tax rates and tracking")
+        org = OrgSettings.fetch(self.client, self.tenant_id)
+        self.store.remember_rates(self.tenant_id, org.rates)
         passed: list[tuple[int, str, str]] = []  # (invoice id, number, participant id)
         participants: dict[str, Participant] = {}
         blocked: list[Outcome] = []
-        for chunk in _chunks(self.store.invoice_ids(), CHUNK):
+        for chunk in _chunks(chosen, CHUNK):
             for stored in self.store.load_invoices(self.tenant_id, chunk):
                 invoice = stored.invoice
-                if not eligibility.consider(self.flow, stored):
-                    continue
-                if stored.state not in ELIGIBLE_STATES or stored.id in looked_up:
-                    result.skipped += 1
-                    continue
-                result.selected += 1
-                if org is None:
-                    self._say(0, 0, "Reading the organisation's accounts, tax rates and tracking")
-                    org = OrgSettings.fetch(self.client, self.tenant_id)
-                    self.store.remember_rates(self.tenant_id, org.rates)
+                if stored.state not in ELIGIBLE_STATES:
+                    continue  # changed hands meanwhile (a re-import)
                 reasons = check(invoice, self.flow.to_xero(invoice, context), org, context)
                 if reasons:
                     blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
@@ -312,11 +349,6 @@ class SyncEngine:
                         invoice.bill_to_email,
                     ),
                 )
-        self._eligibility(result, eligibility)
-        if org is None:
-            done = "Every invoice this flow selects is already in Xero."
-            result.message = " ".join(m for m in (result.message, done) if m)
-            return
         finding = "Finding" if result.dry_run else "Finding or creating"
         self._say(0, len(passed), f"{finding} the participants' contacts")
         resolver = ContactResolver(self.client, self.store, self.tenant_id)
@@ -337,6 +369,38 @@ class SyncEngine:
             return
         self._record(result, blocked + failed, batch_id=None, sent=[])
         self._send(result, sendable, contacts, context, org, reconciler)
+
+    def _select(self, result: SyncResult) -> list[int]:
+        """The invoices this run sends, chosen before any of them is looked at in Xero; sets
+        ``selected`` (those plus every invoice the run has already settled by a lookup),
+        ``skipped`` (already in Xero) and the not-eligible counts."""
+        settled = set(self._counted)
+        eligibility = Eligibility(self.flow.name)
+        chosen: list[int] = []
+        skipped = 0
+        for chunk in _chunks(self.store.invoice_ids(), CHUNK):
+            for stored in self.store.load_invoices(self.tenant_id, chunk):
+                if not eligibility.consider(self.flow, stored) or stored.id in settled:
+                    continue
+                if stored.state not in ELIGIBLE_STATES:
+                    skipped += 1
+                    continue
+                chosen.append(stored.id)
+        result.skipped = skipped
+        result.selected = len(chosen) + len(settled)
+        self._eligibility(result, eligibility)
+        self._selection_done = True
+        return chosen
+
+    def _count_selection(self, result: SyncResult) -> None:
+        """A run stopped before it chose its invoices still reports how many it would have sent
+        (and how many the flow leaves alone): they are left for the next run."""
+        if self._selection_done:
+            return
+        try:
+            self._select(result)
+        except MaicaXeroError as exc:  # the store itself failing: the counts stay unknown
+            log.warning("The stopped run's invoices could not be counted: %s", exc.sentence)
 
     def _mapped(
         self,
@@ -577,16 +641,35 @@ class SyncEngine:
         for outcome in outcomes:
             self._count(result, outcome)
 
-    @staticmethod
-    def _count(result: SyncResult, outcome: Outcome) -> None:
+    def _count(self, result: SyncResult, outcome: Outcome) -> None:
+        """One outcome per invoice and run: a later one (a second look) replaces the earlier."""
         if outcome.outcome == "pending":
             return
-        if outcome.outcome in ("created", "linked", "blocked", "failed", "conflict"):
+        place = self._counted.get(outcome.invoice_id)
+        if place is None:
+            self._counted[outcome.invoice_id] = len(result.outcomes)
+            result.outcomes.append(outcome)
+        else:
+            earlier = result.outcomes[place].outcome
+            if earlier in _COUNTED:
+                setattr(result, earlier, getattr(result, earlier) - 1)
+            result.outcomes[place] = outcome
+        if outcome.outcome in _COUNTED:
             setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
-        result.outcomes.append(outcome)
 
     def _say(self, done: int, total: int, step: str) -> None:
         self._progress(Progress(done, total, step))
+
+
+_COUNTED = ("created", "linked", "blocked", "failed", "conflict")
+
+
+def _pending_sentence(count: int, selected: int) -> str:
+    if count == selected:
+        which = "The selected invoice was" if count == 1 else f"The {count} selected invoices were"
+    else:
+        which = f"{count} of the {selected} selected invoices {'was' if count == 1 else 'were'}"
+    return f"{which} not sent: the next sync sends {'it' if count == 1 else 'them'}."
 
 
 def _conflict_sentence(count: int) -> str:

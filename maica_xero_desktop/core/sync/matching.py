@@ -189,12 +189,40 @@ def conflict_sentence(facts: Facts, element: dict[str, Any], found: list[str], b
         if by == "number"
         else f"Xero already has invoice {xero_number} with the reference {facts.number}"
     )
+    if is_gone(element):
+        # Xero keeps a voided (or deleted) invoice's number and never lets it be edited again:
+        # only a new number on the Maica side gets this invoice into Xero.
+        status = "voided" if str(element.get("Status", "")).upper() == "VOIDED" else "deleted"
+        return (
+            f"{where}, {status} there, that is not this one ({'; '.join(found)}), so nothing "
+            f"was linked or sent. Xero keeps the number of a {status} invoice and it cannot be "
+            "changed there: give this invoice a new number in Maica and import it again (it is "
+            "then sent as a new invoice). 'retry' does not send it."
+        )
     return (
         f"{where} that is not this one ({'; '.join(found)}), so nothing was linked or sent. "
         "If they are different invoices, renumber the one in Xero; if they are the same, "
         "correct the wrong side (in Xero, or in Maica and import again). Every sync checks "
         "again; 'retry' does not send it."
     )
+
+
+#: on a link's detail: why 'retry' cannot send the invoice again (Retry failed leaves it alone)
+NO_RETRY = "retry"
+
+
+def gone_detail(element: dict[str, Any]) -> dict[str, Any]:
+    """The detail of a failure 'retry' cannot mend: this very invoice is voided or deleted in
+    Xero, which keeps its number."""
+    status = str(element.get("Status") or "").lower()
+    return {
+        NO_RETRY: f"not possible: Xero keeps the number of a {status} invoice",
+        "xero": {
+            "invoice_id": str(element.get("InvoiceID") or ""),
+            "number": str(element.get("InvoiceNumber") or ""),
+            "status": str(element.get("Status") or ""),
+        },
+    }
 
 
 def _contact_name(element: dict[str, Any]) -> str:

@@ -19,7 +19,15 @@ from ..flows import Flow, get_flow
 from ..store import Outcome, Store, StoredInvoice
 from ..textsafe import printable
 from ..xero.client import XeroClient
-from .matching import Facts, conflict_sentence, detail, differences, is_gone, number_key
+from .matching import (
+    Facts,
+    conflict_sentence,
+    detail,
+    differences,
+    gone_detail,
+    is_gone,
+    number_key,
+)
 from .xerodata import items
 
 log = logging.getLogger(__name__)
@@ -184,7 +192,10 @@ class Reconciler:
                 number,
                 "failed",
                 f"Xero already has {number} for this participant, {status} there, so nothing "
-                "was sent. Give the invoice a new number in Maica, or cancel it there.",
+                f"was sent: Xero keeps the number of a {status} invoice, so 'retry' cannot send "
+                "it. If it should be in Xero, give the invoice a new number in Maica and import "
+                "it again; if not, cancel it there.",
+                detail=gone_detail(same[0]),
             )
         element, found = next(((c, f) for c, f in judged if not is_gone(c)), judged[0])
         log.warning("Invoice %s conflicts with a different invoice in Xero.", printable(number))
@@ -233,12 +244,18 @@ class Reconciler:
 
 
 def recheck_conflicts(
-    client: XeroClient, store: Store, tenant_id: str, flow: Flow, run_id: int
+    client: XeroClient,
+    store: Store,
+    tenant_id: str,
+    flow: Flow,
+    run_id: int,
+    skip: frozenset[int] | set[int] = frozenset(),
 ) -> list[Outcome]:
     """Every invoice in conflict that the flow selects, looked up again (never sent): linked
     once both sides agree, queued once Xero no longer holds the other invoice under its number,
-    otherwise still a conflict — counted in this run, so the run does not end complete."""
-    ids = store.invoice_ids_in_state(tenant_id, "conflict")
+    otherwise still a conflict — counted in this run, so the run does not end complete.
+    ``skip``: invoices this run has already looked up (a lost store's lookup): not again."""
+    ids = [i for i in store.invoice_ids_in_state(tenant_id, "conflict") if i not in skip]
     if not ids:
         return []
     reconciler = Reconciler(client, store, tenant_id, flow)

@@ -280,7 +280,22 @@ class StoreGuard:
 
 
 def describe(store: Store, settings: Settings, tenant_id: str) -> str:
-    """A sentence for status when the store is not the one the home remembers (or "")."""
+    """A sentence for status when the store is not the one the home remembers, and one when
+    invoices sent to the organisation were voided or deleted there since ("" when neither)."""
+    try:  # only reads: status must work on a database it may not write
+        gone = store.count_gone(tenant_id) if tenant_id else 0
+    except StoreError:
+        gone = 0
+    note = (
+        f"{gone} invoice{' was' if gone == 1 else 's were'} voided or deleted in Xero after "
+        "being sent: not sent again, since Xero keeps their numbers (see each one's message)."
+        if gone
+        else ""
+    )
+    return " ".join(m for m in (_store_note(store, settings, tenant_id), note) if m)
+
+
+def _store_note(store: Store, settings: Settings, tenant_id: str) -> str:
     entries = {e.tenant_id.lower(): e for e in _entries(settings)}
     entry = entries.get(tenant_id.lower())
     if entry is None:
