@@ -35,7 +35,10 @@ ADVICE = {
     "Maica export sets on a line overrides the mapping, and is changed in Maica (then import "
     "the export again).",
     "failed": "Xero refused it. Correct the cause, then use Retry failed under History.",
-    "changed": "It is not sent again by itself: update the Xero invoice by hand, or void it there.",
+    "changed": (
+        "It is not sent again by itself: update the Xero invoice by hand, or void it there and "
+        "give the invoice a new number in Maica."
+    ),
     "conflict": "Xero already holds a different invoice under this number, so this one is not "
     "linked and not counted as synced. Compare the two sides below, then correct the number in "
     "Maica or the invoice in Xero.",

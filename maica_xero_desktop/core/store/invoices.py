@@ -34,7 +34,8 @@ _APPROVED_IN_XERO = frozenset({"AUTHORISED", "PAID", "VOIDED", "DELETED"})
 
 CHANGED_MESSAGE = (
     "Changed in Maica after it was sent to Xero: it is not sent again. "
-    "Update the Xero invoice by hand, or void it there."
+    "Update the Xero invoice by hand if Xero allows it; to replace it instead, void it there "
+    "and give the invoice a new number in Maica (Xero keeps a voided invoice's number)."
 )
 CANCELLED_MESSAGE = "Cancelled in Maica after it was sent to Xero: void it in Xero."
 APPROVE_IN_XERO = (

@@ -33,7 +33,8 @@ class Outcome:
 
 CHANGED_WHILE_SENDING = (
     "Changed in Maica while it was being sent: Xero has the earlier version. Update the Xero "
-    "invoice by hand, or void it there."
+    "invoice by hand if Xero allows it; to replace it instead, void it there and give the "
+    "invoice a new number in Maica (Xero keeps a voided invoice's number)."
 )
 
 _LINK_STATE = {
