@@ -631,6 +631,21 @@ class Service:
         rows = self.store.list_invoices(tenant_id, state, limit, offset, pricing=pricing)
         return self.store.count_invoices(tenant_id, state), rows
 
+    # -- narrow reads and writes for the window (it never reaches past the facade) ------------
+
+    def update_settings(self, change: Callable[[Settings], None]) -> Settings:
+        """Apply ``change`` to the settings under the settings lock and save them."""
+        return self.settings_store.update(change)
+
+    def saved_connections(self) -> tuple[Connection, ...]:
+        """The organisation list as last read from Xero (kept after sign-out; no network)."""
+        return self.connection_cache.load().connections
+
+    def linked_invoice_numbers(self, tenant_id: str, xero_invoice_ids: list[str]) -> dict[str, str]:
+        """Maica invoice numbers of the pushed invoices among ``xero_invoice_ids``, by Xero id."""
+        views = self.store.link_views(tenant_id, xero_invoice_ids)
+        return {xero_id: view.invoice_number for xero_id, view in views.items()}
+
 
 def _missing_sentence(settings: Settings) -> Notice:
     name = settings.active_tenant_name or settings.active_tenant_id
