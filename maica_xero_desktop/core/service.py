@@ -154,6 +154,19 @@ class ConnectResult:
 
 
 class Service:
+    """The facade: everything the CLI and the window ask of the product goes through here (and
+    its two sections, :attr:`sync` and :attr:`webhooks`).
+
+    Owns the paths, the settings file, the keyring entries, the saved organisation list, the
+    Xero transport (one ``requests.Session``), the token manager, the Xero client and the invoice
+    database (opened on first use). Never prints, never imports Qt, names no command or button
+    (errors carry a :class:`Remedy`, worded by each front end) and never returns a secret.
+
+    Threads: every method may block (network, keyring, disk); the window calls them on its
+    worker pool, several at once. The store opens under a lock and serialises its own
+    transactions, settings changes take a file lock, and a token refresh takes a thread and a
+    file lock; a sync run holds a per-organisation file lock (a second one is ``SyncBusy``)."""
+
     def __init__(
         self,
         home: str | os.PathLike[str] | None = None,
@@ -658,7 +671,11 @@ def _missing_sentence(settings: Settings) -> Notice:
 
 
 class SyncService:
-    """Import, flows, Run Now, history and payments: the Synchronisation section."""
+    """Import, flows, Run Now, history and payments: the Synchronisation section
+    (``service.sync``). Owns nothing of its own: it reads the facade's store, settings and client
+    and builds a :class:`SyncEngine` per run. Never sends while the integration is off or
+    without an organisation and a sign-in (checked before the engine starts). Same thread rules
+    as :class:`Service`."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
