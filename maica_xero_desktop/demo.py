@@ -34,7 +34,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from .core.service import Service
-from .gui.resources import resource_path
+from .resources import resource_path
 from .sandbox import Sandbox, SandboxConfig
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """Regenerate the application icon files from the SVG sources with Qt itself (QtSvg is part of
 PySide6 Essentials), so no image tool is needed. Run through ``scripts/make-icons``.
 
-- ``resources/icons/app/maica-xero-{16..512}.png``: 16 and 32 from ``maica-xero-small.svg`` (the
-  detail that blurs at that size left out), the rest from ``maica-xero.svg``;
+- ``maica_xero_desktop/resources/icons/app/maica-xero-{16..512}.png`` (package data, read at run
+  time): 16 and 32 from ``resources/maica-xero-small.svg`` (the detail that blurs at that size left
+  out), the rest from ``resources/maica-xero.svg``;
 - ``resources/maica-xero.ico``: every size up to 256 in one file (PNG-compressed entries, which
   Windows Vista and later read), for the Windows executable and its shortcuts;
 - ``resources/maica-xero.icns``: 16 to 512 for a macOS bundle.
@@ -20,7 +21,8 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 ROOT = Path(__file__).resolve().parents[1]
-RESOURCES = ROOT / "resources"
+RESOURCES = ROOT / "resources"  # the sources, and the build's .ico and .icns
+PACKAGE_ICONS = ROOT / "maica_xero_desktop" / "resources" / "icons" / "app"  # read at run time
 SIZES = (16, 32, 48, 64, 128, 256, 512)
 SMALL = 32  # sizes up to this one use the simplified drawing
 ICO_SIZES = (16, 32, 48, 64, 128, 256)
@@ -78,7 +80,7 @@ def main() -> int:
         )
         for size in SIZES
     }
-    folder = RESOURCES / "icons" / "app"
+    folder = PACKAGE_ICONS
     folder.mkdir(parents=True, exist_ok=True)
     for size, data in pngs.items():
         (folder / f"maica-xero-{size}.png").write_bytes(data)

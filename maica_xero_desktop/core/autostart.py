@@ -293,7 +293,8 @@ def install_desktop_entry(
     home: Path | None = None,
 ) -> list[Path]:
     """The application's menu entry and icons, for the current user (Linux); returns the files
-    written. ``resources``: the ``resources/`` folder (source tree or bundle)."""
+    written. ``resources``: the package's resources folder (``maica_xero_desktop.resources``),
+    whose ``icons/app`` holds the PNG sizes."""
     env = os.environ if env is None else env
     data = xdg_home("XDG_DATA_HOME", ".local/share", env, home or Path.home())
     entry = data / "applications" / f"{APP_ID}.desktop"

@@ -162,6 +162,13 @@ def _ipv6_usable() -> bool:
 
 
 class LoopbackReceiver:
+    """The OAuth redirect receiver of one sign-in (see the module docstring).
+
+    Owns its listening sockets and a thread per connection, from :meth:`start` until the wait
+    ends. Never exchanges the code itself (``complete``, given by the caller, does), never logs
+    the code or the state, and accepts the state once. Threads: :meth:`wait` runs on the
+    caller's thread; the connection threads only hand over the callback and write pages."""
+
     def __init__(
         self, ports: list[int], callback_path: str, state: str, redirect_host: str = "localhost"
     ) -> None:

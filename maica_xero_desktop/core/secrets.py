@@ -86,7 +86,13 @@ def _is_usable(backend: KeyringBackend) -> bool:
 
 
 class SecretStore:
-    """Reads and writes this product's entries in the OS keyring."""
+    """Reads and writes this product's entries in the OS keyring: the token set (split into
+    entries under 2,000 characters, refresh token first), the client secret and the webhook key.
+
+    Owns the keyring service name (suffixed per ``MAICA_XERO_HOME``, so a test or demo home never
+    touches the real sign-in). Never writes a secret anywhere else, never logs one, and turns
+    every keyring failure into one sentence. Holds no state besides the name, so one object may
+    be used from any thread."""
 
     def __init__(self, home: str | None = None) -> None:
         self.service = service_name(home)

@@ -155,6 +155,19 @@ class ConnectResult:
 
 
 class Service:
+    """The facade: everything the CLI and the window ask of the product goes through here (and
+    its two sections, :attr:`sync` and :attr:`webhooks`).
+
+    Owns the paths, the settings file, the keyring entries, the saved organisation list, the
+    Xero transport (one ``requests.Session``), the token manager, the Xero client and the invoice
+    database (opened on first use). Never prints, never imports Qt, names no command or button
+    (errors carry a :class:`Remedy`, worded by each front end) and never returns a secret.
+
+    Threads: every method may block (network, keyring, disk); the window calls them on its
+    worker pool, several at once. The store opens under a lock and serialises its own
+    transactions, settings changes take a file lock, and a token refresh takes a thread and a
+    file lock; a sync run holds a per-organisation file lock (a second one is ``SyncBusy``)."""
+
     def __init__(
         self,
         home: str | os.PathLike[str] | None = None,
@@ -632,6 +645,21 @@ class Service:
         rows = self.store.list_invoices(tenant_id, state, limit, offset, pricing=pricing)
         return self.store.count_invoices(tenant_id, state), rows
 
+    # -- narrow reads and writes for the window (it never reaches past the facade) ------------
+
+    def update_settings(self, change: Callable[[Settings], None]) -> Settings:
+        """Apply ``change`` to the settings under the settings lock and save them."""
+        return self.settings_store.update(change)
+
+    def saved_connections(self) -> tuple[Connection, ...]:
+        """The organisation list as last read from Xero (kept after sign-out; no network)."""
+        return self.connection_cache.load().connections
+
+    def linked_invoice_numbers(self, tenant_id: str, xero_invoice_ids: list[str]) -> dict[str, str]:
+        """Maica invoice numbers of the pushed invoices among ``xero_invoice_ids``, by Xero id."""
+        views = self.store.link_views(tenant_id, xero_invoice_ids)
+        return {xero_id: view.invoice_number for xero_id, view in views.items()}
+
 
 def _missing_sentence(settings: Settings) -> Notice:
     name = settings.active_tenant_name or settings.active_tenant_id
@@ -644,7 +672,11 @@ def _missing_sentence(settings: Settings) -> Notice:
 
 
 class SyncService:
-    """Import, flows, Run Now, history and payments: the Synchronisation section."""
+    """Import, flows, Run Now, history and payments: the Synchronisation section
+    (``service.sync``). Owns nothing of its own: it reads the facade's store, settings and client
+    and builds a :class:`SyncEngine` per run. Never sends while the integration is off or
+    without an organisation and a sign-in (checked before the engine starts). Same thread rules
+    as :class:`Service`."""
 
     def __init__(self, service: Service) -> None:
         self.service = service

@@ -156,7 +156,12 @@ def settings_from_json(data: Any) -> tuple[Settings, list[str]]:
 
 
 class SettingsStore:
-    """Reads and changes the settings file for one set of paths."""
+    """Reads and changes the settings file for one set of paths.
+
+    Owns ``settings.json`` and its lock file. Never holds secrets (they are in the keyring) and
+    never caches: every :meth:`load` reads the file, so a change by another process is seen.
+    Threads and processes: :meth:`update` is read-change-write under a file lock; writes are
+    atomic (temp file and rename), so a reader never sees half a file."""
 
     def __init__(self, paths: AppPaths) -> None:
         self._path = paths.settings_file

@@ -69,6 +69,16 @@ def renewal_notice(tokens: TokenSet | None, now: float) -> Notice | None:
 
 
 class TokenManager:
+    """One valid access token on demand (see the module docstring for the refresh rules).
+
+    Owns the token lifecycle and the refresh lock file; the token set itself lives in the keyring
+    (:class:`SecretStore`), which is re-read rather than cached, so another process's refresh is
+    seen. Never returns an expired token knowingly, never logs one, and never retries an
+    ``invalid_grant``.
+
+    Threads: any thread may ask; a refresh takes a process-wide thread lock, then the file lock
+    shared with the other processes (GUI, CLI, a scheduled run)."""
+
     def __init__(
         self,
         secrets: SecretStore,

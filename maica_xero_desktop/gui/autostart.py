@@ -118,7 +118,7 @@ class BackgroundOptions(QWidget):
         self.setting_changed.emit(name, value)
 
         def work(task: Task[None]) -> None:
-            self.service.settings_store.update(lambda s: setattr(s, name, value))
+            self.service.update_settings(lambda s: setattr(s, name, value))
 
         self.runner.submit(work, on_error=self._failed, name=f"save {name}")
 

@@ -1,6 +1,6 @@
-"""The application and panel icons, loaded from ``resources/`` through ``resource_path`` (so the
-same code works from source and inside the bundle). A missing file gives an empty icon, never an
-error: an icon is decoration.
+"""The application and panel icons, package data loaded through ``resource_path``
+(``maica_xero_desktop.resources``, so the same code works from source, a wheel and the bundle).
+A missing file gives an empty icon, never an error: an icon is decoration.
 
 The application icon is built from the pre-rendered PNG sizes (``scripts/make-icons``) rather than
 the SVG, so it looks the same where no SVG icon engine is loaded (window managers, the taskbar).

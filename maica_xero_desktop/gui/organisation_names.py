@@ -17,7 +17,7 @@ def organisation_names(service: Service) -> dict[str, str]:
         for run in reversed(service.sync.history(limit=RUNS_READ))
         if run.tenant_name
     }
-    for connection in service.connection_cache.load().connections:
+    for connection in service.saved_connections():
         names[connection.tenant_id.lower()] = connection.tenant_name
     settings = service.settings()
     if settings.active_tenant_id and settings.active_tenant_name:

@@ -1,18 +1,8 @@
-"""Plain resource files (the sample export, icons), found through one function."""
+"""Plain resource files (the sample export, icons), found through one function: the package's
+``maica_xero_desktop.resources`` (importlib.resources), from source, a wheel or the bundle alike."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from ..resources import resource_dir, resource_path
 
-
-def resource_dir() -> Path:
-    """``resources/`` next to the package when run from source; inside the bundle when frozen."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
-def resource_path(name: str) -> Path:
-    return resource_dir() / name
+__all__ = ["resource_dir", "resource_path"]

@@ -326,7 +326,7 @@ class Background(QObject):
     # -- settings ----------------------------------------------------------------------------
 
     def _update(self, change: Callable[[Settings], None]) -> None:
-        self.window.service.settings_store.update(change)
+        self.window.service.update_settings(change)
 
     def _option_changed(self, name: str, value: object) -> None:
         if name == "close_to_tray":

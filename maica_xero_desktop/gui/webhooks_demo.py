@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton
 
 from ..core.errors import ConfigurationError
-from ..core.store.invoices import InvoiceRow
+from ..core.store import InvoiceRow
 from ..demo import DemoContext, active_demo, point_sender_at
 from .tasks import Task
 from .wording import say

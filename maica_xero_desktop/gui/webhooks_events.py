@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ..core.service import Service
-from ..core.store.events import StoredEvent
+from ..core.store import StoredEvent
 from ..core.webhooks import WebhookStatus
 from .organisation_names import organisation_names
 from .table_model import RowsModel
@@ -51,8 +51,8 @@ def load_view(service: Service) -> WebhooksView:
         by_tenant.setdefault(e.tenant_id, []).append(e.resource_id)
     numbers: dict[str, str] = {}
     for tenant, ids in by_tenant.items():
-        for xero_id, link in service.store.link_views(tenant, ids).items():
-            numbers[f"{tenant.lower()}/{xero_id}"] = link.invoice_number
+        for xero_id, number in service.linked_invoice_numbers(tenant, ids).items():
+            numbers[f"{tenant.lower()}/{xero_id}"] = number
     rows = [
         EventRow(
             e,

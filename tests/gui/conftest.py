@@ -20,7 +20,7 @@ from maica_xero_desktop.gui.main_window import MainWindow
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample-maica-export.csv"
+SAMPLE = ROOT / "maica_xero_desktop" / "resources" / "sample-maica-export.csv"
 WAIT_MS = 15_000
 OFFSCREEN_NOTICES = ("This plugin does not support (propagateSizeHints|raise)",)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import cast
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample-maica-export.csv"
+SAMPLE = ROOT / "maica_xero_desktop" / "resources" / "sample-maica-export.csv"
 
 
 @cache

@@ -27,6 +27,7 @@ from maica_xero_desktop.core.autostart import (
     install_desktop_entry,
     launch_command,
 )
+from maica_xero_desktop.resources import resource_dir
 
 COMMAND = ["/opt/Maica Xero/maica-xero-desktop"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,7 +189,7 @@ def test_launch_command(tmp_path: Path) -> None:
 def test_install_desktop_entry_writes_the_entry_and_every_icon(tmp_path: Path) -> None:
     data = tmp_path / "data"
     written = install_desktop_entry(
-        ROOT / "resources", ["/usr/bin/maica-xero-desktop"], {"XDG_DATA_HOME": str(data)}
+        resource_dir(), ["/usr/bin/maica-xero-desktop"], {"XDG_DATA_HOME": str(data)}
     )
     entry = data / "applications" / "maica-xero-desktop.desktop"
     assert written[0] == entry

@@ -25,7 +25,7 @@ from maica_xero_desktop.core.importing import (
 from maica_xero_desktop.core.models import MAICA_STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample-maica-export.csv"
+SAMPLE = ROOT / "maica_xero_desktop" / "resources" / "sample-maica-export.csv"
 DATA = Path(__file__).resolve().parent / "data"
 
 HEADER = EXPORT_COLUMNS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .db import Database, StoreError
-from .events import WebhookEvents
+from .events import StoredEvent, WebhookEvents
 from .invoices import ImportSummary, InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
 from .records import OpenBatch, Outcome, PaymentState, RunRecord, SyncRecords
 
@@ -18,6 +18,7 @@ __all__ = [
     "RunRecord",
     "Store",
     "StoreError",
+    "StoredEvent",
     "StoredInvoice",
     "SupportItem",
     "WebhookEvents",

@@ -82,6 +82,12 @@ class LinkView:
 
 
 class WebhookEvents:
+    """The webhook events table (mixed into :class:`Store`): stores deliveries before the
+    receiver answers, hands out the due events, records each outcome, and reads the links an
+    event concerns. Never calls Xero and never decides what an event means (processing does).
+    Threads: every method is one transaction on the shared :class:`Database`, which serialises
+    them; the receiver's threads and the worker use it at once."""
+
     db: Database
 
     def add_webhook_events(

@@ -147,6 +147,13 @@ def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
 
 
 class InvoiceStore:
+    """Maica invoices in the store (mixed into :class:`Store`): an import applied all or nothing,
+    the invoices read back for a run, the lists and counts the views page through, eligibility,
+    the organisation's rates for local totals, and the support-item mappings.
+
+    Never parses an export (``importing`` does) and never calls Xero. Threads: each method is
+    one transaction on the shared :class:`Database`, which serialises them."""
+
     db: Database
 
     def apply_import(self, invoices: Sequence[Invoice]) -> ImportSummary:

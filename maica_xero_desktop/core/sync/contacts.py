@@ -73,6 +73,11 @@ class ContactResult:
 
 
 class ContactResolver:
+    """One run's contacts (see the module docstring): finds or creates the Xero contact of each
+    participant, once. Owns nothing beyond the run; reads and writes the store's contact table
+    through the store. Never sends an invoice. One resolver per run, used on the run's thread
+    only."""
+
     def __init__(self, client: XeroClient, store: Store, tenant_id: str) -> None:
         self._client = client
         self._store = store

@@ -165,6 +165,11 @@ def start_mark(store: Store, tenant_id: str, body: Any) -> None:
 
 
 class PaymentSync:
+    """Payments back from Xero for one organisation (see the module docstring): a pull of what
+    changed, or a fetch of given invoice ids (the webhook worker's). Owns only its call count;
+    writes through the store. Never lowers Maica's status and never writes to Xero. One object
+    per pull, used on one thread (the run's, a window task's or the webhook worker's)."""
+
     def __init__(self, client: XeroClient, store: Store, tenant_id: str) -> None:
         self._client = client
         self._store = store

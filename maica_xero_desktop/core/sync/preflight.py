@@ -49,6 +49,10 @@ class TrackingCategory:
 
 @dataclass
 class OrgSettings:
+    """What one organisation accepts, read once per run (:meth:`fetch`): accounts, tax types
+    with their rates, tracking categories, currencies and lock dates. A plain value: it never
+    writes to Xero or the store, and is used on the run's thread only."""
+
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     tax_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: by lower-case category name

@@ -27,6 +27,13 @@ NO_KEY = "No webhook key is saved."
 
 
 class WebhookListener:
+    """A running webhook section: the receiver, the processor's worker and the status file.
+
+    Owns them, from :meth:`start` to :meth:`stop` (which joins every thread). Never processes an
+    event on a receiver thread: the receiver stores and answers, the worker processes.
+    Threads: the receiver's I/O and request threads, the processor's worker; ``on_event`` is
+    called on those threads and must return at once."""
+
     def __init__(
         self,
         service: Service,

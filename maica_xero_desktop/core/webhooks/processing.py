@@ -101,6 +101,14 @@ def _zero(text: str) -> bool:
 
 
 class WebhookProcessor:
+    """Processes stored webhook events (see the module docstring) and runs the rounds on its
+    worker thread. Owns that thread and the round lock; writes outcomes through the store and
+    reads invoices through :class:`PaymentSync`. Never answers Xero's delivery (the receiver
+    did, before) and never processes while the integration is off.
+
+    Threads: :meth:`process_due` may be called from any thread (a window task, the CLI); rounds
+    never overlap. :meth:`wake` is safe from the receiver's threads."""
+
     def __init__(
         self,
         service: Service,

@@ -52,6 +52,14 @@ class WebhookStatus:
 
 
 class WebhookService:
+    """The Webhooks section of the facade (``service.webhooks``): the site and Delivery URL, the
+    webhook key (through :class:`WebhookKeys`), the one listener of this process, a processing
+    round on demand, retries, the event list and the status.
+
+    Owns the listener it started (at most one per process). Never returns or logs the key.
+    Threads: the window calls it from its workers; the listener it starts has its own threads
+    (see :class:`WebhookListener`)."""
+
     def __init__(self, service: Service) -> None:
         self.service = service
         generation = KeyGeneration(service.paths.data_dir / GENERATION_FILE)

@@ -50,6 +50,17 @@ MAX_CONCURRENT_WAIT_S = 8.0
 
 
 class XeroClient:
+    """Every Xero API call after sign-in (see the module docstring for the retry rules).
+
+    Owns the call count and the per-organisation rate-limit readings; borrows the transport
+    (:class:`XeroHttp`) and the tokens (:class:`TokenManager`). Never decides what to send or
+    what an answer means for an invoice (the sync does), never logs a token, and never re-sends a
+    keyed write after a 5xx or past :data:`KEY_RESEND_WINDOW_S`.
+
+    Threads: one client serves every thread of the process (a sync, the webhook worker, window
+    tasks); it keeps no per-call state, and :class:`RateLimits` and the token refresh lock their
+    own. ``calls`` is a rough counter for logs and benchmarks, not exact under concurrency."""
+
     def __init__(
         self,
         http: XeroHttp,

@@ -47,6 +47,16 @@ class AnswerTooSlow(XeroUnavailable):
 
 
 class XeroHttp:
+    """The transport under every Xero request (API and identity alike).
+
+    Owns the ``requests.Session`` (its connection pool), the timeouts, the deadline and the
+    answer cap. Never sends while the integration is off (:class:`IntegrationDisabled`), never
+    over plain http except to a loopback address, never retries (the client decides) and never
+    lets a secret into a log or an error.
+
+    Threads: shared by every thread of the process; it holds no per-request state (the deadline's
+    watchdog is per request)."""
+
     def __init__(
         self,
         session: requests.Session,

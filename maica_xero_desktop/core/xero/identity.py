@@ -95,6 +95,11 @@ def user_from_id_token(id_token: str, client_id: str, now: float) -> ConnectedUs
 
 @dataclass
 class IdentityClient:
+    """Xero's identity endpoints: the code exchange, the refresh and revocation (three form POSTs
+    over :class:`XeroHttp`). Holds the client id and the optional secret, and borrows the
+    transport; never stores a token (the caller saves what it returns) and never logs one.
+    No state changes after construction: safe on any thread."""
+
     http: XeroHttp
     endpoints: XeroEndpoints
     client_id: str
