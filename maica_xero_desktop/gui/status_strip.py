@@ -56,7 +56,7 @@ def receiver_text(view: WebhooksView | None) -> tuple[str, str]:
     if view.listener_url or view.status.listening:
         where = f"{receiver.get('host')}:{receiver.get('port')}"
         if not view.enabled:
-            return f"listening on {where}, answering 503 (integration off)", "warning"
+            return f"listening on {where}; deliveries kept until the integration is on", "warning"
         return f"listening on {where}", "ok"
     return "stopped", "info"
 
