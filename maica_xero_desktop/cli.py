@@ -550,7 +550,7 @@ def cmd_retry(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     changed = service.sync.refresh_payments()
-    if not service.sync.store.synced_xero_ids(service.settings().active_tenant_id):
+    if not service.sync.has_sent_invoices():
         # Nothing of this organisation is in Xero, so Xero was not asked.
         _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
         return 0
@@ -815,8 +815,7 @@ def _unexpected() -> int:
 def _settings_notes(service: Service) -> None:
     """What is wrong with the saved settings (a hand-edited value, a damaged file): once per
     command, on standard error before its output. The log file keeps each as a warning."""
-    service.settings()
-    for message in service.settings_store.warnings:
+    for message in service.settings_warnings():
         _err(f"Note: {say(message)}")
 
 
