@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from maica_xero_desktop.core.service import internals
 from maica_xero_desktop.core.sync import SyncResult
 from maica_xero_desktop.demo import free_port
 from maica_xero_desktop.gui.app import parse_arguments
@@ -229,9 +228,7 @@ def test_the_remembered_receiver_starts_with_the_next_window(
     enable(qtbot, first)
     _save_key(qtbot, first)
     port = free_port()
-    internals(first.service).settings_store.update(
-        lambda s: setattr(s, "receiver_at_start", f"127.0.0.1:{port}")
-    )
+    first.service.update_settings(lambda s: setattr(s, "receiver_at_start", f"127.0.0.1:{port}"))
     first.close()
     window = make_window()
     make_background(window)
@@ -392,7 +389,7 @@ def test_a_scheduled_run_that_cannot_start_notifies_unless_another_run_has_the_l
     assert recorder.notices == []  # not news: the other run does the work
     assert window.service.sync.history(limit=5) == []  # and it did not overlap
 
-    internals(window.service).settings_store.update(lambda s: setattr(s, "enabled", False))
+    window.service.update_settings(lambda s: setattr(s, "enabled", False))
     schedule.timer.timeout.emit()
     idle(qtbot, window)
     assert recorder.titles() == ["Scheduled run did not start"]
@@ -462,7 +459,7 @@ def test_run_now_from_the_tray_notifies_its_problems_only_while_hidden(
 ) -> None:
     window = ready
     background, recorder, _, _ = make_background(window)
-    internals(window.service).settings_store.update(lambda s: setattr(s, "enabled", False))
+    window.service.update_settings(lambda s: setattr(s, "enabled", False))
     background.update()
     background.run_action.trigger()  # the window is on screen: it shows the outcome
     idle(qtbot, window)

@@ -146,9 +146,7 @@ def test_client_id_shows_its_source_and_an_empty_one_is_refused(
 def test_outside_text_is_escaped_on_the_terminal(
     connected: Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (first,) = [
-        c for c in internals(connected).connection_cache.load().connections if c.tenant_name
-    ][:1]
+    (first,) = [c for c in connected.saved_connections() if c.tenant_name][:1]
     forged = Connection(
         id=first.id,
         tenant_id=first.tenant_id,

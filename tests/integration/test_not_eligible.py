@@ -122,7 +122,7 @@ def test_an_import_with_a_vanished_plugin_flow_still_imports(connected: Service)
     def gone(settings: Settings) -> None:
         settings.flow = "uninstalled-plugin"
 
-    internals(connected).settings_store.update(gone)
+    connected.update_settings(gone)
     _, summary = connected.sync.import_file(SAMPLE)
     assert summary.new == 40
     assert connected.sync.count_invoices("not_eligible") == 0

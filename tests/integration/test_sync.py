@@ -12,7 +12,7 @@ import pytest
 from filelock import FileLock
 
 from maica_xero_desktop.core.errors import IntegrationDisabled, NotConnected
-from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.sync import Progress, SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE, generated
@@ -271,9 +271,7 @@ def test_guards(ready: Service, xero_env: Sandbox) -> None:
         ready.sync.run()
     assert (
         xero_env.invoices(
-            internals(ready).connection_cache.load().connections[0].tenant_id
-            if internals(ready).connection_cache.load().connections
-            else None
+            ready.saved_connections()[0].tenant_id if ready.saved_connections() else None
         )
         == []
     )
