@@ -16,7 +16,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -145,6 +145,42 @@ class ClientIdInfo:
             "source": self.source,
             "saved": self.saved or None,
             "variable": self.variable,
+        }
+
+
+class ImportResult(NamedTuple):
+    """What ``sync.import_file`` did: the parsed export and what the store made of it (unpacks as
+    ``parsed, summary``); :meth:`to_json` is ``import --json``."""
+
+    parsed: ParsedExport
+    summary: ImportSummary
+
+    def to_json(self) -> dict[str, Any]:
+        parsed, summary = self.parsed, self.summary
+        return {
+            "invoices": len(parsed.invoices),
+            "lines": parsed.lines,
+            "new": summary.new,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "flagged": summary.flagged,
+            "status_notes": summary.status_notes,
+            "warnings": list(parsed.warnings),
+        }
+
+
+class FlowChoice(NamedTuple):
+    """A sync flow and whether it is the chosen one (unpacks as ``flow, selected``);
+    :meth:`to_json` is one entry of ``flows --json``."""
+
+    flow: Flow
+    selected: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.flow.name,
+            "description": self.flow.description,
+            "selected": self.selected,
         }
 
 
@@ -713,7 +749,7 @@ class SyncService:
 
     # -- import ----------------------------------------------------------------------------
 
-    def import_file(self, path: str | os.PathLike[str]) -> tuple[ParsedExport, ImportSummary]:
+    def import_file(self, path: str | os.PathLike[str]) -> ImportResult:
         """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
         parsed = parse_export_file(Path(path), stored=stored_numbers(self._store.db))
         invoices = parsed.check()
@@ -721,7 +757,7 @@ class SyncService:
         flag_reused_numbers(self._store, self._tenant())  # a number reused for another participant
         log.info("Imported %d invoices (%d new).", summary.total, summary.new)
         self._service.refresh_eligibility()
-        return parsed, summary
+        return ImportResult(parsed, summary)
 
     def invoices(
         self, state: str | None = None, limit: int = -1, offset: int = 0
@@ -735,9 +771,9 @@ class SyncService:
 
     # -- flows -----------------------------------------------------------------------------
 
-    def flows(self) -> list[tuple[Flow, bool]]:
+    def flows(self) -> list[FlowChoice]:
         current = self._service.settings().flow
-        return [(flow, flow.name == current) for flow in all_flows()]
+        return [FlowChoice(flow, flow.name == current) for flow in all_flows()]
 
     # -- runs ------------------------------------------------------------------------------
 
