@@ -3,6 +3,7 @@ and a lost, emptied or older store looks up what Xero holds before it sends anyt
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
@@ -119,8 +120,8 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
     assert "its total before tax is 100.00, not 999.00" in out
     row = _row(connected, "INV-777")
     assert (row.state, row.xero_invoice_id) == ("conflict", None)
-    detail = internals(connected).store.link_detail(tenant, row.id)
-    assert detail is not None
+    _lines, text = connected.invoice_detail(row.id, tenant)
+    detail = json.loads(text)
     assert detail["maica"]["total"] == "999.00"
     assert detail["xero"]["invoice_id"] == xero_id
     assert detail["xero"]["total"] in ("100", "100.0", "100.00")

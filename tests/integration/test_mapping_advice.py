@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from maica_xero_desktop.core.errors import ConfigurationError
-from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
@@ -118,7 +118,7 @@ def test_saving_a_mapping_is_validated(ready: Service, xero_env: Sandbox) -> Non
         choices=choices,
     )
     assert (saved.account_code, saved.tax_type) == ("210", "EXEMPTOUTPUT")
-    assert internals(ready).store.support_items()[ITEM] == saved
+    assert saved in ready.sync.support_items()
     preview = ready.sync.run(dry_run=True)
     lines = [
         line["Description"]
