@@ -197,8 +197,10 @@ class Service:
 
     Owns the paths, the settings file, the keyring entries, the saved organisation list, the
     Xero transport (one ``requests.Session``), the token manager, the Xero client and the invoice
-    database (opened on first use). Never prints, never imports Qt, names no command or button
-    (errors carry a :class:`Remedy`, worded by each front end) and never returns a secret.
+    database (opened on first use) — all private (``_store``, ``_xero``, …): a caller asks a
+    method, never a collaborator (tests: :func:`internals`). The webhook section gets narrow parts
+    (:class:`Sources`), not this object. Never prints, never imports Qt, names no command or
+    button (errors carry a :class:`Remedy`, worded by each front end), never returns a secret.
 
     Threads: every method may block (network, keyring, disk); the window calls them on its
     worker pool, several at once. The store opens under a lock and serialises its own
