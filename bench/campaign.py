@@ -37,7 +37,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from maica_xero_desktop.core.service import Service  # noqa: E402
+from maica_xero_desktop.core.service import Service, internals  # noqa: E402
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tests.support.exports import generated  # noqa: E402
 
@@ -121,7 +121,7 @@ def take_a_number(
     number = rng.choice(waiting)
     shown = number.lower() if rng.random() < 0.5 else number
     who = f"{rng.randrange(10**9):09d}"
-    contact = service.xero.accounting(
+    contact = internals(service).xero.accounting(
         "PUT",
         "Contacts",
         tenant,
@@ -138,7 +138,7 @@ def take_a_number(
         ],
     }
     invoice["InvoiceNumber" if flow != "classic" else "Reference"] = shown
-    body = service.xero.accounting(
+    body = internals(service).xero.accounting(
         "PUT",
         "Invoices",
         tenant,
@@ -271,7 +271,7 @@ def main() -> int:
     in_xero = Counter(str(i.get(key_field) or "").casefold() for i in ours)
     duplicates = sum(c - 1 for c in in_xero.values() if c > 1)
     flow = next(f for f, _ in service.sync.flows() if f.name == args.flow)
-    stored = service.store.load_invoices(tenant)
+    stored = internals(service).store.load_invoices(tenant)
     selected = {s.invoice.invoice_number for s in stored if flow.selects(s.invoice)}
     xero_ids = {str(i.get(key_field) or "").casefold(): str(i["InvoiceID"]) for i in ours}
     by_id = {str(i["InvoiceID"]): i for i in everything}

@@ -36,7 +36,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from maica_xero_desktop.core.service import Service  # noqa: E402
+from maica_xero_desktop.core.service import Service, internals  # noqa: E402
 from maica_xero_desktop.core.sync.payments import (  # noqa: E402
     MARK,
     PaymentSync,
@@ -75,7 +75,7 @@ def _invoice(number: str, contact_id: str, at: float) -> Invoice:
 def seed(sandbox: Sandbox, service: Service, tenant: str, total: int, ours: int) -> float:
     """The organisation and the store's links; returns the push time (sandbox clock)."""
     state = sandbox.state
-    stored = service.store.load_invoices(tenant)[:ours]
+    stored = internals(service).store.load_invoices(tenant)[:ours]
     with state.lock:
         ledger = state.ledger(tenant)
         now = state.now()
@@ -91,7 +91,7 @@ def seed(sandbox: Sandbox, service: Service, tenant: str, total: int, ours: int)
             made = _invoice(item.invoice.invoice_number, contact.contact_id, pushed + 1)
             ledger.put_invoice(made)
             links.append((item.id, tenant, made.invoice_id, made.number, pushed))
-    with service.store.db.tx() as conn:
+    with internals(service).store.db.tx() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO xero_links (invoice_id, tenant_id, state, xero_invoice_id, "
             "xero_invoice_number, xero_status, updated_at) "
@@ -119,7 +119,7 @@ def old_pull(service: Service, tenant: str) -> int:
     """The pull before issue 12 on a first run: every sales invoice, 100 a page."""
     calls, page = 0, 1
     while True:
-        body = service.xero.accounting(
+        body = internals(service).xero.accounting(
             "GET", "Invoices", tenant, params={"page": page, "where": 'Type=="ACCREC"'}
         )
         calls += 1
@@ -161,8 +161,8 @@ def main() -> int:
         tenant = service.use("Demo Company (AU)")["tenantId"]
         service.sync.import_file(generated(folder, args.ours, lines=1, participants=200, seed=3))
         pushed = seed(sandbox, service, tenant, args.total, args.ours)
-        service.store.set_mark(tenant, MARK, xero_timestamp(_utc(pushed)))
-        sync = PaymentSync(service.xero, service.store, tenant)
+        internals(service).store.set_mark(tenant, MARK, xero_timestamp(_utc(pushed)))
+        sync = PaymentSync(internals(service).xero, internals(service).store, tenant)
         print(f"organisation: {args.total:,} sales invoices, {args.ours:,} of them ours\n")
         print("first pull")
         first, _ = timed("  pages since the push (the product)", lambda: _run(sync.pull))

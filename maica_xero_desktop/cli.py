@@ -286,22 +286,12 @@ def cmd_logout(service: Service, args: argparse.Namespace) -> int:
 
 
 def cmd_import(service: Service, args: argparse.Namespace) -> int:
-    parsed, summary = service.sync.import_file(args.file)
+    result = service.sync.import_file(args.file)
+    parsed, summary = result
     for warning in parsed.warnings:
         _err(f"Note: {warning}")
     if args.json:
-        _json(
-            {
-                "invoices": len(parsed.invoices),
-                "lines": parsed.lines,
-                "new": summary.new,
-                "updated": summary.updated,
-                "unchanged": summary.unchanged,
-                "flagged": summary.flagged,
-                "status_notes": summary.status_notes,
-                "warnings": list(parsed.warnings),
-            }
-        )
+        _json(result.to_json())
         return 0
     _out(
         f"Imported {_plural(len(parsed.invoices), 'invoice')} ({_plural(parsed.lines, 'line')}): "
@@ -353,25 +343,7 @@ def _xero_column(r: InvoiceRow) -> str:
 def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
     rows = service.sync.invoices(state=args.state, limit=args.limit or -1)
     if args.json:
-        _json(
-            [
-                {
-                    "invoice_number": r.invoice_number,
-                    "state": r.state,
-                    "xero_invoice_id": r.xero_invoice_id,
-                    "message": r.message,
-                    "xero_invoice_number": r.xero_invoice_number,
-                    "invoice_date": r.invoice_date,
-                    "participant": r.participant_name,
-                    "total": r.total,
-                    "status": r.status,
-                    "amount_paid": r.amount_paid,
-                    "amount_due": r.amount_due,
-                    "xero_status": r.xero_status,
-                }
-                for r in rows
-            ]
-        )
+        _json([r.to_json() for r in rows])
         return 0
     if not rows:
         _out(
@@ -402,7 +374,7 @@ def cmd_invoices(service: Service, args: argparse.Namespace) -> int:
 def cmd_flows(service: Service, args: argparse.Namespace) -> int:
     flows = service.sync.flows()
     if args.json:
-        _json([{"name": f.name, "description": f.description, "selected": on} for f, on in flows])
+        _json([choice.to_json() for choice in flows])
         return 0
     _table(
         ("Chosen", "Flow", "What it does"),
@@ -550,7 +522,7 @@ def cmd_retry(service: Service, args: argparse.Namespace) -> int:
 
 def cmd_payments(service: Service, args: argparse.Namespace) -> int:
     changed = service.sync.refresh_payments()
-    if not service.sync.store.synced_xero_ids(service.settings().active_tenant_id):
+    if not service.sync.has_sent_invoices():
         # Nothing of this organisation is in Xero, so Xero was not asked.
         _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
         return 0
@@ -815,8 +787,7 @@ def _unexpected() -> int:
 def _settings_notes(service: Service) -> None:
     """What is wrong with the saved settings (a hand-edited value, a damaged file): once per
     command, on standard error before its output. The log file keeps each as a warning."""
-    service.settings()
-    for message in service.settings_store.warnings:
+    for message in service.settings_warnings():
         _err(f"Note: {say(message)}")
 
 

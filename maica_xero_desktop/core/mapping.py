@@ -7,7 +7,7 @@ store and applies at the next preview or run (blocked invoices are checked again
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -70,12 +70,6 @@ class MappingChoices:
 
     def rates(self) -> dict[str, Decimal]:
         return {t.tax_type.upper(): t.rate for t in self.tax_rates}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "accounts": [asdict(a) for a in self.accounts],
-            "tax_rates": [{**asdict(t), "rate": str(t.rate)} for t in self.tax_rates],
-        }
 
 
 def _account(data: dict[str, Any]) -> AccountChoice:

@@ -16,7 +16,7 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -47,6 +47,7 @@ from .sync.recovery import describe as describe_store
 from .sync.reused import flag_reused_numbers
 from .tokens import EXPIRY_MARGIN_S, TokenManager, renewal_notice
 from .totals import EXCLUSIVE, Pricing, line_amount_type
+from .webhooks.processing import Sources
 from .webhooks.service import WebhookService
 from .xero.client import XeroClient
 from .xero.endpoints import XeroEndpoints
@@ -147,6 +148,42 @@ class ClientIdInfo:
         }
 
 
+class ImportResult(NamedTuple):
+    """What ``sync.import_file`` did: the parsed export and what the store made of it (unpacks as
+    ``parsed, summary``); :meth:`to_json` is ``import --json``."""
+
+    parsed: ParsedExport
+    summary: ImportSummary
+
+    def to_json(self) -> dict[str, Any]:
+        parsed, summary = self.parsed, self.summary
+        return {
+            "invoices": len(parsed.invoices),
+            "lines": parsed.lines,
+            "new": summary.new,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "flagged": summary.flagged,
+            "status_notes": summary.status_notes,
+            "warnings": list(parsed.warnings),
+        }
+
+
+class FlowChoice(NamedTuple):
+    """A sync flow and whether it is the chosen one (unpacks as ``flow, selected``);
+    :meth:`to_json` is one entry of ``flows --json``."""
+
+    flow: Flow
+    selected: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.flow.name,
+            "description": self.flow.description,
+            "selected": self.selected,
+        }
+
+
 @dataclass(frozen=True)
 class ConnectResult:
     user: ConnectedUser | None
@@ -160,8 +197,10 @@ class Service:
 
     Owns the paths, the settings file, the keyring entries, the saved organisation list, the
     Xero transport (one ``requests.Session``), the token manager, the Xero client and the invoice
-    database (opened on first use). Never prints, never imports Qt, names no command or button
-    (errors carry a :class:`Remedy`, worded by each front end) and never returns a secret.
+    database (opened on first use) — all private (``_store``, ``_xero``, …): a caller asks a
+    method, never a collaborator (tests: :func:`internals`). The webhook section gets narrow parts
+    (:class:`Sources`), not this object. Never prints, never imports Qt, names no command or
+    button (errors carry a :class:`Remedy`, worded by each front end), never returns a secret.
 
     Threads: every method may block (network, keyring, disk); the window calls them on its
     worker pool, several at once. The store opens under a lock and serialises its own
@@ -180,46 +219,62 @@ class Service:
     ) -> None:
         home_str = os.fspath(home) if home is not None else os.environ.get("MAICA_XERO_HOME")
         self.paths: AppPaths = app_paths(home_str)
-        self.settings_store = SettingsStore(self.paths)
-        self.secrets = SecretStore(str(self.paths.config_dir.parent) if home_str else None)
-        self.connection_cache = ConnectionCache(self.paths.connections_file)
-        self.endpoints = endpoints or XeroEndpoints.from_env()
+        self._settings_store = SettingsStore(self.paths)
+        self._secrets = SecretStore(str(self.paths.config_dir.parent) if home_str else None)
+        self._connection_cache = ConnectionCache(self.paths.connections_file)
+        self._endpoints = endpoints or XeroEndpoints.from_env()
         self._clock = clock
         self._sleep = sleep
         self._browser = browser
-        self.http = XeroHttp(session or requests.Session(), is_enabled=self.is_enabled)
-        self.tokens = TokenManager(
-            self.secrets,
+        self._http = XeroHttp(session or requests.Session(), is_enabled=self.is_enabled)
+        self._tokens = TokenManager(
+            self._secrets,
             identity=self._identity,
             lock_path=self.paths.token_lock_file,
             on_needs_reconnect=self._mark_needs_reconnect,
             clock=clock,
             sleep=sleep,
         )
-        self.limits = RateLimits(clock)
-        self.xero = XeroClient(self.http, self.endpoints, self.tokens, self.limits, sleep=sleep)
-        self._store: Store | None = None
-        self._store_lock = threading.Lock()
+        self._limits = RateLimits(clock)
+        self._xero = XeroClient(
+            self._http, self._endpoints, self._tokens, self._limits, sleep=sleep
+        )
+        self._db: Store | None = None
+        self._db_lock = threading.Lock()
         self.sync = SyncService(self)
-        self.webhooks = WebhookService(self)
+        sources = Sources(
+            store=lambda: self._store,
+            active_tenant_id=lambda: self.settings().active_tenant_id,
+            xero=lambda: self._xero,
+            is_enabled=self.is_enabled,
+            pull_payments=self.sync.refresh_payments,
+        )
+        self._webhook_sources = sources
+        self.webhooks = WebhookService(
+            sources,
+            settings=self.settings,
+            update_settings=self.update_settings,
+            secrets=self._secrets,
+            data_dir=self.paths.data_dir,
+        )
 
     @property
-    def store(self) -> Store:
+    def _store(self) -> Store:
         """The invoice database, opened on first use."""
-        with self._store_lock:  # two worker threads may ask first at once
-            if self._store is None:
-                self._store = Store(self.paths.database_file)
-            return self._store
+        with self._db_lock:  # two worker threads may ask first at once
+            if self._db is None:
+                self._db = Store(self.paths.database_file)
+            return self._db
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     # -- settings and the toggle ----------------------------------------------------------
 
     def settings(self) -> Settings:
-        return self.settings_store.load()
+        return self._settings_store.load()
 
     def is_enabled(self) -> bool:
         return self.settings().enabled
@@ -228,7 +283,7 @@ class Service:
         def change(s: Settings) -> None:
             s.enabled = enabled
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
         log.info("Integration %s.", "enabled" if enabled else "disabled")
 
     def client_id(self, settings: Settings | None = None) -> str:
@@ -246,7 +301,7 @@ class Service:
         if name == "flow":
             return self.settings().flow
         if name == "client-secret":
-            return "set" if self.secrets.get(CLIENT_SECRET) else "not set"
+            return "set" if self._secrets.get(CLIENT_SECRET) else "not set"
         return lookup(name).show(self.settings())
 
     def config_set(self, name: str, value: str) -> str:
@@ -258,7 +313,7 @@ class Service:
         def change(s: Settings) -> None:
             setattr(s, key.field, parsed)
 
-        return key.show(self.settings_store.update(change))
+        return key.show(self._settings_store.update(change))
 
     def set_flow(self, name: str) -> str:
         flow = get_flow(name)
@@ -266,27 +321,27 @@ class Service:
         def change(s: Settings) -> None:
             s.flow = flow.name
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
         self.refresh_eligibility()
         return flow.name
 
     def set_client_secret(self, secret: str | None) -> None:
         """Store (or with ``None``/empty, remove) the optional Web App client secret."""
         if secret:
-            self.secrets.set(CLIENT_SECRET, secret.strip())
+            self._secrets.set(CLIENT_SECRET, secret.strip())
         else:
-            self.secrets.delete(CLIENT_SECRET)
+            self._secrets.delete(CLIENT_SECRET)
 
     # -- status ---------------------------------------------------------------------------
 
     def status(self) -> Status:
         settings = self.settings()
-        messages = list(self.settings_store.warnings)
+        messages = list(self._settings_store.warnings)
         backend = ""
         user = None
         try:
-            backend = self.secrets.check_backend()
-            tokens = self.secrets.load_tokens()
+            backend = self._secrets.check_backend()
+            tokens = self._secrets.load_tokens()
             token_state = self._token_state(settings, tokens)
             user = tokens.user if tokens else None
             if renewal := renewal_notice(tokens, self._clock()):
@@ -296,13 +351,13 @@ class Service:
             messages.append(Notice.of(exc))
         if settings.needs_reconnect and settings.needs_reconnect_reason:
             messages.append(Notice(settings.needs_reconnect_reason, Remedy.RECONNECT))
-        cached = self.connection_cache.load()
+        cached = self._connection_cache.load()
         state = self._active_state(settings, cached)
         if state == "missing":
             messages.append(_missing_sentence(settings))
-        if notice := describe_store(self.store, settings, settings.active_tenant_id):
+        if notice := describe_store(self._store, settings, settings.active_tenant_id):
             messages.append(notice)  # replaced, emptied or older than the home remembers
-        last = self.store.runs(limit=1)
+        last = self._store.runs(limit=1)
         return Status(
             last_run=last[0].to_json() if last else None,
             enabled=settings.enabled,
@@ -315,8 +370,8 @@ class Service:
             flow=settings.flow,
             schedule_minutes=settings.schedule_minutes,
             webhook_site=settings.webhook_site,
-            api_url=self.endpoints.api_url,
-            sandbox=self.endpoints.is_sandbox,
+            api_url=self._endpoints.api_url,
+            sandbox=self._endpoints.is_sandbox,
             keyring_backend=backend,
             messages=messages,
         )
@@ -339,15 +394,15 @@ class Service:
     # -- sign-in --------------------------------------------------------------------------
 
     def _identity(self) -> IdentityClient:
-        secret = self.secrets.get(CLIENT_SECRET)
-        return IdentityClient(self.http, self.endpoints, self.client_id(), secret or None)
+        secret = self._secrets.get(CLIENT_SECRET)
+        return IdentityClient(self._http, self._endpoints, self.client_id(), secret or None)
 
     def _mark_needs_reconnect(self, reason: str) -> None:
         def change(s: Settings) -> None:
             s.needs_reconnect = True
             s.needs_reconnect_reason = reason
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
 
     def redirect_uris(self) -> list[str]:
         """The exact redirect URIs to register in the Xero app."""
@@ -366,7 +421,7 @@ class Service:
         ``on_url`` receives the authorization URL before the browser is asked to open it, so the
         caller always shows it (a browser may fail to open without saying so).
         """
-        self.http.ensure_enabled()
+        self._http.ensure_enabled()
         settings = self.settings()
         client_id = self.client_id(settings)
         if not client_id:
@@ -377,7 +432,7 @@ class Service:
                 remedy=Remedy.SET_CLIENT_ID,
                 facts={"redirect_uris": uris},
             )
-        self.secrets.check_backend()  # fail before the browser opens, not after the sign-in
+        self._secrets.check_backend()  # fail before the browser opens, not after the sign-in
         identity = self._identity()
         verifier = pkce.new_verifier()
         state = pkce.new_state()
@@ -392,12 +447,12 @@ class Service:
             tokens = identity.exchange_code(
                 callback.code, redirect_uri, verifier, now=self._clock()
             )
-            self.secrets.save_tokens(tokens)
+            self._secrets.save_tokens(tokens)
             return tokens
 
         try:
             url = authorize_url(
-                self.endpoints,
+                self._endpoints,
                 client_id=client_id,
                 redirect_uri=redirect_uri,
                 scopes=settings.scopes,
@@ -418,7 +473,7 @@ class Service:
             s.needs_reconnect = False
             s.needs_reconnect_reason = ""
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
         log.info("Connected to Xero.")
         view = self.connections(refresh=True, auto_select=True)
         return ConnectResult(user=tokens.user, view=view, redirect_uri=redirect_uri)
@@ -427,11 +482,11 @@ class Service:
 
     def connections(self, refresh: bool = True, auto_select: bool = False) -> ConnectionsView:
         if refresh:
-            items = self.xero.get_connections()
+            items = self._xero.get_connections()
             parsed = [c for c in (Connection.from_xero(i) for i in items) if c is not None]
-            cached = self.connection_cache.save(parsed)
+            cached = self._connection_cache.save(parsed)
         else:
-            cached = self.connection_cache.load()
+            cached = self._connection_cache.load()
         settings = self.settings()
         messages: list[str] = []
         if refresh and not cached.connections:
@@ -485,7 +540,7 @@ class Service:
                 f"{connection.tenant_name} is a Xero {connection.tenant_type.lower()}, not an "
                 "organisation, so invoices cannot be sent to it. Choose an organisation."
             )
-        body = self.xero.accounting("GET", "Organisation", connection.tenant_id)
+        body = self._xero.accounting("GET", "Organisation", connection.tenant_id)
         details: dict[str, Any] = {}
         if isinstance(body, dict) and isinstance(body.get("Organisations"), list):
             first = body["Organisations"][0] if body["Organisations"] else {}
@@ -508,15 +563,15 @@ class Service:
             s.active_tenant_id = connection.tenant_id if connection else ""
             s.active_tenant_name = connection.tenant_name if connection else ""
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
 
     def active_tenant(self) -> Connection:
         settings = self.settings()
         if not settings.active_tenant_id:
-            if self.secrets.load_tokens() is None:
+            if self._secrets.load_tokens() is None:
                 raise NotConnected()  # before connecting there is nothing to choose from
             raise NoActiveOrganisation()
-        found = self.connection_cache.load().find(settings.active_tenant_id)
+        found = self._connection_cache.load().find(settings.active_tenant_id)
         if found is None:
             missing = _missing_sentence(settings)
             raise UnknownOrganisation(missing.fact, remedy=missing.remedy, facts=missing.facts)
@@ -524,14 +579,14 @@ class Service:
 
     def disconnect(self, tenant: str) -> Connection:
         """Remove one organisation from this app in Xero (DELETE /connections/{id})."""
-        self.http.ensure_enabled()
+        self._http.ensure_enabled()
         try:
-            connection = self._match(tenant, self.connection_cache.load().connections)
+            connection = self._match(tenant, self._connection_cache.load().connections)
         except UnknownOrganisation:
             connection = self._match(tenant, self.connections(refresh=True).connections)
-        self.xero.delete_connection(connection.id)
-        remaining = [c for c in self.connection_cache.load().connections if c.id != connection.id]
-        self.connection_cache.save(remaining)
+        self._xero.delete_connection(connection.id)
+        remaining = [c for c in self._connection_cache.load().connections if c.id != connection.id]
+        self._connection_cache.save(remaining)
         if self.settings().active_tenant_id.lower() == connection.tenant_id.lower():
             self._set_active(None)
         log.info("Organisation disconnected.")
@@ -545,14 +600,14 @@ class Service:
         """
         revoked = False
         if not local_only:
-            self.http.ensure_enabled()
-            tokens = self.secrets.load_tokens()
+            self._http.ensure_enabled()
+            tokens = self._secrets.load_tokens()
             if tokens is None:
                 raise NotConnected()
             self._identity().revoke(tokens.refresh_token)
             revoked = True
-        self.secrets.forget_tokens()
-        self.connection_cache.clear()
+        self._secrets.forget_tokens()
+        self._connection_cache.clear()
 
         def change(s: Settings) -> None:
             s.active_tenant_id = ""
@@ -560,7 +615,7 @@ class Service:
             s.needs_reconnect = False
             s.needs_reconnect_reason = ""
 
-        self.settings_store.update(change)
+        self._settings_store.update(change)
         log.info("Signed out of Xero%s.", "" if revoked else " on this computer only")
         return revoked
 
@@ -573,22 +628,22 @@ class Service:
         own tax type — empty where the item's mapping applies), and the JSON ``detail`` of its
         link to ``tenant_id`` (default: the active organisation; "" when there is none)."""
         tenant = self.settings().active_tenant_id if tenant_id is None else tenant_id
-        found = self.store.load_invoices(tenant, [invoice_id])
+        found = self._store.load_invoices(tenant, [invoice_id])
         lines = [
             (line.support_item_number, line.account_code, line.tax_type)
             for line in (found[0].invoice.lines if found else ())
         ]
-        detail = self.store.link_detail(tenant, invoice_id)
+        detail = self._store.link_detail(tenant, invoice_id)
         return lines, json.dumps(detail) if detail else ""
 
     # -- support-item mapping, local totals, eligibility ------------------------------------
 
     def mapping_choices(self) -> MappingChoices:
         """The active organisation's accounts and tax rates, read from Xero (for the editor)."""
-        self.http.ensure_enabled()
+        self._http.ensure_enabled()
         tenant = self.active_tenant()
-        choices = read_choices(self.xero, tenant.tenant_id)
-        self.store.remember_rates(tenant.tenant_id, choices.rates())
+        choices = read_choices(self._xero, tenant.tenant_id)
+        self._store.remember_rates(tenant.tenant_id, choices.rates())
         return choices
 
     def save_mapping(
@@ -604,7 +659,7 @@ class Service:
         """Save a support item's mapping (checked against ``choices`` when given); it applies at
         the next preview or run."""
         return save_mapping(
-            self.store,
+            self._store,
             item_number,
             name=name,
             xero_description=xero_description,
@@ -617,7 +672,7 @@ class Service:
         """How local totals are computed: the settings and the organisation's last-read rates."""
         s = self.settings()
         amount_type = line_amount_type(s.line_amount_type) or EXCLUSIVE
-        return self.store.pricing(s.active_tenant_id, amount_type, s.default_tax_type)
+        return self._store.pricing(s.active_tenant_id, amount_type, s.default_tax_type)
 
     def refresh_eligibility(self) -> Eligibility:
         """Mark the invoices the chosen flow does not send (and un-mark those it now sends)."""
@@ -629,7 +684,7 @@ class Service:
             return Eligibility(s.flow)
         if not s.active_tenant_id:
             return Eligibility(s.flow)
-        return refresh_eligibility(self.store, s.active_tenant_id, flow)
+        return refresh_eligibility(self._store, s.active_tenant_id, flow)
 
     # -- the invoice list in a given organisation (the window: also the last one used) -------
 
@@ -641,23 +696,29 @@ class Service:
         state there and the totals as Xero computes them for it."""
         s = self.settings()
         amount_type = line_amount_type(s.line_amount_type) or EXCLUSIVE
-        pricing = self.store.pricing(tenant_id, amount_type, s.default_tax_type)
-        rows = self.store.list_invoices(tenant_id, state, limit, offset, pricing=pricing)
-        return self.store.count_invoices(tenant_id, state), rows
+        pricing = self._store.pricing(tenant_id, amount_type, s.default_tax_type)
+        rows = self._store.list_invoices(tenant_id, state, limit, offset, pricing=pricing)
+        return self._store.count_invoices(tenant_id, state), rows
 
     # -- narrow reads and writes for the window (it never reaches past the facade) ------------
 
     def update_settings(self, change: Callable[[Settings], None]) -> Settings:
         """Apply ``change`` to the settings under the settings lock and save them."""
-        return self.settings_store.update(change)
+        return self._settings_store.update(change)
+
+    def settings_warnings(self) -> list[str]:
+        """What is wrong with the saved settings (a hand-edited value, a damaged file), as read
+        now: one sentence each."""
+        self.settings()
+        return list(self._settings_store.warnings)
 
     def saved_connections(self) -> tuple[Connection, ...]:
         """The organisation list as last read from Xero (kept after sign-out; no network)."""
-        return self.connection_cache.load().connections
+        return self._connection_cache.load().connections
 
     def linked_invoice_numbers(self, tenant_id: str, xero_invoice_ids: list[str]) -> dict[str, str]:
         """Maica invoice numbers of the pushed invoices among ``xero_invoice_ids``, by Xero id."""
-        views = self.store.link_views(tenant_id, xero_invoice_ids)
+        views = self._store.link_views(tenant_id, xero_invoice_ids)
         return {xero_id: view.invoice_number for xero_id, view in views.items()}
 
 
@@ -679,42 +740,42 @@ class SyncService:
     as :class:`Service`."""
 
     def __init__(self, service: Service) -> None:
-        self.service = service
+        self._service = service  # the facade's private parts are read here, in its own module
 
     @property
-    def store(self) -> Store:
-        return self.service.store
+    def _store(self) -> Store:
+        return self._service._store
 
     def _tenant(self) -> str:
-        return self.service.settings().active_tenant_id
+        return self._service.settings().active_tenant_id
 
     # -- import ----------------------------------------------------------------------------
 
-    def import_file(self, path: str | os.PathLike[str]) -> tuple[ParsedExport, ImportSummary]:
+    def import_file(self, path: str | os.PathLike[str]) -> ImportResult:
         """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
-        parsed = parse_export_file(Path(path), stored=stored_numbers(self.store.db))
+        parsed = parse_export_file(Path(path), stored=stored_numbers(self._store.db))
         invoices = parsed.check()
-        summary = self.store.apply_import(invoices)
-        flag_reused_numbers(self.store, self._tenant())  # a number reused for another participant
+        summary = self._store.apply_import(invoices)
+        flag_reused_numbers(self._store, self._tenant())  # a number reused for another participant
         log.info("Imported %d invoices (%d new).", summary.total, summary.new)
-        self.service.refresh_eligibility()
-        return parsed, summary
+        self._service.refresh_eligibility()
+        return ImportResult(parsed, summary)
 
     def invoices(
         self, state: str | None = None, limit: int = -1, offset: int = 0
     ) -> list[InvoiceRow]:
-        return self.store.list_invoices(
-            self._tenant(), state, limit, offset, pricing=self.service.pricing()
+        return self._store.list_invoices(
+            self._tenant(), state, limit, offset, pricing=self._service.pricing()
         )
 
     def count_invoices(self, state: str | None = None) -> int:
-        return self.store.count_invoices(self._tenant(), state)
+        return self._store.count_invoices(self._tenant(), state)
 
     # -- flows -----------------------------------------------------------------------------
 
-    def flows(self) -> list[tuple[Flow, bool]]:
-        current = self.service.settings().flow
-        return [(flow, flow.name == current) for flow in all_flows()]
+    def flows(self) -> list[FlowChoice]:
+        current = self._service.settings().flow
+        return [FlowChoice(flow, flow.name == current) for flow in all_flows()]
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -728,18 +789,18 @@ class SyncService:
         cancel: threading.Event | None = None,
     ) -> SyncResult:
         """Run Now. Guards first: enabled, an organisation, a sign-in; then the engine."""
-        service = self.service
-        service.http.ensure_enabled()
+        service = self._service
+        service._http.ensure_enabled()
         tenant = service.active_tenant()
         if not tenant.can_receive_invoices:
             raise UnknownOrganisation(
                 f"{tenant.tenant_name} is not an organisation that can receive invoices."
             )
-        service.tokens.current()  # NotConnected before any work
+        service._tokens.current()  # NotConnected before any work
         settings = service.settings()
         engine = SyncEngine(
-            self.store,
-            service.xero,
+            self._store,
+            service._xero,
             settings,
             get_flow(flow or settings.flow),
             tenant.tenant_id,
@@ -747,18 +808,18 @@ class SyncService:
             service.paths.data_dir,
             progress=progress,
             cancel=cancel,
-            home=service.settings_store,
+            home=service._settings_store,
         )
         return engine.run(trigger=trigger, dry_run=dry_run)
 
     def history(self, limit: int = 20) -> list[RunRecord]:
-        return self.store.runs(limit=limit)
+        return self._store.runs(limit=limit)
 
     def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
-        return self.store.run_results(run_id, outcome)
+        return self._store.run_results(run_id, outcome)
 
     def support_items(self) -> list[SupportItem]:
-        return sorted(self.store.support_items().values(), key=lambda item: item.item_number)
+        return sorted(self._store.support_items().values(), key=lambda item: item.item_number)
 
     def set_support_item(
         self,
@@ -769,26 +830,86 @@ class SyncService:
         description: str | None = None,
     ) -> SupportItem:
         """Change a support item's Xero mapping; blocked invoices using it are re-checked."""
-        current = self.store.support_items().get(item_number)
+        current = self._store.support_items().get(item_number)
         if current is None:
             raise ConfigurationError(
                 f"There is no support item {item_number} in the imported invoices."
             )
         # checked as the mapping editor's are: no spaces in codes, Xero's lengths, nothing hidden
         return save_mapping(
-            self.store,
+            self._store,
             item_number,
             xero_description=description,
             account_code=account_code,
             tax_type=tax_type,
         )
 
+    def has_sent_invoices(self) -> bool:
+        """Whether any invoice of the active organisation is in Xero (else a payment refresh
+        asks Xero nothing)."""
+        return bool(self._store.synced_xero_ids(self._tenant()))
+
     def retry_failed(self) -> int:
         """Failed invoices back to pending, for the next run."""
-        return self.store.reset_failed(self._tenant())
+        return self._store.reset_failed(self._tenant())
 
     def refresh_payments(self) -> int:
         """Pull payment changes for this organisation's synced invoices; returns the changes."""
-        self.service.http.ensure_enabled()
-        tenant = self.service.active_tenant()
-        return PaymentSync(self.service.xero, self.store, tenant.tenant_id).pull()
+        self._service._http.ensure_enabled()
+        tenant = self._service.active_tenant()
+        return PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
+
+
+class Internals:
+    """The facade's collaborators, for tests and benchmarks only: a test that injects a fault
+    (an expired token, a slow transport) or reads the database directly asks here, named, rather
+    than through attributes of :class:`Service`. The CLI, the window and the demo never use it
+    (``tests/unit/test_layers.py`` checks)."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    @property
+    def store(self) -> Store:
+        return self._service._store
+
+    @property
+    def settings_store(self) -> SettingsStore:
+        return self._service._settings_store
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self._service._secrets
+
+    @property
+    def connection_cache(self) -> ConnectionCache:
+        return self._service._connection_cache
+
+    @property
+    def endpoints(self) -> XeroEndpoints:
+        return self._service._endpoints
+
+    @property
+    def http(self) -> XeroHttp:
+        return self._service._http
+
+    @property
+    def tokens(self) -> TokenManager:
+        return self._service._tokens
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._service._limits
+
+    @property
+    def xero(self) -> XeroClient:
+        return self._service._xero
+
+    @property
+    def webhook_sources(self) -> Sources:
+        return self._service._webhook_sources
+
+
+def internals(service: Service) -> Internals:
+    """The collaborators behind ``service`` (tests and benchmarks only; see :class:`Internals`)."""
+    return Internals(service)

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import MaicaXeroError, NeedsReconnect
-from ..core.flows import Flow
-from ..core.service import Service, Status
+from ..core.service import FlowChoice, Service, Status
 from ..core.sync import Progress, SyncResult
 from .history_panel import HistoryPanel
 from .invoices_panel import InvoicesPanel
@@ -148,12 +147,12 @@ class SyncPanel(QGroupBox):
     # -- flows -------------------------------------------------------------------------------
 
     def load_flows(self) -> None:
-        def work(task: Task[list[tuple[Flow, bool]]]) -> list[tuple[Flow, bool]]:
+        def work(task: Task[list[FlowChoice]]) -> list[FlowChoice]:
             return self.service.sync.flows()
 
         self.runner.submit(work, on_done=self._show_flows, name="flows")
 
-    def _show_flows(self, flows: list[tuple[Flow, bool]]) -> None:
+    def _show_flows(self, flows: list[FlowChoice]) -> None:
         self._flows_loaded = True
         self.flow_box.blockSignals(True)
         self.flow_box.clear()

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from maica_xero_desktop.core.secrets import TokenSet
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 
 from .openapi import (
@@ -52,9 +52,9 @@ def _exercise(service: Service) -> None:
     service.connect(lambda url: None, timeout=10)
     service.connections()
     service.use("Demo Company (AU)")
-    tokens = service.secrets.load_tokens()
+    tokens = internals(service).secrets.load_tokens()
     assert tokens is not None
-    service.secrets.save_tokens(
+    internals(service).secrets.save_tokens(
         TokenSet(
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,

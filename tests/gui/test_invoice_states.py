@@ -12,6 +12,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from maica_xero_desktop.core.service import internals
 from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.gui import widgets
 from maica_xero_desktop.gui.invoice_model import MESSAGE_COLUMN, STATE_COLUMN
@@ -36,7 +37,7 @@ SIDES = {
 
 def _set_link(window: MainWindow, number: str, state: str, message: str, detail: object) -> None:
     """What the sync engine records for such an invoice, written to the real store file."""
-    store = window.service.store
+    store = internals(window.service).store
     tenant = window.hub.tenant_id
     with store.db.tx() as conn:
         invoice_id = conn.execute(
@@ -118,7 +119,7 @@ def test_after_sign_out_the_window_tells_the_truth(
     idle(qtbot, window)
     assert window.sync.result_line.text().startswith("Preview:")
     assert window.sync.progress.isVisible()
-    window.service.store.add_webhook_events(
+    internals(window.service).store.add_webhook_events(
         "delivery-1",
         [
             IncomingEvent(

@@ -89,12 +89,11 @@ def test_run_now_preview_and_the_last_run_are_in_sight_in_every_state(
     _check_run_controls(window, outcome=True)
     # the largest organisation names wrap in the strip; nothing is pushed out of sight
     window.service.use(window.hub.tenant_id)
-    settings = window.service.settings_store
 
     def rename(s: object) -> None:
         s.active_tenant_name = LONG_NAME  # type: ignore[attr-defined]
 
-    settings.update(rename)
+    window.service.update_settings(rename)
     window.hub.refresh()
     idle(qtbot, window)
     assert LONG_NAME in window.strip.facts.text()

@@ -228,9 +228,7 @@ def test_the_remembered_receiver_starts_with_the_next_window(
     enable(qtbot, first)
     _save_key(qtbot, first)
     port = free_port()
-    first.service.settings_store.update(
-        lambda s: setattr(s, "receiver_at_start", f"127.0.0.1:{port}")
-    )
+    first.service.update_settings(lambda s: setattr(s, "receiver_at_start", f"127.0.0.1:{port}"))
     first.close()
     window = make_window()
     make_background(window)
@@ -391,7 +389,7 @@ def test_a_scheduled_run_that_cannot_start_notifies_unless_another_run_has_the_l
     assert recorder.notices == []  # not news: the other run does the work
     assert window.service.sync.history(limit=5) == []  # and it did not overlap
 
-    window.service.settings_store.update(lambda s: setattr(s, "enabled", False))
+    window.service.update_settings(lambda s: setattr(s, "enabled", False))
     schedule.timer.timeout.emit()
     idle(qtbot, window)
     assert recorder.titles() == ["Scheduled run did not start"]
@@ -461,7 +459,7 @@ def test_run_now_from_the_tray_notifies_its_problems_only_while_hidden(
 ) -> None:
     window = ready
     background, recorder, _, _ = make_background(window)
-    window.service.settings_store.update(lambda s: setattr(s, "enabled", False))
+    window.service.update_settings(lambda s: setattr(s, "enabled", False))
     background.update()
     background.run_action.trigger()  # the window is on screen: it shows the outcome
     idle(qtbot, window)

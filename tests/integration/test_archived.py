@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from maica_xero_desktop.sandbox.ledger import Contact
 from tests.support.exports import generated
@@ -76,7 +76,7 @@ def test_an_archived_contact_unknown_to_the_store_is_not_created_again(
     connected: Service, xero_env: Sandbox, tmp_path: Path
 ) -> None:
     tenant = connected.use(DEMO)["tenantId"]
-    made = connected.xero.accounting(
+    made = internals(connected).xero.accounting(
         "PUT", "Contacts", tenant, json={"Contacts": [{"Name": "Old Name", "ContactNumber": "P-9"}]}
     )
     xero_env.archive_contact(str(made["Contacts"][0]["ContactID"]), tenant_id=tenant)

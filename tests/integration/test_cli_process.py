@@ -181,13 +181,13 @@ def test_two_processes_refresh_at_once_without_invalid_grant(
     script = """
 import dataclasses, sys, time
 from pathlib import Path
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 service = Service()
-tokens = service.secrets.load_tokens()
+tokens = internals(service).secrets.load_tokens()
 go = Path(sys.argv[1])
 while not go.exists():
     time.sleep(0.005)
-service.tokens.access_token(rejected=tokens.access_token)
+internals(service).tokens.access_token(rejected=tokens.access_token)
 print(len(service.connections().connections))
 """
     go = tmp_path / "go"

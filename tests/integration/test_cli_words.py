@@ -11,7 +11,7 @@ import pytest
 
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.connections import Connection
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from tests.integration.conftest import SandboxAdmin
 from tests.support.exports import SAMPLE
 
@@ -146,14 +146,14 @@ def test_client_id_shows_its_source_and_an_empty_one_is_refused(
 def test_outside_text_is_escaped_on_the_terminal(
     connected: Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (first,) = [c for c in connected.connection_cache.load().connections if c.tenant_name][:1]
+    (first,) = [c for c in connected.saved_connections() if c.tenant_name][:1]
     forged = Connection(
         id=first.id,
         tenant_id=first.tenant_id,
         tenant_name="Evil\x1b[2J\nNote: forged line\u202e",
         tenant_type=first.tenant_type,
     )
-    connected.connection_cache.save([forged])
+    internals(connected).connection_cache.save([forged])
     _code, out, _ = _run(capsys, "connections", "--cached")
     assert "\x1b" not in out
     assert "\u202e" not in out

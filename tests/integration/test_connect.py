@@ -16,7 +16,7 @@ from maica_xero_desktop.core.errors import (
     ConfigurationError,
     IntegrationDisabled,
 )
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 
 from .conftest import SandboxAdmin
@@ -43,7 +43,7 @@ def test_connect_lists_organisations_and_keeps_tokens_only_in_keyring(
     names = {c.tenant_name for c in result.view.connections}
     assert names == {"Maica Care Services Pty Ltd", "Demo Company (AU)"}
     assert any("Choose the organisation" in m for m in result.view.messages)
-    tokens = service.secrets.load_tokens()
+    tokens = internals(service).secrets.load_tokens()
     assert tokens is not None
     assert tokens.expires_at > tokens.obtained_at + 1700
     text = _files_text(home)
@@ -96,7 +96,7 @@ def test_wrong_client_id_times_out_with_what_to_check(
     with pytest.raises(AuthorizationError, match="check that the client id is right"):
         service.connect(lambda url: None, timeout=1.5)
     assert pages[0].status_code >= 400  # an error page at "Xero", never a redirect back
-    assert service.secrets.load_tokens() is None
+    assert internals(service).secrets.load_tokens() is None
 
 
 def test_unregistered_redirect_port_times_out_naming_the_uri(service: Service) -> None:
@@ -151,7 +151,7 @@ def test_browser_failure_still_shows_the_url(service: Service) -> None:
     with pytest.raises(AuthorizationCancelled):
         service.connect(shown.append, timeout=30, cancel=cancel)
     assert len(shown) == 1
-    assert shown[0].startswith(service.endpoints.authorize)
+    assert shown[0].startswith(internals(service).endpoints.authorize)
 
 
 def test_missing_client_id_lists_redirect_uris(
@@ -172,18 +172,18 @@ def test_disabled_refuses_before_anything(service: Service, admin: SandboxAdmin)
 
 
 def test_logout_revokes_and_forgets(connected: Service, admin: SandboxAdmin) -> None:
-    old = connected.secrets.load_tokens()
+    old = internals(connected).secrets.load_tokens()
     assert old is not None
     connected.use("Demo Company (AU)")
     assert connected.logout() is True
     assert admin.count("revocation") == 1
-    assert connected.secrets.load_tokens() is None
+    assert internals(connected).secrets.load_tokens() is None
     status = connected.status()
     assert status.token_state == "none"
     assert status.active_tenant_id == ""
     # Xero dropped the grant: the old refresh token is dead.
     response = requests.post(
-        connected.endpoints.token,
+        internals(connected).endpoints.token,
         data={
             "grant_type": "refresh_token",
             "refresh_token": old.refresh_token,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
@@ -45,7 +45,7 @@ def test_formula_like_values_reach_xero_unchanged(
     assert (result.created, result.failed) == (1, 0), result.message
     tenant = service.settings().active_tenant_id
     (summary,) = [i for i in xero_env.invoices(tenant) if "INV-002401" in str(i)]
-    body = service.xero.accounting("GET", f"Invoices/{summary['InvoiceID']}", tenant)
+    body = internals(service).xero.accounting("GET", f"Invoices/{summary['InvoiceID']}", tenant)
     (invoice,) = body["Invoices"]
     descriptions = [str(line.get("Description")) for line in invoice["LineItems"]]
     # the product composes "<item> <description> (<date>)": the value sits in it verbatim

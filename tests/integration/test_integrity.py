@@ -3,6 +3,7 @@ and a lost, emptied or older store looks up what Xero holds before it sends anyt
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
@@ -16,7 +17,7 @@ import requests
 
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.errors import SettingsError
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.settings import SettingsStore
 from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
@@ -51,7 +52,7 @@ def _export(folder: Path, *invoices: tuple[str, str], name: str = "export.csv") 
 
 
 def _contact(service: Service, tenant: str) -> str:
-    body = service.xero.accounting(
+    body = internals(service).xero.accounting(
         "PUT",
         "Contacts",
         tenant,
@@ -62,7 +63,7 @@ def _contact(service: Service, tenant: str) -> str:
 
 def _xero_invoice(service: Service, tenant: str, contact_id: str, number: str, price: str) -> str:
     """An invoice made in Xero by hand (not by this program's sync)."""
-    body = service.xero.accounting(
+    body = internals(service).xero.accounting(
         "PUT",
         "Invoices",
         tenant,
@@ -119,8 +120,8 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
     assert "its total before tax is 100.00, not 999.00" in out
     row = _row(connected, "INV-777")
     assert (row.state, row.xero_invoice_id) == ("conflict", None)
-    detail = connected.store.link_detail(tenant, row.id)
-    assert detail is not None
+    _lines, text = connected.invoice_detail(row.id, tenant)
+    detail = json.loads(text)
     assert detail["maica"]["total"] == "999.00"
     assert detail["xero"]["invoice_id"] == xero_id
     assert detail["xero"]["total"] in ("100", "100.0", "100.00")
@@ -132,11 +133,14 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
 
     xero_env.pay(100, invoice_number="INV-777", tenant_id=tenant)
     assert connected.sync.refresh_payments() == 0
-    assert PaymentSync(connected.xero, connected.store, tenant).fetch([xero_id]) == 0
+    assert (
+        PaymentSync(internals(connected).xero, internals(connected).store, tenant).fetch([xero_id])
+        == 0
+    )
     event = IncomingEvent(
         tenant, "ORGANISATION", "INVOICE", "UPDATE", xero_id, "", "2026-11-27T07:00:00.000"
     )
-    connected.store.add_webhook_events("delivery-1", [event])
+    internals(connected).store.add_webhook_events("delivery-1", [event])
     report = connected.webhooks.process_now()
     assert (report.ignored, report.changed) == (1, 0)
     row = _row(connected, "INV-777")
@@ -224,7 +228,7 @@ def test_a_conflict_resolves_once_the_xero_invoice_is_renumbered(
     foreign = _xero_invoice(connected, tenant, _contact(connected, tenant), "INV-782", "100.00")
     connected.sync.import_file(_export(tmp_path, ("INV-782", "999.00")))
     assert connected.sync.run().conflict == 1
-    connected.xero.accounting(
+    internals(connected).xero.accounting(
         "POST",
         "Invoices",
         tenant,

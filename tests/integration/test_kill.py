@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from keyring.backend import KeyringBackend
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import generated
 
@@ -77,7 +77,7 @@ def test_killed_syncs_never_duplicate_or_lose(
     assert {n: c for n, c in counts.items() if c > 1} == {}, "duplicates in Xero"
     selected = {
         s.invoice.invoice_number
-        for s in service.store.load_invoices(tenant)
+        for s in internals(service).store.load_invoices(tenant)
         if service.sync.flows()[0][0].selects(s.invoice)
     }
     assert set(counts) == selected, "every selected invoice is in Xero, and nothing else"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
@@ -110,7 +110,7 @@ def test_runs_and_previews_are_logged(
     assert "Run 2 finished (authorised, Demo Company (AU)): 30 selected, 10 not eligible, 29 " in (
         text
     )
-    tokens = ready.secrets.load_tokens()
+    tokens = internals(ready).secrets.load_tokens()
     assert tokens is not None
     assert tokens.access_token not in text
     assert tokens.refresh_token not in text
@@ -122,7 +122,7 @@ def test_an_import_with_a_vanished_plugin_flow_still_imports(connected: Service)
     def gone(settings: Settings) -> None:
         settings.flow = "uninstalled-plugin"
 
-    connected.settings_store.update(gone)
+    connected.update_settings(gone)
     _, summary = connected.sync.import_file(SAMPLE)
     assert summary.new == 40
     assert connected.sync.count_invoices("not_eligible") == 0

@@ -11,7 +11,7 @@ from maica_xero_desktop.core.errors import (
     TenantUnavailable,
     UnknownOrganisation,
 )
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 
 from .conftest import SandboxAdmin
 
@@ -58,7 +58,7 @@ def test_vanished_demo_company(connected: Service, admin: SandboxAdmin) -> None:
     old_id = connected.settings().active_tenant_id
     admin.post("reset-demo")
     with pytest.raises(TenantUnavailable, match="no longer connected") as info:
-        connected.xero.accounting("GET", "Organisation", old_id)
+        internals(connected).xero.accounting("GET", "Organisation", old_id)
     assert info.value.status == 403
     view = connected.connections()
     assert any("no longer connected" in m for m in view.messages)
@@ -82,10 +82,10 @@ def test_minute_limit_is_waited_out(
     service.connect(lambda url: None, timeout=10)
     tenant = service.use("Maica Care Services Pty Ltd")["tenantId"]
     for _ in range(65):
-        service.xero.accounting("GET", "Organisation", tenant)
+        internals(service).xero.accounting("GET", "Organisation", tenant)
     assert waits, "the 61st call in a minute must hit the limit and wait"
     assert all(0 < w <= 60 for w in waits)
-    limits = service.limits.get(tenant)
+    limits = internals(service).limits.get(tenant)
     assert limits.minute_remaining is not None
     assert limits.day_remaining is not None
     assert limits.last_problem == "minute"
@@ -95,6 +95,6 @@ def test_day_limit_stops_with_reset_time(connected: Service, admin: SandboxAdmin
     tenant = connected.use("Maica Care Services Pty Ltd")["tenantId"]
     admin.post("limits", {"day": 3})
     for _ in range(3):
-        connected.xero.accounting("GET", "Organisation", tenant)
+        internals(connected).xero.accounting("GET", "Organisation", tenant)
     with pytest.raises(RateLimited, match=r"daily limit .* resets around"):
-        connected.xero.accounting("GET", "Organisation", tenant)
+        internals(connected).xero.accounting("GET", "Organisation", tenant)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from maica_xero_desktop.core.errors import XeroRequestError
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync.payments import MARK
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
@@ -54,7 +54,7 @@ def _row(service: Service, number: str) -> object:
 
 
 def _link(service: Service, number: str) -> tuple[int, dict[str, object]]:
-    with service.store.db.read() as conn:
+    with internals(service).store.db.read() as conn:
         row = conn.execute(
             "SELECT i.id, l.* FROM xero_links l JOIN invoices i ON i.id = l.invoice_id "
             "WHERE i.invoice_number = ? AND l.tenant_id = ?",
@@ -78,7 +78,7 @@ def test_a_credit_note_settles_an_invoice(pushed: Service, xero_env: Sandbox) ->
     invoice_id, link = _link(pushed, "INV-002402")
     assert link["xero_payment_state"] == "Partially Paid"
     assert Decimal(str(link["amount_credited"])) == Decimal(str(half))
-    (entry,) = pushed.store.payment_set(tenant, invoice_id)
+    (entry,) = internals(pushed).store.payment_set(tenant, invoice_id)
     assert (entry[0], Decimal(entry[2])) == ("credit_note", Decimal(str(half)))
     xero_env.credit(
         round(total - half, 2), kind="PREPAYMENT", invoice_number="INV-002402", tenant_id=tenant
@@ -86,7 +86,7 @@ def test_a_credit_note_settles_an_invoice(pushed: Service, xero_env: Sandbox) ->
     pushed.sync.refresh_payments()
     row = _row(pushed, "INV-002402")
     assert (row.status, row.xero_status, row.amount_due) == ("Fully Paid", "PAID", "0")  # type: ignore[attr-defined]
-    assert [e[0] for e in pushed.store.payment_set(tenant, invoice_id)] == [
+    assert [e[0] for e in internals(pushed).store.payment_set(tenant, invoice_id)] == [
         "credit_note",
         "prepayment",
     ]
@@ -102,7 +102,7 @@ def test_a_reversed_payment_leaves_the_set(pushed: Service, xero_env: Sandbox) -
     xero_env.pay(due, invoice_number="INV-002403", tenant_id=tenant)  # type: ignore[arg-type]
     pushed.sync.refresh_payments()
     invoice_id, link = _link(pushed, "INV-002403")
-    assert len(pushed.store.payment_set(tenant, invoice_id)) == 2
+    assert len(internals(pushed).store.payment_set(tenant, invoice_id)) == 2
     assert _row(pushed, "INV-002403").status == "Fully Paid"  # type: ignore[attr-defined]
     later = link["last_payment_date"]
     paid_ids = xero_env.invoices(tenant)
@@ -110,7 +110,7 @@ def test_a_reversed_payment_leaves_the_set(pushed: Service, xero_env: Sandbox) -
     xero_env.reverse_payment(second_id, tenant_id=tenant)
     assert pushed.sync.refresh_payments() == 1
     _, link = _link(pushed, "INV-002403")
-    payments = pushed.store.payment_set(tenant, invoice_id)
+    payments = internals(pushed).store.payment_set(tenant, invoice_id)
     assert [Decimal(p[2]) for p in payments] == [Decimal(10)]
     assert link["last_payment_date"] != later
     assert link["last_payment_date"] == payments[0][3]
@@ -135,7 +135,7 @@ def test_the_pull_starts_at_the_first_push_in_xeros_form(
     pushed: Service, xero_env: Sandbox
 ) -> None:
     tenant = _tenant(pushed)
-    mark = pushed.store.mark(tenant, MARK)
+    mark = internals(pushed).store.mark(tenant, MARK)
     assert mark is not None
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", mark)
     xero_env.pay(1, invoice_number="INV-002402", tenant_id=tenant)
@@ -175,7 +175,7 @@ def test_an_interrupted_pull_resumes_at_its_page(
     _touch_others(xero_env, tenant, 2100)  # with ours: 3 pages of 1,000
     xero_env.pay(1, invoice_number="INV-002402", tenant_id=tenant)
     xero_env.advance_clock(2)  # the mark is kept to the second, as Xero's form has it
-    client = pushed.xero
+    client = internals(pushed).xero
     real = client.accounting
     asked: list[dict[str, object]] = []
 
@@ -208,8 +208,12 @@ def test_a_linked_invoice_paid_before_the_mark_is_read_by_id(
     xero_env.pay(due, invoice_number="INV-002402", tenant_id=tenant)  # type: ignore[arg-type]
     xero_env.advance_clock(5)
     now = xero_env.state.now()
-    pushed.store.set_mark(tenant, MARK, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)))
-    with pushed.store.db.tx() as conn:  # as a link made by a lookup looks: no figures yet
+    internals(pushed).store.set_mark(
+        tenant, MARK, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+    )
+    with internals(
+        pushed
+    ).store.db.tx() as conn:  # as a link made by a lookup looks: no figures yet
         conn.execute(
             "UPDATE xero_links SET xero_status = NULL, amount_paid = NULL, amount_due = NULL "
             "WHERE xero_invoice_number = 'INV-002402'"
@@ -217,4 +221,4 @@ def test_a_linked_invoice_paid_before_the_mark_is_read_by_id(
     pushed.sync.refresh_payments()
     row = _row(pushed, "INV-002402")
     assert (row.status, row.xero_status) == ("Fully Paid", "PAID")  # type: ignore[attr-defined]
-    assert pushed.store.unrefreshed_xero_ids(tenant) == []
+    assert internals(pushed).store.unrefreshed_xero_ids(tenant) == []

@@ -10,15 +10,15 @@ import time
 import pytest
 
 from maica_xero_desktop.core.errors import Notice, Remedy
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 
 DAY = 86400.0
 
 
 def _age(service: Service, days: float) -> None:
-    tokens = service.secrets.load_tokens()
+    tokens = internals(service).secrets.load_tokens()
     assert tokens is not None
-    service.secrets.save_tokens(
+    internals(service).secrets.save_tokens(
         dataclasses.replace(tokens, obtained_at=time.time() - days * DAY, expires_at=0.0)
     )
 

@@ -271,9 +271,7 @@ def test_guards(ready: Service, xero_env: Sandbox) -> None:
         ready.sync.run()
     assert (
         xero_env.invoices(
-            ready.connection_cache.load().connections[0].tenant_id
-            if ready.connection_cache.load().connections
-            else None
+            ready.saved_connections()[0].tenant_id if ready.saved_connections() else None
         )
         == []
     )

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync import reconcile
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
@@ -59,7 +59,7 @@ def _no_rate_limits(xero_env: Sandbox) -> None:
 
 def _ready(service: Service) -> tuple[Service, str]:
     """Signed in, the demo company chosen, the sample imported."""
-    if service.secrets.load_tokens() is None:
+    if internals(service).secrets.load_tokens() is None:
         service.connect(lambda url: None, timeout=10)
     service.use(DEMO)
     service.sync.import_file(SAMPLE)
@@ -134,7 +134,7 @@ def test_a_slow_xero_finishing_after_the_client_gave_up(
     make_service: Callable[..., Service], xero_env: Sandbox
 ) -> None:
     service, tenant = _ready(make_service())
-    service.http.timeout = (2.0, 0.5)
+    internals(service).http.timeout = (2.0, 0.5)
     xero_env.add_fault(delay_seconds=1.5, endpoint="api.PUT.Invoices", count=4)
     first = service.sync.run(flow="classic")
     assert first.state == "failed"
@@ -143,7 +143,7 @@ def test_a_slow_xero_finishing_after_the_client_gave_up(
     deadline = time.monotonic() + 15
     while len(xero_env.invoices(tenant)) < 29 and time.monotonic() < deadline:
         time.sleep(0.1)
-    service.http.timeout = (10.0, 60.0)
+    internals(service).http.timeout = (10.0, 60.0)
     xero_env.advance_clock(400)
     second = service.sync.run(flow="classic")
     assert second.created == 0

@@ -8,26 +8,26 @@ import time
 import pytest
 
 from maica_xero_desktop.core.errors import NeedsReconnect
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 
 from .conftest import SandboxAdmin
 
 
 def _expire_locally(service: Service) -> None:
-    tokens = service.secrets.load_tokens()
+    tokens = internals(service).secrets.load_tokens()
     assert tokens is not None
-    service.secrets.save_tokens(dataclasses.replace(tokens, expires_at=time.time() - 1))
+    internals(service).secrets.save_tokens(dataclasses.replace(tokens, expires_at=time.time() - 1))
 
 
 def test_refresh_before_expiry_rotates_and_persists(
     connected: Service, admin: SandboxAdmin
 ) -> None:
-    before = connected.secrets.load_tokens()
+    before = internals(connected).secrets.load_tokens()
     assert before is not None
     _expire_locally(connected)
     assert connected.status().token_state == "expired"
     connected.connections()
-    after = connected.secrets.load_tokens()
+    after = internals(connected).secrets.load_tokens()
     assert after is not None
     assert after.refresh_token != before.refresh_token
     assert after.access_token != before.access_token
@@ -69,7 +69,7 @@ def test_invalid_grant_marks_needs_reconnect_without_retrying(
     with pytest.raises(NeedsReconnect, match="Connect to Xero again"):
         connected.connections()
     assert admin.count("token.refresh_token") == 1
-    assert connected.secrets.load_tokens() is None
+    assert internals(connected).secrets.load_tokens() is None
     status = connected.status()
     assert status.token_state == "needs_reconnect"
     assert any("Connect to Xero again" in m for m in status.messages)

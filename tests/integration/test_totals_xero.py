@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from maica_xero_desktop.core.errors import ConfigurationError
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.store import InvoiceRow
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
@@ -68,7 +68,7 @@ def test_a_total_xero_computes_differently_is_on_the_row_with_both_figures(
     row = _row(ready)
     assert (row.state, row.total, row.xero_total) == ("synced", "185.17", "187.45")
     assert row.message.count("Xero total 187.45, Maica 185.17") == 1
-    with ready.store.db.read() as conn:
+    with internals(ready).store.db.read() as conn:
         detail = conn.execute(
             "SELECT detail FROM xero_links l JOIN invoices i ON i.id = l.invoice_id "
             "WHERE i.invoice_number = ?",
@@ -84,7 +84,7 @@ def test_a_difference_after_a_payment_refresh_is_shown(ready: Service, xero_env:
     ready.sync.run()
     # A payment refresh reports Xero's paid and due amounts; with no pushed total on record
     # (an invoice linked by an earlier version), those are Xero's figure.
-    with ready.store.db.tx() as conn:
+    with internals(ready).store.db.tx() as conn:
         conn.execute("UPDATE xero_links SET detail = NULL")
     tenant = ready.settings().active_tenant_id
     xero_env.pay("100.00", invoice_number=GST_INVOICE, tenant_id=tenant)

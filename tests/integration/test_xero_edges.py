@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
@@ -132,7 +132,7 @@ def test_a_keyed_write_is_not_resent_five_minutes_after_its_first_send(
     ready: Service, xero_env: Sandbox
 ) -> None:
     ticks = itertools.count(0.0, 400.0)  # every look at the clock is 400 s later
-    ready.xero.clock = lambda: next(ticks)
+    internals(ready).xero.clock = lambda: next(ticks)
     xero_env.add_fault(drop_after_commit="api.PUT.Invoices", count=1)
     result = ready.sync.run()
     assert xero_env.calls("api.PUT.Invoices") == 1
@@ -181,14 +181,16 @@ def test_a_concurrent_limit_without_retry_after_is_waited_out_briefly(
     tenant = _tenant(service)
     xero_env.set_limits(concurrent=1)
     xero_env.add_fault(delay_seconds=1.0, endpoint="api.GET.Organisation", count=1)
-    slow = threading.Thread(target=lambda: service.xero.accounting("GET", "Organisation", tenant))
+    slow = threading.Thread(
+        target=lambda: internals(service).xero.accounting("GET", "Organisation", tenant)
+    )
     slow.start()
     for _ in range(300):
         if xero_env.calls("api.GET.Organisation") >= 1:
             break
         time.sleep(0.01)
     time.sleep(0.05)
-    body = service.xero.accounting("GET", "Currencies", tenant)
+    body = internals(service).xero.accounting("GET", "Currencies", tenant)
     slow.join()
     assert body["Currencies"]
     assert waits

@@ -11,7 +11,7 @@ import pytest
 
 from maica_xero_desktop.core.errors import IntegrationDisabled
 from maica_xero_desktop.core.secrets import TokenSet
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from tests.support.transport import no_network_session, unused
 
 
@@ -20,7 +20,7 @@ def service(home: Path) -> Service:
     session, _ = no_network_session()
     svc = Service(session=session, browser=unused)
     svc.config_set("client-id", "CLIENTID1234567890")
-    svc.secrets.save_tokens(
+    internals(svc).secrets.save_tokens(
         TokenSet(
             access_token="expired-access-1",
             refresh_token="refresh-abcdef-1",
@@ -37,21 +37,23 @@ ACTIONS: dict[str, Callable[[Service], Any]] = {
     "use": lambda s: s.use("anything"),
     "disconnect": lambda s: s.disconnect("anything"),
     "logout": lambda s: s.logout(),
-    "refresh": lambda s: s.tokens.refresh(),
-    "access_token": lambda s: s.tokens.access_token(),
-    "accounting": lambda s: s.xero.accounting("GET", "Organisation", "tenant"),
+    "refresh": lambda s: internals(s).tokens.refresh(),
+    "access_token": lambda s: internals(s).tokens.access_token(),
+    "accounting": lambda s: internals(s).xero.accounting("GET", "Organisation", "tenant"),
     "identity": lambda s: s._identity().revoke("refresh-abcdef-1"),
 }
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_disabled_sends_nothing(service: Service, action: str) -> None:
-    session = service.http.session
+    session = internals(service).http.session
     with pytest.raises(IntegrationDisabled, match="turned off"):
         ACTIONS[action](service)
     adapter = session.get_adapter("https://api.xero.com")
     assert getattr(adapter, "attempts", None) == []
-    assert service.secrets.load_tokens() is not None, "a refused action must not forget the sign-in"
+    assert internals(service).secrets.load_tokens() is not None, (
+        "a refused action must not forget the sign-in"
+    )
 
 
 def test_connect_does_not_open_the_loopback_port_when_disabled(service: Service) -> None:
@@ -76,4 +78,4 @@ def test_enabled_then_disabled_again(service: Service) -> None:
 
 def test_local_logout_works_while_disabled(service: Service) -> None:
     assert service.logout(local_only=True) is False
-    assert service.secrets.load_tokens() is None
+    assert internals(service).secrets.load_tokens() is None

@@ -13,7 +13,7 @@ import pytest
 
 from maica_xero_desktop.core.errors import MaicaXeroError, XeroRequestError, XeroUnavailable
 from maica_xero_desktop.core.secrets import TokenSet
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync.xerodata import items
 
 ANSWERS: dict[str, tuple[int, dict[str, str], bytes]] = {}
@@ -62,7 +62,7 @@ def hostile(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
     monkeypatch.setenv("MAICA_XERO_CLIENT_ID", "HOSTILECLIENT0001")
     service = Service(sleep=lambda s: None)
     service.set_enabled(True)
-    service.secrets.save_tokens(
+    internals(service).secrets.save_tokens(
         TokenSet("access-token-hostile", "refresh-token-hostile", time.time() + 3600, time.time())
     )
     ANSWERS.clear()
@@ -121,7 +121,7 @@ def test_huge_page_is_handled(hostile: Service) -> None:
 def test_accounting_body_that_is_not_json(hostile: Service) -> None:
     ANSWERS["/api.xro/2.0/Accounts"] = (200, JSON, b"{truncated")
     with pytest.raises(XeroRequestError, match="not JSON"):
-        hostile.xero.accounting("GET", "Accounts", "tenant")
+        internals(hostile).xero.accounting("GET", "Accounts", "tenant")
 
 
 @pytest.mark.parametrize(
@@ -169,54 +169,54 @@ def _trickle_headers(handler: BaseHTTPRequestHandler) -> None:
 
 
 def test_trickling_headers_end_at_the_deadline(hostile: Service) -> None:
-    hostile.http.deadline = 1.0
+    internals(hostile).http.deadline = 1.0
     BEHAVIOURS["/connections"] = _trickle_headers
     started = time.monotonic()
     with pytest.raises(XeroUnavailable, match="did not arrive within 1 seconds"):
-        hostile.xero.get_connections()
+        internals(hostile).xero.get_connections()
     assert time.monotonic() - started < 2.5
 
 
 def test_a_trickling_answer_ends_at_the_deadline(hostile: Service) -> None:
-    hostile.http.deadline = 1.0
+    internals(hostile).http.deadline = 1.0
     BEHAVIOURS["/connections"] = _trickle
     started = time.monotonic()
     with pytest.raises(XeroUnavailable, match="did not arrive within 1 seconds"):
-        hostile.xero.get_connections()
+        internals(hostile).xero.get_connections()
     assert time.monotonic() - started < 2.5
     assert len(REQUESTS) == 1  # not retried: the caller would wait a whole deadline more
 
 
 def test_an_endless_answer_is_cut_at_the_size_cap(hostile: Service) -> None:
-    hostile.http.max_bytes = 2_000_000
+    internals(hostile).http.max_bytes = 2_000_000
     BEHAVIOURS["/connections"] = _endless
     started = time.monotonic()
     with pytest.raises(XeroUnavailable, match=r"larger than 2 MB, so it was not read"):
-        hostile.xero.get_connections()
+        internals(hostile).xero.get_connections()
     assert time.monotonic() - started < 5
     assert len(REQUESTS) == 1  # not retried: it would be as large again
 
 
 def test_a_declared_length_over_the_cap_is_not_read(hostile: Service) -> None:
-    hostile.http.max_bytes = 1000
+    internals(hostile).http.max_bytes = 1000
     ANSWERS["/connections"] = (200, JSON, b"[" + b"1," * 1000 + b"1]")
     with pytest.raises(XeroUnavailable, match=r"larger than 0\.001 MB"):
-        hostile.xero.get_connections()
+        internals(hostile).xero.get_connections()
 
 
 def test_a_slow_answer_to_a_write_is_unknown_and_not_sent_again(hostile: Service) -> None:
-    hostile.http.deadline = 1.0
+    internals(hostile).http.deadline = 1.0
     BEHAVIOURS["/api.xro/2.0/Invoices"] = _trickle
     started = time.monotonic()
     # XeroUnavailable, never XeroRequestError (a refusal): Xero may have created the invoices
     with pytest.raises(XeroUnavailable):
-        hostile.xero.accounting("PUT", "Invoices", "tenant", json={"Invoices": []})
+        internals(hostile).xero.accounting("PUT", "Invoices", "tenant", json={"Invoices": []})
     assert time.monotonic() - started < 2.5
     assert REQUESTS == ["PUT /api.xro/2.0/Invoices"]  # unknown: the sync looks it up instead
 
 
 def test_an_answer_within_the_limits_is_read_whole(hostile: Service) -> None:
-    hostile.http.max_bytes = 10_000
+    internals(hostile).http.max_bytes = 10_000
     rows = ",".join(
         f'{{"id": "c{i}", "tenantId": "t{i}", "tenantName": "O{i}"}}' for i in range(100)
     )
@@ -231,7 +231,7 @@ def test_xero_messages_are_escaped_in_sentences(hostile: Service) -> None:
         b'{"Message": "Bad\\u001b[2J\\nERROR: forged line\\u202e"}',
     )
     with pytest.raises(XeroRequestError) as info:
-        hostile.xero.accounting("GET", "Accounts", "tenant")
+        internals(hostile).xero.accounting("GET", "Accounts", "tenant")
     sentence = str(info.value)
     assert sentence == (
         "Xero refused the request (HTTP 400): Bad\\x1b[2J\\nERROR: forged line\\u202e."

@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GUI = ROOT / "maica_xero_desktop" / "gui"
+PACKAGE = ROOT / "maica_xero_desktop"
+GUI = PACKAGE / "gui"
+#: the front ends and the demo: they hold a Service and ask it, never what is behind it
+FRONT_ENDS = (
+    *sorted(GUI.glob("*.py")),
+    PACKAGE / "cli.py",
+    PACKAGE / "cli_webhooks.py",
+    PACKAGE / "cli_wording.py",
+    PACKAGE / "demo.py",
+)
 
 # What Service and its parts hold behind the facade: the window must not reach them.
 COLLABORATORS = frozenset(
@@ -29,6 +38,9 @@ COLLABORATORS = frozenset(
         "limits",
         "endpoints",
         "engine",
+        # the test-only accessor of core/service.py (Internals): tests and benchmarks only
+        "internals",
+        "Internals",
     }
 )
 
@@ -36,9 +48,16 @@ COLLABORATORS = frozenset(
 def reach_throughs(source: str) -> list[str]:
     """``line: expression`` for each attribute the code reads from behind the facade: a
     collaborator by name (``x.store``), or a private name of a ``service``/``sync``/``webhooks``
-    object (``service._store``). Strings and comments are not code and are not read."""
+    object (``service._store``, ``self.service._http``), or the test-only accessor
+    (``internals(service)``). Strings and comments are not code and are not read."""
     found: list[tuple[int, int, str]] = []
     for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name | ast.alias):
+            name = node.id if isinstance(node, ast.Name) else node.name
+            if name in {"internals", "Internals"}:
+                line = getattr(node, "lineno", 0)
+                found.append((line, getattr(node, "col_offset", 0), name))
+            continue
         if not isinstance(node, ast.Attribute):
             continue
         owner = node.value
@@ -57,18 +76,27 @@ def test_the_scan_finds_a_reach_through() -> None:
         "    self.window.service.settings_store.update(None)\n"
         "    service._store\n"
         "    service.sync.run()\n"
+        "    self.service._http.timeout\n"
+        "    service.webhooks._keys\n"
+        "    internals(service).xero\n"
     )
     assert reach_throughs(code) == [
         "3: service.store",
         "4: self.window.service.settings_store",
         "5: service._store",
+        "7: self.service._http",
+        "8: service.webhooks._keys",
+        "9: internals",
+        "9: internals(service).xero",
     ]
 
 
-def test_the_window_reaches_core_only_through_the_facade() -> None:
+def test_the_front_ends_reach_core_only_through_the_facade() -> None:
+    """The window, the CLI and the demo: no collaborator, no private name of the service, no
+    test-only accessor (issue 15, item 2)."""
     offenders = {
         path.name: found
-        for path in sorted(GUI.glob("*.py"))
+        for path in FRONT_ENDS
         if (found := reach_throughs(path.read_text(encoding="utf-8")))
     }
     assert offenders == {}
@@ -84,4 +112,4 @@ def test_the_import_contracts_hold() -> None:
         [command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "4 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout

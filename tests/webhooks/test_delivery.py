@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.webhooks import processing
 from maica_xero_desktop.core.webhooks.listener import WebhookListener
 from maica_xero_desktop.core.webhooks.processing import WebhookProcessor
@@ -144,7 +144,7 @@ def test_xero_unreachable_leaves_the_event_for_a_retry(
     assert waiting.status == "new"
     assert waiting.message.startswith("Will try again:")
     xero_env.clear_faults()
-    later = WebhookProcessor(ready, clock=lambda: time.time() + 60)
+    later = WebhookProcessor(internals(ready).webhook_sources, clock=lambda: time.time() + 60)
     report = later.process_due()
     assert report.processed == 1
     assert _row(ready, "INV-002402").status == "Partially Paid"  # type: ignore[attr-defined]

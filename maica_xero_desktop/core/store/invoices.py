@@ -113,7 +113,24 @@ class InvoiceRow:
     xero_payment_state: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """One entry of ``invoices --json`` (README: invoice states and fields in ``--json``)."""
+        return {
+            "invoice_number": self.invoice_number,
+            "state": self.state,
+            "xero_invoice_id": self.xero_invoice_id,
+            "message": self.message,
+            "xero_invoice_number": self.xero_invoice_number,
+            "invoice_date": self.invoice_date,
+            "participant": self.participant_name,
+            "subtotal": self.subtotal,
+            "tax": self.tax,
+            "total": self.total,
+            "xero_total": self.xero_total,
+            "status": self.status,
+            "amount_paid": self.amount_paid,
+            "amount_due": self.amount_due,
+            "xero_status": self.xero_status,
+        }
 
 
 def sync_fingerprint(invoice: Invoice) -> str:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigurationError, Remedy
 from .keys import KeyCache, WebhookKeys
-from .processing import ProcessReport, WebhookProcessor
+from .processing import ProcessReport, Sources, WebhookProcessor
 from .receiver import DEFAULT_HOST, DEFAULT_PORT, MAX_BODY, WebhookReceiver
 from .site import receiver_paths
 from .statusfile import StatusFile, status_path
-
-if TYPE_CHECKING:
-    from ..service import Service
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +34,11 @@ class WebhookListener:
 
     def __init__(
         self,
-        service: Service,
+        sources: Sources,
         keys: WebhookKeys,
         *,
+        data_dir: Path,
+        site: Callable[[], str],
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_body: int = MAX_BODY,
@@ -50,8 +50,10 @@ class WebhookListener:
         #: (stored), "intent" (an Intent to Receive, answered), "processed" (a round changed
         #: events), "caught_up", "stopped". It must return at once (the window emits a signal).
         self.on_event = on_event
-        self._service = service
+        self._sources = sources
         self._keys = keys
+        self._data_dir = data_dir
+        self._site = site
         self.host, self.port = host, port
         self._max_body = max_body
         self._catch_up = catch_up
@@ -67,18 +69,18 @@ class WebhookListener:
         cache = KeyCache(self._keys.load, generation=self._keys.generation)
         if not cache.keys.current:
             raise ConfigurationError(NO_KEY, remedy=Remedy.SET_WEBHOOK_KEY)
-        service = self._service
-        service.store  # noqa: B018 -- open the database on this thread, before any request
-        status = _TellingStatus(status_path(service.paths.data_dir), self._tell)
+        sources = self._sources
+        store = sources.store()  # open the database on this thread, before any request
+        status = _TellingStatus(status_path(self._data_dir), self._tell)
         processor = _TellingProcessor(
-            service, batch_delay=self._batch_delay, on_catch_up=self._caught_up
+            sources, batch_delay=self._batch_delay, on_catch_up=self._caught_up
         )
         processor.tell = self._tell
         receiver = WebhookReceiver(
             keys=cache,
-            sink=service.store,
-            is_enabled=service.is_enabled,
-            paths=receiver_paths(service.settings().webhook_site),
+            sink=store,
+            is_enabled=sources.is_enabled,
+            paths=receiver_paths(self._site()),
             status=status,
             on_accepted=self._accepted,
             host=self.host,

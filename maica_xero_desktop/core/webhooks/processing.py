@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import (
     IntegrationDisabled,
@@ -39,12 +39,11 @@ from ..errors import (
     TenantUnavailable,
     XeroUnavailable,
 )
+from ..store import Store
 from ..store.db import StoreError
 from ..store.events import EventUpdate, LinkView, StoredEvent
 from ..sync import PaymentSync
-
-if TYPE_CHECKING:
-    from ..service import Service
+from ..xero.client import XeroClient
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,19 @@ TRANSIENT = (
     KeyringUnavailable,
     StoreError,
 )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What processing reads and writes, handed over by the facade (never the whole ``Service``):
+    the store (opened on first use), the active organisation's id, the Xero client, the
+    integration toggle and the catch-up pull of the active organisation's payment changes."""
+
+    store: Callable[[], Store]
+    active_tenant_id: Callable[[], str]
+    xero: Callable[[], XeroClient]
+    is_enabled: Callable[[], bool]
+    pull_payments: Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -111,13 +123,13 @@ class WebhookProcessor:
 
     def __init__(
         self,
-        service: Service,
+        sources: Sources,
         *,
         clock: Callable[[], float] = time.time,
         batch_delay: float = 0.1,
         on_catch_up: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self._service = service
+        self._sources = sources
         self._clock = clock
         self.batch_delay = batch_delay
         self._on_catch_up = on_catch_up
@@ -131,13 +143,14 @@ class WebhookProcessor:
     def process_due(self) -> ProcessReport:
         """Process every due event now (one round; rounds never overlap)."""
         with self._round:
-            return self._process(self._service.store.due_webhook_events(self._clock()))
+            return self._process(self._sources.store().due_webhook_events(self._clock()))
 
     def _process(self, due: list[StoredEvent]) -> ProcessReport:
         if not due:
             return ProcessReport()
-        service, store, now = self._service, self._service.store, self._clock()
-        if not service.is_enabled():  # they wait, due as they are, for it to be turned on
+        sources, store, now = self._sources, self._sources.store(), self._clock()
+        # The one "enabled" check of a round (the transport refuses any request while off too).
+        if not sources.is_enabled():  # they wait, due as they are, for it to be turned on
             waiting = WAITING_WHILE_OFF
             store.update_webhook_events(
                 EventUpdate(e.id, "new", waiting, e.next_attempt)
@@ -145,7 +158,7 @@ class WebhookProcessor:
                 if e.message != waiting
             )
             return ProcessReport(deferred=len(due), message=waiting)
-        tenant = service.settings().active_tenant_id
+        tenant = sources.active_tenant_id()
         ours = {xero_id.lower(): xero_id for xero_id in store.synced_xero_ids(tenant)}
         updates: list[EventUpdate] = []
         wanted: list[StoredEvent] = []
@@ -159,7 +172,7 @@ class WebhookProcessor:
         if wanted:
             ids = list(dict.fromkeys(ours[e.resource_id.lower()] for e in wanted))
             try:
-                changed = PaymentSync(service.xero, store, tenant).fetch(ids)
+                changed = PaymentSync(sources.xero(), store, tenant).fetch(ids)
             except MaicaXeroError as exc:
                 updates.extend(self._retry_or_fail(wanted, exc.sentence, exc, now))
             except Exception:
@@ -224,7 +237,7 @@ class WebhookProcessor:
     def catch_up(self) -> int:
         """Pull every payment change since the last pull (If-Modified-Since); raises errors."""
         try:
-            changed = self._service.sync.refresh_payments()
+            changed = self._sources.pull_payments()
         except MaicaXeroError as exc:
             self._report_catch_up(ok=False, changed=0, message=exc.sentence)
             raise
@@ -266,14 +279,15 @@ class WebhookProcessor:
             except Exception:
                 log.exception("webhooks: catch-up pull failed")
         while not self._stopping.is_set():
+            waiting = False
             try:
-                self.process_due()
-                upcoming = self._service.store.next_webhook_attempt()
+                waiting = self.process_due().message == WAITING_WHILE_OFF
+                upcoming = self._sources.store().next_webhook_attempt()
             except Exception:
                 log.exception("webhooks: processing round failed")
                 upcoming = None
             timeout = 60.0 if upcoming is None else upcoming - self._clock()
-            if upcoming is not None and not self._service.is_enabled():
+            if upcoming is not None and waiting:
                 timeout = WHILE_OFF_S  # due events wait for the integration: no busy loop
             if self._wake.wait(min(max(timeout, 0.05), 60.0)):
                 self._wake.clear()

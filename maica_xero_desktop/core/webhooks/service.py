@@ -7,21 +7,21 @@ here returns, logs or stores the webhook key; status says only whether one is sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from ..errors import KeyringUnavailable, Notice, Remedy
+from ..secrets import SecretStore
 from ..settings import Settings
 from ..store.events import StoredEvent
 from .keys import DEFAULT_GRACE_S, GENERATION_FILE, KeyGeneration, WebhookKeys
 from .listener import WebhookListener
-from .processing import ProcessReport, WebhookProcessor
+from .processing import ProcessReport, Sources, WebhookProcessor
 from .receiver import DEFAULT_HOST, DEFAULT_PORT, ReceiverError
 from .site import delivery_url, normalise_site, receiver_paths
 from .statusfile import read_status, status_path
-
-if TYPE_CHECKING:
-    from ..service import Service
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +60,27 @@ class WebhookService:
     Threads: the window calls it from its workers; the listener it starts has its own threads
     (see :class:`WebhookListener`)."""
 
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        generation = KeyGeneration(service.paths.data_dir / GENERATION_FILE)
-        self.keys = WebhookKeys(service.secrets, generation=generation)
+    def __init__(
+        self,
+        sources: Sources,
+        *,
+        settings: Callable[[], Settings],
+        update_settings: Callable[[Callable[[Settings], None]], Settings],
+        secrets: SecretStore,
+        data_dir: Path,
+    ) -> None:
+        self._sources = sources
+        self._settings = settings
+        self._update_settings = update_settings
+        self._data_dir = data_dir
+        generation = KeyGeneration(data_dir / GENERATION_FILE)
+        self._keys = WebhookKeys(secrets, generation=generation)
         self._listener: WebhookListener | None = None
 
     # -- configuration ---------------------------------------------------------------------
 
     def site(self) -> str:
-        return self.service.settings().webhook_site
+        return self._settings().webhook_site
 
     def set_site(self, url: str) -> str:
         """Save the site (an empty value clears it); returns the Delivery URL to paste."""
@@ -78,7 +89,7 @@ class WebhookService:
         def change(s: Settings) -> None:
             s.webhook_site = site
 
-        self.service.settings_store.update(change)
+        self._update_settings(change)
         log.info("Webhook site %s.", "saved" if site else "cleared")
         return delivery_url(site)
 
@@ -87,19 +98,19 @@ class WebhookService:
 
     def set_key(self, key: str, grace_s: float = DEFAULT_GRACE_S) -> None:
         """Save the webhook key; the one it replaces is accepted for ``grace_s`` more seconds."""
-        self.keys.save(key, grace_s)
+        self._keys.save(key, grace_s)
         if self._listener is not None:
             self._listener.reload_keys()
         log.info("Webhook key saved.")
 
     def forget_key(self) -> None:
-        self.keys.forget()
+        self._keys.forget()
         if self._listener is not None:
             self._listener.reload_keys()
         log.info("Webhook key removed.")
 
     def has_key(self) -> bool:
-        return self.keys.has_key()
+        return self._keys.has_key()
 
     # -- the receiver ----------------------------------------------------------------------
 
@@ -112,7 +123,15 @@ class WebhookService:
             raise ReceiverError(
                 f"The webhook receiver is already running here ({running.url}); stop it first."
             )
-        self._listener = WebhookListener(self.service, self.keys, host=host, port=port, **options)
+        self._listener = WebhookListener(
+            self._sources,
+            self._keys,
+            data_dir=self._data_dir,
+            site=self.site,
+            host=host,
+            port=port,
+            **options,
+        )
         return self._listener
 
     @property
@@ -127,17 +146,17 @@ class WebhookService:
         listener = self.active_listener
         if listener is not None and listener.processor is not None:
             return listener.processor.process_due()
-        return WebhookProcessor(self.service).process_due()
+        return WebhookProcessor(self._sources).process_due()
 
     def catch_up(self) -> int:
         """Pull every payment change since the last pull; returns how many invoices changed."""
         listener = self.active_listener
         if listener is not None and listener.processor is not None:
             return listener.processor.catch_up()
-        return WebhookProcessor(self.service).catch_up()
+        return WebhookProcessor(self._sources).catch_up()
 
     def retry_failed(self) -> int:
-        count = self.service.store.retry_failed_webhook_events()
+        count = self._sources.store().retry_failed_webhook_events()
         listener = self.active_listener
         if listener is not None and listener.processor is not None:
             listener.processor.wake()
@@ -146,15 +165,14 @@ class WebhookService:
     # -- what the section shows --------------------------------------------------------------
 
     def events(self, limit: int = 50, status: str | None = None) -> list[StoredEvent]:
-        return self.service.store.webhook_events(limit=limit, status=status)
+        return self._sources.store().webhook_events(limit=limit, status=status)
 
     def status(self) -> WebhookStatus:
-        service = self.service
         site = self.site()
         messages: list[str] = []
         key_saved, previous_until = False, None
         try:
-            keys = self.keys.load()
+            keys = self._keys.load()
             key_saved = bool(keys.current)
             previous_until = keys.previous_until if keys.previous else None
         except KeyringUnavailable as exc:
@@ -169,8 +187,8 @@ class WebhookService:
             )
         if not key_saved and not messages:
             messages.append(Notice("No webhook key is saved.", Remedy.SET_WEBHOOK_KEY))
-        saved = read_status(status_path(service.paths.data_dir))
-        store = service.store
+        saved = read_status(status_path(self._data_dir))
+        store = self._sources.store()
         receiver = {
             k: saved.get(k) for k in ("pid", "host", "port", "started_at", "stopped_at", "requests")
         }

@@ -1,0 +1,98 @@
+"""Each ``--json`` shape is defined once, on the core model or result, and holds at least the keys
+the interface contract lists (issue 15, item 4): the CLI, in-process, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from maica_xero_desktop.cli import main
+from maica_xero_desktop.core.service import Service
+from tests.support.exports import SAMPLE
+
+DEMO = "Demo Company (AU)"
+
+#: the contract: at least these keys (more are welcome)
+STATUS = {"enabled", "active_tenant_id", "active_tenant_name", "flow", "token_state"}
+CONNECTION = {"tenantId", "tenantName", "tenantType", "active"}
+INVOICE = {"invoice_number", "state", "xero_invoice_id", "message"}
+#: the README's own additions to the invoice list
+INVOICE_TOTALS = {"subtotal", "tax", "total", "xero_total"}
+SYNC = {
+    "run_id",
+    "flow",
+    "tenant_id",
+    "selected",
+    "created",
+    "linked",
+    "blocked",
+    "failed",
+    "api_calls",
+    "duration_s",
+}
+FLOW = {"name", "description", "selected"}
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    code = main([*args, "--json"])
+    out = capsys.readouterr().out
+    assert code in (0, 1), out  # 1: a sync that left some invoices blocked
+    return json.loads(out)
+
+
+def _keys(document: Any) -> set[str]:
+    assert isinstance(document, dict), document
+    return set(document)
+
+
+def test_every_json_command_holds_the_documented_keys(
+    connected: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connected.use(DEMO)
+    imported = _json(capsys, "import", str(SAMPLE))
+    assert imported["invoices"] == 40
+
+    status = _json(capsys, "status")
+    assert _keys(status) >= STATUS
+    assert status["active_tenant_name"] == DEMO
+
+    connections = _json(capsys, "connections")
+    assert isinstance(connections, list)
+    assert connections
+    assert all(_keys(c) >= CONNECTION for c in connections)
+    assert [c["tenantName"] for c in connections if c["active"]] == [DEMO]
+
+    sync = _json(capsys, "sync")
+    assert _keys(sync) >= SYNC
+
+    invoices = _json(capsys, "invoices")
+    assert len(invoices) == 40
+    assert all(_keys(i) >= INVOICE | INVOICE_TOTALS for i in invoices)
+    assert any(i["state"] == "synced" and i["xero_invoice_id"] for i in invoices)
+
+    flows = _json(capsys, "flows")
+    assert all(_keys(f) >= FLOW for f in flows)
+    assert sum(f["selected"] for f in flows) == 1
+
+    history = _json(capsys, "history")
+    assert [run["run_id"] for run in history] == [sync["run_id"]]
+    assert all(_keys(run) >= SYNC for run in history)
+
+
+def test_the_cli_prints_the_core_models_own_shape(
+    connected: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One home: what ``--json`` prints is the model's ``to_json``, not a second copy."""
+    connected.use(DEMO)
+    assert _json(capsys, "import", str(SAMPLE)) == connected.sync.import_file(SAMPLE).to_json() | {
+        "new": 40,
+        "unchanged": 0,
+    }
+    assert _json(capsys, "invoices") == [row.to_json() for row in connected.sync.invoices()]
+    assert _json(capsys, "flows") == [choice.to_json() for choice in connected.sync.flows()]
+    assert _json(capsys, "status") == connected.status().to_json()
+    assert (
+        _json(capsys, "connections", "--cached") == connected.connections(refresh=False).to_json()
+    )
