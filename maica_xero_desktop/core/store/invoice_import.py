@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Invoice, Line
+from ..states import LinkState
 from ..totals import Pricing
 from .db import Database
 
@@ -64,21 +65,21 @@ def sync_fingerprint(invoice: Invoice) -> str:
 def _sent_link(link: Any, fingerprint: str, old_status: str, status: str) -> tuple[str, str]:
     """The state and message of a link to an invoice in Xero after a re-import changed it."""
     if status == "Cancelled":
-        return "changed", CANCELLED_MESSAGE
+        return LinkState.CHANGED, CANCELLED_MESSAGE
     if fingerprint != link["synced_fingerprint"]:
-        keep = link["state"] == "changed" and link["message"] != CANCELLED_MESSAGE
-        return "changed", link["message"] if keep and link["message"] else CHANGED_MESSAGE
+        keep = link["state"] == LinkState.CHANGED and link["message"] != CANCELLED_MESSAGE
+        return LinkState.CHANGED, link["message"] if keep and link["message"] else CHANGED_MESSAGE
     # the content is what Xero holds (again)
     xero_status = str(link["xero_status"] or "")
     if status == old_status:
-        return "synced", link["message"] if link["state"] == "synced" else ""
+        return LinkState.SYNCED, link["message"] if link["state"] == LinkState.SYNCED else ""
     if old_status == "Entered" and status in PAYMENT_STATUSES:
-        return "synced", "" if xero_status in APPROVED_IN_XERO else APPROVE_IN_XERO
+        return LinkState.SYNCED, "" if xero_status in APPROVED_IN_XERO else APPROVE_IN_XERO
     if status == "Entered" and old_status in PAYMENT_STATUSES:
         if link["message"] == APPROVE_IN_XERO or xero_status in ("DRAFT", "SUBMITTED"):
-            return "synced", ""  # still a draft in Xero, as it was sent
-        return "synced", UNAPPROVED_IN_MAICA
-    return "synced", ""
+            return LinkState.SYNCED, ""  # still a draft in Xero, as it was sent
+        return LinkState.SYNCED, UNAPPROVED_IN_MAICA
+    return LinkState.SYNCED, ""
 
 
 def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
@@ -152,7 +153,7 @@ class InvoiceImport:
                         "WHERE invoice_id = ? AND tenant_id = ?",
                         (state, message, now, invoice_id, link["tenant_id"]),
                     )
-                    if state == "changed":
+                    if state == LinkState.CHANGED:
                         outcome = "flagged"
                     elif message:
                         counts["status_notes"] += 1

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice, Line
+from ..states import LinkState
 from ..totals import (
     RATES_MARK,
     Pricing,
@@ -28,9 +29,14 @@ from .invoice_import import (
     InvoiceImport,
 )
 
-SENT_STATES = ("synced", "sending", "changed")
+SENT_STATES = (LinkState.SYNCED, LinkState.SENDING, LinkState.CHANGED)
 #: link states of an invoice that is not (yet) in the organisation: a flow may (re)consider it
-UNSENT_STATES = ("pending", "blocked", "failed", "not_eligible")
+UNSENT_STATES = (
+    LinkState.PENDING,
+    LinkState.BLOCKED,
+    LinkState.FAILED,
+    LinkState.NOT_ELIGIBLE,
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ class InvoiceStore(InvoiceImport):
                 id=row["id"],
                 invoice=_invoice(row, tuple(lines.get(row["id"], ()))),
                 fingerprint=row["fingerprint"],
-                state=row["state"] or "pending",
+                state=row["state"] or LinkState.PENDING,
                 message=row["message"] or "",
                 xero_invoice_id=row["xero_invoice_id"],
                 xero_invoice_number=row["xero_invoice_number"],
@@ -294,7 +300,7 @@ def _list_query(tenant_id: str, state: str | None, select: str) -> tuple[str, li
         "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ?"
     )
     params: list[Any] = [tenant_id]
-    if state == "pending":
+    if state == LinkState.PENDING:
         query += " WHERE l.state IS NULL OR l.state = 'pending'"
     elif state:
         query += " WHERE l.state = ?"
@@ -353,7 +359,7 @@ def _row(row: Any, lines: list[Line], pricing: Pricing) -> InvoiceRow:
     if message == APPROVE_IN_XERO and str(row["xero_status"] or "") in APPROVED_IN_XERO:
         message = ""  # approved in Xero since
     if theirs is not None:
-        if data["state"] == "changed":
+        if data["state"] == LinkState.CHANGED:
             # the gap is the Maica edit since it was sent, not a tax rate Xero used
             note = changed_note(theirs, totals.total)
             if note and not message.startswith(("Changed in Maica", "Cancelled in Maica")):
