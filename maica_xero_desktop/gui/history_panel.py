@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
+from ..core.states import RunOutcome
 from ..core.store import Outcome, RunRecord
 from ..core.textsafe import printable
 from .state import StatusHub
@@ -52,7 +53,11 @@ NO_RUNS = (
     "No runs yet: press Preview to see what would be sent, then Run Now. Each run and its "
     "outcome per invoice is listed here."
 )
-FILTERS = (("All outcomes", None), ("Failed", "failed"), ("Blocked", "blocked"))
+FILTERS = (
+    ("All outcomes", None),
+    ("Failed", RunOutcome.FAILED),
+    ("Blocked", RunOutcome.BLOCKED),
+)
 
 
 def _table(name: str) -> QTableView:
@@ -186,7 +191,7 @@ class HistoryPanel(QWidget):
     def _show_outcome(self, row: int) -> None:
         if 0 <= row < self.results.rowCount():
             outcome = self.results.row(row)
-            kind = "error" if outcome.outcome == "failed" else "info"
+            kind = "error" if outcome.outcome == RunOutcome.FAILED else "info"
             self.outcome_message.show_message(
                 printable(
                     f"{outcome.invoice_number}: {outcome.message}" if outcome.message else ""

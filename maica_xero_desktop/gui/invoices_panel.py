@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
+from ..core.states import LinkState
 from ..core.store import ImportSummary
 from ..core.textsafe import printable
 from .import_errors import ImportErrorsDialog
@@ -36,14 +37,14 @@ from .wording import say
 
 STATES = (
     ("All invoices", None),
-    ("Pending", "pending"),
-    ("Blocked", "blocked"),
-    ("Failed", "failed"),
-    ("Synced", "synced"),
-    ("Sending", "sending"),
-    ("Changed after sync", "changed"),
-    ("Conflict", "conflict"),
-    ("Not eligible", "not_eligible"),
+    ("Pending", LinkState.PENDING),
+    ("Blocked", LinkState.BLOCKED),
+    ("Failed", LinkState.FAILED),
+    ("Synced", LinkState.SYNCED),
+    ("Sending", LinkState.SENDING),
+    ("Changed after sync", LinkState.CHANGED),
+    ("Conflict", LinkState.CONFLICT),
+    ("Not eligible", LinkState.NOT_ELIGIBLE),
 )
 WIDTHS = (100, 85, 150, 75, 90, 85, 95, 65, 65)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service, Status
+from ..core.states import EventState
 from ..core.textsafe import printable
 from ..core.webhooks import ProcessReport
 from .state import StatusHub
@@ -163,15 +164,15 @@ class WebhooksPanel(QGroupBox):
 
     def _loaded(self, view: WebhooksView) -> None:
         self._in_flight = False
-        before = self.view.status.counts.get("processed", 0) if self.view else None
+        before = self.view.status.counts.get(EventState.PROCESSED, 0) if self.view else None
         self.view = view
         self.setup.show_status(view.status)
         self.receiver.show_view(view)
         self.table.events.set_rows(view.events)
         counts = view.status.counts
-        self.retry_button.setEnabled(counts.get("failed", 0) > 0)
+        self.retry_button.setEnabled(counts.get(EventState.FAILED, 0) > 0)
         self.view_loaded.emit(view)
-        if before is not None and counts.get("processed", 0) != before:
+        if before is not None and counts.get(EventState.PROCESSED, 0) != before:
             self.payments_changed.emit()
         if self._again:
             self._again = False
