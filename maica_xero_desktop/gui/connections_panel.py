@@ -22,6 +22,7 @@ from ..core.states import SIGNED_IN, SIGNED_OUT, TokenState
 from ..core.textsafe import printable
 from . import widgets
 from .organisations_table import OrganisationsTable
+from .panel import Panel
 from .setup_step import ClientIdSetup
 from .signin import SignInBox
 from .state import StatusHub
@@ -32,14 +33,11 @@ from .wording import say
 NOT_CONNECTED = "Not connected to Xero."
 
 
-class ConnectionsPanel(QGroupBox):
+class ConnectionsPanel(Panel, QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Active Connections", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Active Connections", parent)
         self.view: ConnectionsView | None = None
         self._token_state = ""
         self._note = ""  # an action's result, shown with the next list

@@ -23,6 +23,7 @@ from ..core.service import Service
 from ..core.states import RunOutcome
 from ..core.store import Outcome, RunRecord
 from ..core.textsafe import printable
+from .panel import Panel
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
@@ -66,17 +67,14 @@ def _table(name: str) -> QTableView:
     return table
 
 
-class HistoryPanel(QWidget):
+class HistoryPanel(Panel, QWidget):
     #: failed invoices were put back in the queue; the sync panel runs them
     retry_requested = Signal()
 
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, parent)
         self._results_asked = 0
         self.runs: RowsModel[RunRecord] = RowsModel(RUN_COLUMNS)
         self.results: RowsModel[Outcome] = RowsModel(RESULT_COLUMNS)

@@ -30,6 +30,7 @@ from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
 from .mapping_editor import MappingEditor
 from .mapping_source import ServiceMappingSource
+from .panel import Panel
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, fit_headers, style_row_table
@@ -77,17 +78,14 @@ def import_summary(parsed: ParsedExport, summary: ImportSummary) -> str:
     return text
 
 
-class InvoicesPanel(QWidget):
+class InvoicesPanel(Panel, QWidget):
     #: an import finished (the history/sync panels may care)
     invoices_imported = Signal()
 
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, parent)
         self.model = InvoiceTableModel(service, runner)
         self.import_button = QPushButton("I&mport invoices…")
         self.import_button.setAccessibleName("Import a Maica invoice export")

@@ -23,6 +23,7 @@ from ..core.states import RunState, TokenState
 from ..core.sync import Progress, SyncResult
 from .history_panel import HistoryPanel
 from .invoices_panel import InvoicesPanel
+from .panel import Panel
 from .preview_dialog import PreviewDialog
 from .schedule import ScheduleControl
 from .state import StatusHub
@@ -68,7 +69,7 @@ def summary(result: SyncResult) -> tuple[str, str]:
     return f"Run finished with problems. {counts}{tail}", "warning"
 
 
-class SyncPanel(QGroupBox):
+class SyncPanel(Panel, QGroupBox):
     run_started = Signal()
     #: a step of the active run (a Progress)
     run_progressed = Signal(object)
@@ -78,10 +79,7 @@ class SyncPanel(QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Synchronisation", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Synchronisation", parent)
         self.run_task: Task[SyncResult] | None = None
         self.flow_box = QComboBox()
         self.flow_box.setAccessibleName("Invoice Xero Sync Flow")

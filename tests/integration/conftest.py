@@ -11,6 +11,7 @@ import requests
 
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig
+from tests.support.exports import DEMO, SAMPLE
 
 
 class SandboxAdmin:
@@ -87,3 +88,18 @@ def service(make_service: Callable[..., Service]) -> Service:
 def connected(service: Service) -> Service:
     service.connect(lambda url: None, timeout=10)
     return service
+
+
+@pytest.fixture
+def no_rate_limits(xero_env: Sandbox) -> None:
+    """The sandbox's rate limits off: for tests that make many calls with a clock that never
+    waits (``pytestmark = pytest.mark.usefixtures("no_rate_limits")``)."""
+    xero_env.set_limits(enabled=False)
+
+
+@pytest.fixture
+def ready(connected: Service) -> Service:
+    """Connected, the demo organisation chosen and the sample export imported."""
+    connected.use(DEMO)
+    connected.sync.import_file(SAMPLE)
+    return connected

@@ -18,13 +18,6 @@ OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
 ITEM = "04_102_0136_6_1"
 
 
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
-
-
 def _blocked(service: Service) -> dict[str, str]:
     preview = service.sync.run(dry_run=True)
     return {o.invoice_number: o.message for o in preview.outcomes if o.outcome == "blocked"}

@@ -17,13 +17,6 @@ ENTERED = "Not sent by the authorised flow: status Entered."
 CANCELLED = "Cancelled in Maica: never sent."
 
 
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
-
-
 def _reasons(service: Service) -> dict[str, str]:
     return {r.invoice_number: r.message for r in service.sync.invoices(state="not_eligible")}
 

@@ -20,13 +20,6 @@ from tests.support.exports import SAMPLE, generated
 DEMO = "Demo Company (AU)"
 
 
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
-
-
 def _tenant(service: Service) -> str:
     return service.settings().active_tenant_id
 

@@ -20,6 +20,8 @@ from maica_xero_desktop.core.sync import reconcile
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
+
 DEMO = "Demo Company (AU)"
 
 
@@ -50,11 +52,6 @@ class _Session(requests.Session):
         if self.hook is not None:
             return self.hook(super().request, method, url, *args, **kwargs)
         return super().request(method, url, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)  # these tests make many calls with a clock that never waits
 
 
 def _ready(service: Service) -> tuple[Service, str]:

@@ -20,13 +20,6 @@ DEMO = "Demo Company (AU)"
 OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
 
 
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
-
-
 def _tenant(service: Service) -> str:
     return service.settings().active_tenant_id
 
