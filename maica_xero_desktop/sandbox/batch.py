@@ -8,10 +8,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
 from .api import ApiContext
+from .ledger import Ledger, LedgerEvent
 from .query import QueryError
 from .web import Request, Response, json_response, problem
 
@@ -135,3 +137,49 @@ def idempotent(
             scoped, expires, mark, response.status, response.body, response.content_type
         )
         return response
+
+
+@dataclass
+class BatchWrite:
+    """One write request's view of an organisation's books, for the element at hand."""
+
+    ledger: Ledger
+    tenant: str
+    now: float
+    events: list[LedgerEvent] = field(default_factory=list)
+    #: something was written that no event tells of: the state is saved all the same
+    changed: bool = False
+
+    def event(self, category: str, kind: str, resource_id: str) -> None:
+        self.events.append(LedgerEvent(self.tenant, category, kind, resource_id, self.now))
+
+
+#: writes one element of the body: (its JSON in the answer, failed?)
+WriteOne = Callable[[BatchWrite, Any], tuple[dict[str, Any], bool]]
+
+
+def write_batch(
+    app: SandboxApp, request: Request, ctx: ApiContext, key: str, one: WriteOne
+) -> Response:
+    """A PUT or POST of ``{"<key>": [...]}``: each element written by ``one`` under the state's
+    lock, the changes saved and told to listeners after it, the answer as Xero gives it
+    (``summarizeErrors``), the whole request idempotent."""
+
+    def act() -> Response:
+        try:
+            items = elements(request, key)
+        except PostDataError as exc:
+            return xero_error(14, "PostDataInvalidException", str(exc))
+        state, tenant = app.state, ctx.org.tenant_id
+        results: list[tuple[dict[str, Any], bool]] = []
+        with state.lock:
+            batch = BatchWrite(state.ledger(tenant), tenant, state.now())
+            for given in items:
+                results.append(one(batch, given))
+            if batch.events or batch.changed:
+                state.mark_dirty()
+        app.stats.batch(tenant, request.endpoint, len(items))
+        state.notify(batch.events)
+        return batch_response(app, key, results, summarize_errors(request))
+
+    return idempotent(app, request, ctx, act)
