@@ -200,16 +200,12 @@ class HistoryPanel(Panel, QWidget):
             self.outcome_message.clear_message()
 
     def retry_failed(self) -> None:
-        def work(task: Task[int]) -> int:
-            return self.service.sync.retry_failed()
-
-        self.runner.submit(
-            work,
-            on_done=self._retried,
-            on_error=self._failed,
-            queue=self.hub.sync_queue(),
-            button=self.retry_button,
-            name="retry_failed",
+        self.submit_sync(
+            self.service.sync.retry_failed,
+            self._retried,
+            self._failed,
+            self.retry_button,
+            "retry_failed",
         )
 
     def _retried(self, count: int) -> None:

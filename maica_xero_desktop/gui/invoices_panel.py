@@ -315,16 +315,12 @@ class InvoicesPanel(Panel, QWidget):
     # -- payments ----------------------------------------------------------------------------
 
     def refresh_payments(self) -> None:
-        def work(task: Task[int]) -> int:
-            return self.service.sync.refresh_payments()
-
-        self.runner.submit(
-            work,
-            on_done=self._payments,
-            on_error=self._payments_failed,
-            queue=self.hub.sync_queue(),
-            button=self.payments_button,
-            name="refresh_payments",
+        self.submit_sync(
+            self.service.sync.refresh_payments,
+            self._payments,
+            self._payments_failed,
+            self.payments_button,
+            "refresh_payments",
         )
 
     def _payments(self, changed: int) -> None:

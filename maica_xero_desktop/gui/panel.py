@@ -7,11 +7,17 @@ core object other than these. GUI thread only.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
+from PySide6.QtWidgets import QAbstractButton
+
+from ..core.errors import MaicaXeroError
 from ..core.service import Service
 from .state import StatusHub
-from .tasks import TaskRunner
+from .tasks import Task, TaskRunner
+
+T = TypeVar("T")
 
 
 class Panel:
@@ -23,3 +29,26 @@ class Panel:
         self.service = service
         self.runner = runner
         self.hub = hub
+
+    def submit_sync(
+        self,
+        call: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[MaicaXeroError], None],
+        button: QAbstractButton,
+        name: str,
+    ) -> Task[T]:
+        """``call`` on a worker, in the active organisation's sync queue (after a run that is
+        going, never beside it), with ``button`` disabled meanwhile."""
+
+        def work(task: Task[T]) -> T:
+            return call()
+
+        return self.runner.submit(
+            work,
+            on_done=on_done,
+            on_error=on_error,
+            queue=self.hub.sync_queue(),
+            button=button,
+            name=name,
+        )

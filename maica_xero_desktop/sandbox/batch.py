@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
 from .api import ApiContext
+from .invoice_rules import ZERO_ID
 from .ledger import Ledger, LedgerEvent
 from .query import QueryError
 from .web import Request, Response, json_response, problem
@@ -152,6 +153,19 @@ class BatchWrite:
 
     def event(self, category: str, kind: str, resource_id: str) -> None:
         self.events.append(LedgerEvent(self.tenant, category, kind, resource_id, self.now))
+
+
+def refused(
+    id_field: str, message: str, flag: str = "HasValidationErrors"
+) -> tuple[dict[str, Any], bool]:
+    """An element Xero refused, as a batch answer lists it (the id is all zeros)."""
+    element = {
+        id_field: ZERO_ID,
+        flag: True,
+        "StatusAttributeString": "ERROR",
+        "ValidationErrors": [{"Message": message}],
+    }
+    return element, True
 
 
 #: writes one element of the body: (its JSON in the answer, failed?)

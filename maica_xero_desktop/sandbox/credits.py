@@ -20,11 +20,12 @@ from .batch import (
     PostDataError,
     elements,
     idempotent,
+    refused,
     unitdp,
     write_batch,
     xero_error,
 )
-from .invoice_rules import ZERO_ID, build_line, number, parse_day, resolve_contact, text_of
+from .invoice_rules import build_line, number, parse_day, resolve_contact, text_of
 from .ledger import Credit, Invoice, Ledger, LedgerEvent, Line
 from .routes import Router
 from .timefmt import day_ms_date, ms_date_tz, today
@@ -191,13 +192,7 @@ def put_credit_notes(
         try:
             credit = _build(batch.ledger, given, batch.now, dp)
         except CreditError as exc:
-            failed = {
-                "CreditNoteID": ZERO_ID,
-                "HasErrors": True,
-                "StatusAttributeString": "ERROR",
-                "ValidationErrors": [{"Message": str(exc)}],
-            }
-            return failed, True
+            return refused("CreditNoteID", str(exc), flag="HasErrors")
         return credit_json(batch.ledger, credit), False
 
     return write_batch(app, request, ctx, "CreditNotes", one)

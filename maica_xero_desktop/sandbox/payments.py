@@ -14,10 +14,11 @@ from .batch import (
     PostDataError,
     elements,
     query_error,
+    refused,
     write_batch,
     xero_error,
 )
-from .invoice_rules import ZERO_ID, number, parse_day, text_of
+from .invoice_rules import number, parse_day, text_of
 from .ledger import Invoice, Ledger, LedgerEvent, Payment
 from .listing import listing
 from .query import Fields, QueryError
@@ -163,13 +164,7 @@ def put_payments(
         try:
             payment = _one(batch.ledger, given, batch.now)
         except PaymentError as exc:
-            failed = {
-                "PaymentID": ZERO_ID,
-                "HasValidationErrors": True,
-                "StatusAttributeString": "ERROR",
-                "ValidationErrors": [{"Message": str(exc)}],
-            }
-            return failed, True
+            return refused("PaymentID", str(exc))
         batch.event("INVOICE", "UPDATE", payment.invoice_id)
         return payment_json(batch.ledger, payment), False
 
