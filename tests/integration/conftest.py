@@ -103,3 +103,24 @@ def ready(connected: Service) -> Service:
     connected.use(DEMO)
     connected.sync.import_file(SAMPLE)
     return connected
+
+
+@pytest.fixture
+def second_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xero_env: Sandbox
+) -> Callable[[Service, str], Service]:
+    """Another installation (a new home named ``name``) signed in to the same Xero, the demo
+    organisation chosen and the sample imported; the sandbox's clock moved past the
+    Idempotency-Key's life, so only a lookup protects what the first one sent."""
+
+    def make(first: Service, name: str) -> Service:
+        monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / name))
+        other = Service(browser=first._browser, sleep=lambda s: None)
+        other.set_enabled(True)
+        other.connect(lambda url: None, timeout=10)
+        other.use(DEMO)
+        other.sync.import_file(SAMPLE)
+        xero_env.advance_clock(400)
+        return other
+
+    return make

@@ -11,11 +11,9 @@ import pytest
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from maica_xero_desktop.sandbox.ledger import Contact
-from tests.support.exports import generated, write_export
+from tests.support.exports import DEMO, generated, write_export
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
-
-DEMO = "Demo Company (AU)"
 
 
 def _export(folder: Path, *rows: tuple[str, str, str], name: str = "export.csv") -> Path:

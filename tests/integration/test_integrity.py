@@ -22,11 +22,9 @@ from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
 from maica_xero_desktop.sandbox import Sandbox
 from tests.contract.openapi import ACCOUNTING, _resolve_local, find_path, load_spec, operation
-from tests.support.exports import SAMPLE, adam_smith_export, generated
+from tests.support.exports import DEMO, SAMPLE, adam_smith_export, generated
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
-
-DEMO = "Demo Company (AU)"
 
 
 def _contact(service: Service, tenant: str) -> str:
@@ -266,19 +264,13 @@ def test_an_emptied_store_then_classic_sync_duplicates_nothing(
 
 
 def test_a_new_home_with_the_classic_flow_asks_xero_first(
-    connected: Service, xero_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    connected: Service, xero_env: Sandbox, second_home: Callable[[Service, str], Service]
 ) -> None:
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     connected.sync.import_file(SAMPLE)
     connected.sync.run(flow="classic")
-    monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / "new-computer"))
-    fresh = Service(browser=connected._browser, sleep=lambda s: None)
-    fresh.set_enabled(True)
-    fresh.connect(lambda url: None, timeout=10)
-    fresh.use(DEMO)
-    fresh.sync.import_file(SAMPLE)
-    xero_env.advance_clock(400)
+    fresh = second_home(connected, "new-computer")
     result = fresh.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, 29)
     assert "holds 29 invoices sent by this program that this invoice database does not know" in (

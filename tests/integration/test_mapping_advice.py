@@ -13,7 +13,6 @@ from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
-DEMO = "Demo Company (AU)"
 OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
 ITEM = "04_102_0136_6_1"
 

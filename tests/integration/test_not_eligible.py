@@ -10,9 +10,8 @@ import pytest
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
 ENTERED = "Not sent by the authorised flow: status Entered."
 CANCELLED = "Cancelled in Maica: never sent."
 

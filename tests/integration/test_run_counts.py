@@ -15,11 +15,9 @@ from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.conftest import SandboxAdmin
-from tests.support.exports import SAMPLE, adam_smith_export
+from tests.support.exports import DEMO, SAMPLE, adam_smith_export
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
-
-DEMO = "Demo Company (AU)"
 
 
 def _empty_the_store(service: Service) -> None:

@@ -12,7 +12,6 @@ from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.store import InvoiceRow
 from maica_xero_desktop.sandbox import Sandbox
 
-DEMO = "Demo Company (AU)"
 GST_INVOICE = "INV-002438"
 
 

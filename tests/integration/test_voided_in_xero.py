@@ -12,11 +12,9 @@ from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
 from tests.integration.conftest import SandboxAdmin
 from tests.integration.test_run_counts import _empty_the_store
-from tests.support.exports import adam_smith_export
+from tests.support.exports import DEMO, adam_smith_export
 
 pytestmark = pytest.mark.usefixtures("no_rate_limits")
-
-DEMO = "Demo Company (AU)"
 
 
 def _row(service: Service, number: str) -> object:

@@ -14,9 +14,8 @@ import pytest
 
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
 OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
 
 
