@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext
+from .api import ApiContext, ApiHandler, add_api_route
 from .invoice_rules import ZERO_ID
 from .ledger import Ledger, LedgerEvent
 from .query import QueryError
+from .routes import Router
 from .web import Request, Response, json_response, problem
 
 if TYPE_CHECKING:
@@ -197,3 +198,30 @@ def write_batch(
         return batch_response(app, key, results, summarize_errors(request))
 
     return idempotent(app, request, ctx, act)
+
+
+def register_writable(
+    router: Router,
+    name: str,
+    handlers: tuple[ApiHandler, ApiHandler, Callable[..., Response]],
+    read: tuple[str, ...],
+    write: tuple[str, ...],
+) -> None:
+    """``GET <name>`` and ``GET <name>/{id}``, ``PUT <name>`` (create) and ``POST <name>``,
+    ``POST <name>/{id}`` (create or update). ``handlers``: (list, one, writer), the writer
+    called as ``writer(app, request, ctx, update=..., path_id=...)``."""
+    get_all, get_one, writer = handlers
+
+    def put(app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext) -> Response:
+        return writer(app, request, ctx, update=False, path_id=None)
+
+    def post(
+        app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+    ) -> Response:
+        return writer(app, request, ctx, update=True, path_id=params.get("key"))
+
+    add_api_route(router, "GET", rf"{name}/?", get_all, scopes=read)
+    add_api_route(router, "GET", rf"{name}/(?P<key>[^/]+)/?", get_one, scopes=read)
+    add_api_route(router, "PUT", rf"{name}/?", put, scopes=write)
+    add_api_route(router, "POST", rf"{name}/?", post, scopes=write)
+    add_api_route(router, "POST", rf"{name}/(?P<key>[^/]+)/?", post, scopes=write)

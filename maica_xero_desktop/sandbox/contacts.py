@@ -8,10 +8,11 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext, add_api_route
+from .api import ApiContext
 from .batch import (
     BatchWrite,
     query_error,
+    register_writable,
     write_batch,
 )
 from .ledger import Contact, Ledger, norm
@@ -193,21 +194,5 @@ def write_contacts(
     return write_batch(app, request, ctx, "Contacts", one)
 
 
-def put_contacts(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_contacts(app, request, ctx, update=False, path_id=None)
-
-
-def post_contacts(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_contacts(app, request, ctx, update=True, path_id=params.get("key"))
-
-
 def register(router: Router) -> None:
-    add_api_route(router, "GET", r"Contacts/?", get_contacts, scopes=READ)
-    add_api_route(router, "GET", r"Contacts/(?P<key>[^/]+)/?", get_contact, scopes=READ)
-    add_api_route(router, "PUT", r"Contacts/?", put_contacts, scopes=WRITE)
-    add_api_route(router, "POST", r"Contacts/?", post_contacts, scopes=WRITE)
-    add_api_route(router, "POST", r"Contacts/(?P<key>[^/]+)/?", post_contacts, scopes=WRITE)
+    register_writable(router, "Contacts", (get_contacts, get_contact, write_contacts), READ, WRITE)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext, add_api_route
+from .api import ApiContext
 from .batch import (
     BatchWrite,
     query_error,
+    register_writable,
     unitdp,
     write_batch,
 )
@@ -166,21 +167,5 @@ def write_invoices(
     return write_batch(app, request, ctx, "Invoices", one)
 
 
-def put_invoices(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_invoices(app, request, ctx, update=False, path_id=None)
-
-
-def post_invoices(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_invoices(app, request, ctx, update=True, path_id=params.get("key"))
-
-
 def register(router: Router) -> None:
-    add_api_route(router, "GET", r"Invoices/?", get_invoices, scopes=READ)
-    add_api_route(router, "GET", r"Invoices/(?P<key>[^/]+)/?", get_invoice, scopes=READ)
-    add_api_route(router, "PUT", r"Invoices/?", put_invoices, scopes=WRITE)
-    add_api_route(router, "POST", r"Invoices/?", post_invoices, scopes=WRITE)
-    add_api_route(router, "POST", r"Invoices/(?P<key>[^/]+)/?", post_invoices, scopes=WRITE)
+    register_writable(router, "Invoices", (get_invoices, get_invoice, write_invoices), READ, WRITE)
