@@ -91,6 +91,16 @@ def test_the_readme_documents_every_link_state_once() -> None:
     assert set(listed) == values(LinkState)
 
 
+def test_the_run_counts_the_readme_names_are_in_sync_json() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `sync --json` |")]
+    named = {field for row in rows for field in re.findall(r"`(\w+)`", row.split("|")[2])}
+    result = SyncResult(run_id=1, flow="f", tenant_id="t", tenant_name="T", dry_run=False)
+    assert named
+    assert named <= set(result.to_json())
+    assert {str(outcome) for outcome in COUNTED} <= set(result.to_json())
+
+
 def choices(parser: argparse.ArgumentParser, *path: str) -> list[str]:
     for name in path:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
