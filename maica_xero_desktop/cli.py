@@ -25,6 +25,7 @@ from .core.importing import ImportRejected
 from .core.logsetup import configure_logging
 from .core.paths import app_paths, file_problem
 from .core.service import CLIENT_ID_ENV, DEFAULT_CONNECT_TIMEOUT_S, ConnectionsView, Service
+from .core.states import LinkState
 from .core.store import InvoiceRow
 from .core.sync import Progress, SyncResult
 from .core.textsafe import printable
@@ -668,16 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--state",
-        choices=[
-            "pending",
-            "blocked",
-            "sending",
-            "synced",
-            "failed",
-            "changed",
-            "conflict",
-            "not_eligible",
-        ],
+        choices=[state.value for state in LinkState],
     )
     p.add_argument(
         "--limit", type=_positive_int, default=None, help="at most this many (default: all)"

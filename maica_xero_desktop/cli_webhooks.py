@@ -20,6 +20,7 @@ from typing import Any
 from .cli_wording import say
 from .core.errors import ConfigurationError
 from .core.service import Service
+from .core.states import EventState
 from .core.webhooks import DEFAULT_GRACE_S, DEFAULT_HOST, DEFAULT_PORT
 
 Add = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
@@ -228,7 +229,7 @@ def add_commands(sub: Any, add: Add) -> None:
     p = command("events", "the received events, newest first, and what was done with each")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--status", choices=["new", "processed", "ignored", "failed"])
+    p.add_argument("--status", choices=[state.value for state in EventState])
     p = command("process", "process the waiting events now")
     p.add_argument("--json", action="store_true")
     command("catch-up", "pull payment changes missed while no receiver listened")

@@ -7,30 +7,38 @@ the one sentence a user reads.
 
 The file is streamed (:mod:`.textfile`: regular files only, at most 200 MB, decoded chunk by
 chunk) through :mod:`csv` row by row, so the cost grows linearly with its size and the memory
-with the invoices it holds, never with the bytes. Identifiers (invoice numbers, participant ids,
-support item numbers) are normalised (Unicode NFKC, trimmed) and refused when they hold control,
-zero-width or bidi characters; two invoice numbers that differ only in letter case are one number
-to Xero, so they are an error. Values from the file appear in messages escaped
-(:func:`.textsafe.printable`).
+with the invoices it holds, never with the bytes. The checks of each
+row's values are :mod:`.import_checks`; the columns, limits and results are :mod:`.import_format`
+(re-exported here).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import MaicaXeroError
-from .models import MAICA_STATUSES, Invoice, Line
+from .import_checks import RowChecker, _fold, _shown
+from .import_format import (
+    EXPORT_COLUMNS,
+    HEADER_FIELDS,
+    MAX_ERRORS,
+    MAX_LINES_PER_INVOICE,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TEXT_COLUMNS,
+    ImportRejected,
+    ParsedExport,
+    RowError,
+)
+from .models import Invoice, Line
 from .textfile import FileProblem, open_regular, physical_lines
-from .textsafe import has_unsafe, printable
+from .textsafe import has_unsafe
 
 if TYPE_CHECKING:
     from .store.db import Database
@@ -38,8 +46,10 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPORT_COLUMNS",
     "HEADER_FIELDS",
+    "MAX_ERRORS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "TEXT_COLUMNS",
     "ImportRejected",
     "ParsedExport",
     "RowError",
@@ -47,180 +57,6 @@ __all__ = [
     "parse_export_file",
     "stored_numbers",
 ]
-
-REQUIRED_COLUMNS = (
-    "invoice_number",
-    "invoice_date",
-    "due_date",
-    "status",
-    "funding_type",
-    "participant_id",
-    "participant_name",
-    "support_item_number",
-    "quantity",
-    "unit_price",
-)
-OPTIONAL_COLUMNS = (
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
-    "line_description",
-    "support_item_name",
-    "service_date",
-    "account_code",
-    "tax_type",
-    "tracking_1",
-    "tracking_2",
-    "currency",
-)
-#: Every column, in the order a Maica export (and the shipped sample) has them.
-EXPORT_COLUMNS = (
-    *REQUIRED_COLUMNS[:7],
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
-    "support_item_number",
-    "support_item_name",
-    "line_description",
-    "service_date",
-    "quantity",
-    "unit_price",
-    "account_code",
-    "tax_type",
-    "tracking_1",
-    "tracking_2",
-    "currency",
-)
-#: Columns whose value belongs to the invoice, so every row of one invoice must agree on them.
-HEADER_FIELDS = (
-    "invoice_date",
-    "due_date",
-    "status",
-    "funding_type",
-    "participant_id",
-    "participant_name",
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
-    "currency",
-)
-#: Required columns whose value may be empty.
-_MAY_BE_EMPTY = frozenset({"due_date"})
-
-#: Xero's limits (Accounting API): InvoiceNumber 255, ContactNumber 50, account Code 10,
-#: tracking category and option names 100; unit amounts and quantities with unitdp=4.
-MAX_INVOICE_NUMBER = 255
-MAX_PARTICIPANT_ID = 50
-MAX_ACCOUNT_CODE = 10
-MAX_TRACKING_NAME = 100
-MAX_DECIMALS = 4
-#: Maica quotes at most 50 lines per invoice; more is imported but the sync holds it back.
-MAX_LINES_PER_INVOICE = 50
-#: Problems listed one by one; past this many, only their count is given.
-MAX_ERRORS = 1000
-#: Columns that identify something: normalised, and refused with invisible characters.
-IDENTIFIERS = ("invoice_number", "participant_id", "support_item_number")
-#: Text that reaches Xero as it is (a contact's name, a line's description, a code): a tab in it
-#: becomes one space, and so does a line break — except in a line description, where Xero shows it
-#: as a new line; any other control, bidi or zero-width character is refused, except a zero-width
-#: joiner or non-joiner between two letters of a script that needs it (Persian, the Indic ones).
-TEXT_COLUMNS = (
-    "participant_name",
-    "bill_to_name",
-    "bill_to_email",
-    "funding_type",
-    "support_item_name",
-    "line_description",
-    "account_code",
-    "tax_type",
-    "tracking_1",
-    "tracking_2",
-)
-_BREAKS = re.compile(r"[ ]*[\t\n\r\v\f\x85\u2028\u2029][\t\n\r\v\f\x85\u2028\u2029 ]*")
-_TABS = re.compile(r"[ ]*[\t\v\f][\t\v\f ]*")
-_JOINERS = frozenset("\u200c\u200d")
-#: what a multi-line text column may hold: line breaks, nothing else invisible
-_MULTI_LINE = frozenset({"line_description"})
-
-_STATUS_BY_KEY = {status.lower(): status for status in MAICA_STATUSES}
-_STATUS_LIST = ", ".join(MAICA_STATUSES)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
-_NDIS = re.compile(r"\d{9}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_SPACES = re.compile(r"\s+")
-
-_SHARED_TEXTS = 100_000
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem, at one physical line of the file (0 when about the whole file)."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = [f"line {self.line}"] if self.line else []
-        if self.column and not self.message.startswith(self.column):
-            where.append(self.column)
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-@dataclass(frozen=True)
-class ParsedExport:
-    """What a Maica export holds: invoices when valid, or the problems (never both)."""
-
-    invoices: tuple[Invoice, ...]
-    rows: int
-    errors: tuple[RowError, ...]
-    warnings: tuple[str, ...]
-    #: how many rows have at least one problem (including those past ``max_errors``)
-    bad_rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def lines(self) -> int:
-        return sum(len(invoice.lines) for invoice in self.invoices)
-
-    def check(self) -> tuple[Invoice, ...]:
-        """The invoices, or :class:`ImportRejected` when the file has any problem."""
-        if self.errors:
-            raise ImportRejected(self.errors, bad_rows=self.bad_rows)
-        return self.invoices
-
-
-class ImportRejected(MaicaXeroError):
-    """A Maica export with problems: nothing of it was imported."""
-
-    def __init__(self, errors: Sequence[RowError], *, bad_rows: int | None = None) -> None:
-        self.errors = tuple(errors)
-        #: how many rows have a problem (None: count the rows the errors name)
-        self.bad_rows = bad_rows
-        super().__init__(
-            _rejection_sentence(self.errors, bad_rows),
-            detail="\n".join(str(error) for error in self.errors),
-        )
-
-
-def _rejection_sentence(errors: tuple[RowError, ...], bad_rows: int | None) -> str:
-    if not errors:
-        return "The file was not imported. Nothing was changed."
-    first = errors[0]
-    if bad_rows is None:
-        bad_rows = len({error.line for error in errors if error.line})
-    if bad_rows == 0 or (first.line == 0 and len(errors) == 1):
-        return f"The file was not imported: {str(first).rstrip('.')}. Nothing was changed."
-    rows = "1 row has problems" if bad_rows == 1 else f"{bad_rows} rows have problems"
-    return (
-        f"The file was not imported: {rows} (first: {str(first).rstrip('.')}). Nothing was changed."
-    )
-
 
 # ----------------------------------------------------------------------------- entry points
 
@@ -279,29 +115,6 @@ def _file_problem(message: str, line: int = 0) -> ParsedExport:
     )
 
 
-def _joins(text: str, index: int) -> bool:
-    """True for a zero-width (non-)joiner between two letters of a script that uses them (Arabic,
-    Persian, the Indic scripts): there it changes how the letters join, so it is part of the name.
-    """
-    if text[index] not in _JOINERS or not 0 < index < len(text) - 1:
-        return False
-    return all(
-        not c.isascii() and unicodedata.category(c)[0] in "LM"
-        for c in (text[index - 1], text[index + 1])
-    )
-
-
-def _fold(number: str) -> str:
-    """How Xero compares invoice numbers: without regard to letter case."""
-    return number.casefold()
-
-
-def _shown(value: str, limit: int = 60) -> str:
-    """A value from the file as it may appear in a message: escaped, and cut when long."""
-    text = printable(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # ----------------------------------------------------------------------------- parsing
 
 
@@ -319,52 +132,15 @@ class _Draft:
     rows: int = 0
 
 
-class _Parser:
+class _Parser(RowChecker):
     def __init__(
         self, max_errors: int, stored: Mapping[str, tuple[str, ...]] | None = None
     ) -> None:
-        self.max_errors = max_errors
+        super().__init__(max_errors)
         self.stored = stored or {}
-        self.errors: list[RowError] = []
-        self.more = 0
-        #: rows with a problem (rows come in order, so a count and the last one are enough)
-        self.bad_rows = 0
-        self.last_bad_line = 0
-        self.warnings: list[str] = []
-        self.rows = 0
-        #: the columns of the current row that have a problem
-        self.bad_columns: set[str] = set()
         self.drafts: dict[str, _Draft] = {}
         #: physical lines with a carriage return inside them
         self.stray_cr: set[int] = set()
-        #: each invoice number's case-folded form: its first spelling and line
-        self.folded: dict[str, tuple[str, int]] = {}
-        # Values that repeat across rows (support items, codes, dates, prices) are parsed once
-        # and shared, which keeps a 100,000-line file's memory small.
-        self.dates: dict[str, date] = {}
-        self.decimals: dict[str, Decimal] = {}
-        self.texts: dict[str, str] = {}
-
-    def shared(self, value: str) -> str:
-        found = self.texts.get(value)
-        if found is not None:
-            return found
-        if len(self.texts) < _SHARED_TEXTS:
-            self.texts[value] = value
-        return value
-
-    # -- reporting
-
-    def error(self, line: int, column: str, message: str) -> None:
-        if line:
-            if line != self.last_bad_line:
-                self.bad_rows += 1
-                self.last_bad_line = line
-            self.bad_columns.add(column)
-        if len(self.errors) < self.max_errors:
-            self.errors.append(RowError(line, column, message))
-        else:
-            self.more += 1
 
     def result(self) -> ParsedExport:
         errors = list(self.errors)
@@ -510,141 +286,13 @@ class _Parser:
     # -- one row
 
     def _row(self, row: list[str], line: int, columns: dict[str, int], width: int) -> None:
-        count = len(row)
-        if count > width and any(cell.strip() for cell in row[width:]):
-            self.error(
-                line,
-                "",
-                f"the row has {count} values but the header has {width} columns: put values "
-                "that contain a comma in double quotes.",
-            )
+        checked = self._checked(row, line, columns, width)
+        if checked is None:
             return
-        values = {
-            name: (row[index].strip() if index < count else "") for name, index in columns.items()
-        }
-        self.bad_columns.clear()
-
-        for name in IDENTIFIERS:
-            values[name] = self._identifier(values[name], name, line)
-        for name in TEXT_COLUMNS:
-            if name in values:
-                values[name] = self._text(values[name], name, line)
-        for name in REQUIRED_COLUMNS:
-            if name not in _MAY_BE_EMPTY and not values[name]:
-                self.error(line, name, f"{name} is empty: every row needs one.")
-
+        values, item, comparable = checked
         number = values["invoice_number"]
-        if len(number) > MAX_INVOICE_NUMBER:
-            self.error(
-                line,
-                "invoice_number",
-                f"invoice_number is {len(number)} characters long: Xero accepts at most "
-                f"{MAX_INVOICE_NUMBER}.",
-            )
-        elif number:
-            self._check_case(number, line)
-        participant_id = values["participant_id"]
-        if len(participant_id) > MAX_PARTICIPANT_ID:
-            self.error(
-                line,
-                "participant_id",
-                f"participant_id is {len(participant_id)} characters long: Xero's contact number "
-                f"accepts at most {MAX_PARTICIPANT_ID}.",
-            )
-
-        invoice_date = self._date(values, "invoice_date", line)
-        due_date = self._date(values, "due_date", line)
-        if invoice_date and due_date and due_date < invoice_date:
-            self.error(
-                line,
-                "due_date",
-                f"due_date {due_date} is before invoice_date {invoice_date}: correct one of them.",
-            )
-
-        raw_status = values["status"]
-        status = _STATUS_BY_KEY.get(_SPACES.sub(" ", raw_status).lower(), "")
-        if raw_status and not status:
-            self.error(
-                line,
-                "status",
-                f"status '{_shown(raw_status)}' is not a Maica status: use one of {_STATUS_LIST}.",
-            )
-        values["status"] = status or raw_status
-
-        quantity = self._decimal(values, "quantity", line)
-        if quantity is not None and quantity <= 0:
-            self.error(
-                line,
-                "quantity",
-                f"quantity '{_shown(values['quantity'])}' must be more than 0: an invoice line "
-                "cannot be zero or negative (record credits in Maica instead).",
-            )
-        unit_price = self._decimal(values, "unit_price", line)
-        if unit_price is not None and unit_price < 0:
-            self.error(
-                line,
-                "unit_price",
-                f"unit_price '{_shown(values['unit_price'])}' is negative: an invoice line cannot "
-                "have a negative price (record credits in Maica instead).",
-            )
-
-        ndis = values.get("ndis_number", "")
-        if ndis and not _NDIS.fullmatch(ndis):
-            self.error(
-                line,
-                "ndis_number",
-                f"ndis_number '{_shown(ndis)}' is not 9 digits: write the participant's NDIS "
-                "number as 9 digits without spaces, e.g. 431234567 (format the column as text in "
-                "Excel).",
-            )
-        email = values.get("bill_to_email", "")
-        if email and not _EMAIL.fullmatch(email):
-            self.error(
-                line,
-                "bill_to_email",
-                f"bill_to_email '{_shown(email)}' is not an email address: write one address, "
-                "e.g. accounts@planmanager.com.au.",
-            )
-        currency = values.get("currency", "")
-        if currency and not _CURRENCY.fullmatch(currency):
-            self.error(
-                line,
-                "currency",
-                f"currency '{_shown(currency)}' is not a currency code: use 3 capital letters, "
-                "e.g. AUD.",
-            )
-        values["currency"] = currency or "AUD"  # empty means AUD, also when rows are compared
-        account_code = values.get("account_code", "")
-        if len(account_code) > MAX_ACCOUNT_CODE:
-            self.error(
-                line,
-                "account_code",
-                f"account_code '{_shown(account_code)}' is longer than {MAX_ACCOUNT_CODE} "
-                "characters: use the account's code in Xero (e.g. 200), not its name.",
-            )
-        service_date = (
-            self._date(values, "service_date", line) if "service_date" in values else None
-        )
-        tracking = self._tracking(values, line)
-
         if number:
-            self._add(
-                number,
-                line,
-                values,
-                Line(
-                    support_item_number=self.shared(values["support_item_number"]),
-                    quantity=quantity if quantity is not None else Decimal(0),
-                    unit_price=unit_price if unit_price is not None else Decimal(0),
-                    support_item_name=self.shared(values.get("support_item_name", "")),
-                    description=values.get("line_description", ""),
-                    service_date=service_date,
-                    account_code=self.shared(account_code),
-                    tax_type=self.shared(values.get("tax_type", "")),
-                    tracking=tracking,
-                ),
-                quantity is not None and unit_price is not None,
-            )
+            self._add(number, line, values, item, comparable)
 
     def _add(
         self,
@@ -694,65 +342,6 @@ class _Parser:
         if not self.errors:  # once anything is wrong, nothing is imported: stop collecting
             draft.lines.append(item)
 
-    # -- identifiers
-
-    def _identifier(self, raw: str, name: str, line: int) -> str:
-        """``raw`` normalised (NFKC, trimmed); an error when it holds an invisible character."""
-        if raw.isascii() and raw.isprintable():  # the usual case, and a fast one
-            return raw
-        if has_unsafe(raw):
-            hidden = sorted({f"U+{ord(c):04X}" for c in raw if has_unsafe(c)})
-            self.error(
-                line,
-                name,
-                f"{name} '{_shown(raw)}' contains a control, zero-width or bidi character "
-                f"({', '.join(hidden[:3])}) that cannot be seen: retype the value in Maica "
-                "and export again.",
-            )
-            return raw
-        return self.shared(unicodedata.normalize("NFKC", raw).strip())
-
-    def _text(self, raw: str, name: str, line: int) -> str:
-        """``raw`` with its line breaks and tabs made one space; an error when it holds another
-        character that cannot be seen (which Xero would keep, and show or send on)."""
-        if raw.isascii() and raw.isprintable():  # the usual case, and a fast one
-            return raw
-        multi_line = name in _MULTI_LINE
-        text = (_TABS if multi_line else _BREAKS).sub(" ", raw).strip()
-        hidden = sorted(
-            {
-                f"U+{ord(c):04X}"
-                for i, c in enumerate(text)
-                if has_unsafe(c) and not _joins(text, i) and not (multi_line and c in "\r\n")
-            }
-        )
-        if hidden:
-            self.error(
-                line,
-                name,
-                f"{name} '{_shown(raw)}' contains a control, zero-width or bidi character "
-                f"({', '.join(hidden[:3])}) that cannot be seen: retype the value in Maica "
-                "and export again.",
-            )
-            return raw
-        return text
-
-    def _check_case(self, number: str, line: int) -> None:
-        folded = _fold(number)
-        first = self.folded.get(folded)
-        if first is None:
-            self.folded[folded] = (number, line)
-            return
-        spelling, first_line = first
-        if spelling != number:
-            self.error(
-                line,
-                "invoice_number",
-                f"invoice_number '{_shown(number)}' differs only in letter case from "
-                f"'{_shown(spelling)}' on line {first_line}: Xero treats them as the same "
-                "invoice number, so give them one spelling (or different numbers).",
-            )
-
     def _check_stored(self) -> None:
         """A number that is another stored invoice's number in other letter case is refused."""
         if not self.stored:
@@ -773,98 +362,6 @@ class _Parser:
                 )
                 # every row of the invoice has the problem, not only the first one named
                 self.bad_rows = min(self.rows, self.bad_rows + draft.rows - 1)
-
-    # -- values
-
-    def _date(self, values: dict[str, str], name: str, line: int) -> date | None:
-        raw = values[name]
-        if not raw:
-            return None
-        known = self.dates.get(raw)
-        if known is not None:
-            return known
-        if _DATE.fullmatch(raw):
-            try:
-                value = self.dates[raw] = date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
-                return value
-            except ValueError:
-                self.error(
-                    line, name, f"{name} '{_shown(raw)}' is not a real date: use YYYY-MM-DD."
-                )
-                return None
-        self.error(line, name, f"{name} '{_shown(raw)}' is not a date: use YYYY-MM-DD.")
-        return None
-
-    def _decimal(self, values: dict[str, str], name: str, line: int) -> Decimal | None:
-        raw = values[name]
-        if not raw:
-            return None
-        known = self.decimals.get(raw)
-        if known is not None:
-            return known
-        if not _NUMBER.fullmatch(raw):
-            if any(symbol in raw for symbol in "$€£¥"):
-                how = "remove the currency symbol, e.g. 67.56"
-            elif "," in raw:
-                how = "use '.' as the decimal separator and no thousands separators, e.g. 1234.5"
-            else:
-                how = "write a plain number, e.g. 1.5"
-            self.error(line, name, f"{name} '{_shown(raw)}' is not a number: {how}.")
-            return None
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-            self.error(line, name, f"{name} '{_shown(raw)}' is not a number: write a plain number.")
-            return None
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-            self.error(
-                line,
-                name,
-                f"{name} '{_shown(raw)}' has {-exponent} decimal places: Xero accepts at most "
-                f"{MAX_DECIMALS}.",
-            )
-            return None
-        if not value:
-            value = Decimal(0)  # not -0
-        if len(self.decimals) < _SHARED_TEXTS:
-            self.decimals[raw] = value
-        return value
-
-    def _tracking(self, values: dict[str, str], line: int) -> tuple[tuple[str, str], ...]:
-        pairs: list[tuple[str, str]] = []
-        for name in ("tracking_1", "tracking_2"):
-            raw = values.get(name, "")
-            if not raw:
-                continue
-            category, colon, option = raw.partition(":")
-            category, option = category.strip(), option.strip()
-            if not (colon and category and option):
-                self.error(
-                    line,
-                    name,
-                    f"{name} '{_shown(raw)}' is not a tracking value: write Category:Option, "
-                    "e.g. Region:North.",
-                )
-                continue
-            if len(category) > MAX_TRACKING_NAME or len(option) > MAX_TRACKING_NAME:
-                self.error(
-                    line,
-                    name,
-                    f"{name} is too long: Xero accepts at most {MAX_TRACKING_NAME} characters for "
-                    "a tracking category and for an option.",
-                )
-                continue
-            if any(category.lower() == seen.lower() for seen, _ in pairs):
-                self.error(
-                    line,
-                    name,
-                    f"{name} uses the tracking category '{_shown(category)}' again: a line can "
-                    "have only one option of each category.",
-                )
-                continue
-            pairs.append((self.shared(category), self.shared(option)))
-        return tuple(pairs)
 
     # -- the invoices
 

@@ -39,6 +39,7 @@ from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
+from .states import TenantState, TokenState
 from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .sync.eligibility import Eligibility
@@ -378,18 +379,18 @@ class Service:
 
     def _token_state(self, settings: Settings, tokens: TokenSet | None) -> str:
         if tokens is None:
-            return "needs_reconnect" if settings.needs_reconnect else "none"
+            return TokenState.NEEDS_RECONNECT if settings.needs_reconnect else TokenState.NONE
         if tokens.expires_at - EXPIRY_MARGIN_S > self._clock():
-            return "valid"
-        return "expired"
+            return TokenState.VALID
+        return TokenState.EXPIRED
 
     @staticmethod
     def _active_state(settings: Settings, cached: ConnectionList) -> str:
         if not settings.active_tenant_id:
-            return "none"
+            return TenantState.NONE
         if not cached.fetched_at:
-            return "unknown"
-        return "ok" if cached.find(settings.active_tenant_id) else "missing"
+            return TenantState.UNKNOWN
+        return TenantState.OK if cached.find(settings.active_tenant_id) else TenantState.MISSING
 
     # -- sign-in --------------------------------------------------------------------------
 

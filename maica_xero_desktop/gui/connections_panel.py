@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 from ..core.connections import Connection
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.service import ConnectionsView, ConnectResult, Service, Status
+from ..core.states import SIGNED_IN, SIGNED_OUT, TokenState
 from ..core.textsafe import printable
 from . import widgets
 from .organisations_table import OrganisationsTable
+from .panel import Panel
 from .setup_step import ClientIdSetup
 from .signin import SignInBox
 from .state import StatusHub
@@ -31,14 +33,11 @@ from .wording import say
 NOT_CONNECTED = "Not connected to Xero."
 
 
-class ConnectionsPanel(QGroupBox):
+class ConnectionsPanel(Panel, QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Active Connections", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Active Connections", parent)
         self.view: ConnectionsView | None = None
         self._token_state = ""
         self._note = ""  # an action's result, shown with the next list
@@ -132,13 +131,13 @@ class ConnectionsPanel(QGroupBox):
         if self.setup.info is None or self.setup.info.value != status.client_id:
             self.setup.load()
         user = status.connected_as
-        if user is not None and status.token_state in ("valid", "expired"):
+        if user is not None and status.token_state in SIGNED_IN:
             self.connected_as.set_full_text(f"Connected as {user.name} ({user.email})")
-        elif status.token_state in ("valid", "expired"):
+        elif status.token_state in SIGNED_IN:
             self.connected_as.set_full_text("Connected to Xero.")
         else:
             self.connected_as.set_full_text(NOT_CONNECTED)
-        reconnect = status.token_state == "needs_reconnect"
+        reconnect = status.token_state == TokenState.NEEDS_RECONNECT
         if reconnect:
             reason = next((m for m in status.messages if "connect" in m.lower()), "")
             self.reconnect_text.show_message(
@@ -146,12 +145,12 @@ class ConnectionsPanel(QGroupBox):
                 "warning",
             )
         self.reconnect_box.setVisible(reconnect)
-        if status.token_state == "unavailable":
+        if status.token_state == TokenState.UNAVAILABLE:
             self.status.show_message(" ".join(status.messages), "error")
         previous, self._token_state = self._token_state, status.token_state
         if not self.runner.is_busy("connections") and (
-            (status.token_state in ("valid", "expired") and previous not in ("valid", "expired"))
-            or (status.token_state in ("none", "needs_reconnect") and self.view is None)
+            (status.token_state in SIGNED_IN and previous not in SIGNED_IN)
+            or (status.token_state in SIGNED_OUT and self.view is None)
             or (self.view is not None and self.view.active_tenant_id != status.active_tenant_id)
         ):
             self.load(refresh=False)
@@ -201,7 +200,7 @@ class ConnectionsPanel(QGroupBox):
 
     def _update_buttons(self) -> None:
         status = self.hub.status
-        signed_in = bool(status and status.token_state in ("valid", "expired"))
+        signed_in = bool(status and status.token_state in SIGNED_IN)
         has_client = bool(status and status.client_id)
         chosen = self.selected()
         active = self.view.active_tenant_id.lower() if self.view else ""
@@ -289,7 +288,9 @@ class ConnectionsPanel(QGroupBox):
     def _connected(self, result: ConnectResult) -> None:
         self.status.kind = "info"
         self._note = "Connected to Xero."
-        self._token_state = "valid"  # the list below is fresh: no reload when the status follows
+        self._token_state = (
+            TokenState.VALID
+        )  # the list below is fresh: no reload when the status follows
         self._show_view(result.view)
         self.hub.refresh()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QWidget
 
 from ..core.service import Service, Status
+from .panel import Panel
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine
@@ -17,14 +18,11 @@ OFF_SENTENCE = (
 ON_SENTENCE = "The integration is on: this computer may connect to Xero and synchronise invoices."
 
 
-class EnablePanel(QGroupBox):
+class EnablePanel(Panel, QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Enable the Integration", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Enable the Integration", parent)
         self.toggle = QCheckBox("&Enable the Xero integration")
         self.toggle.setAccessibleName("Enable the Xero integration")
         self.toggle.setToolTip("Off: nothing is sent to Xero and no synchronisation runs.")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.service import Status
+from ..core.states import SIGNED_IN, RunState, TokenState
 from .webhooks_events import WebhooksView
 from .widgets import StatusLine
 
@@ -57,9 +58,9 @@ def next_steps(status: Status) -> dict[str, str]:
         )
     elif not status.enabled:
         steps[ENABLE] = "Next: tick “Enable the Xero integration” to connect to Xero."
-    elif status.token_state == "none":
+    elif status.token_state == TokenState.NONE:
         steps[CONNECTIONS] = "Next: press “Connect to Xero…” and sign in to Xero in the browser."
-    elif status.token_state == "needs_reconnect":
+    elif status.token_state == TokenState.NEEDS_RECONNECT:
         steps[CONNECTIONS] = "Xero no longer accepts this computer's sign-in: press “Reconnect…”."
     elif not status.active_tenant_id:
         steps[CONNECTIONS] = (
@@ -89,7 +90,7 @@ def checklist(status: Status, invoices: int) -> list[tuple[str, str, bool]]:
     done = (
         bool(status.client_id),
         status.enabled,
-        status.token_state in ("valid", "expired"),
+        status.token_state in SIGNED_IN,
         bool(status.active_tenant_id),
         invoices > 0,
         bool(status.last_run),
@@ -183,9 +184,9 @@ def needs_attention(status: Status) -> dict[str, bool]:
     """The sections with something the administrator must act on (marked in the sidebar)."""
     run = status.last_run or {}
     return {
-        CONNECTIONS: status.token_state in ("needs_reconnect", "unavailable")
+        CONNECTIONS: status.token_state in (TokenState.NEEDS_RECONNECT, TokenState.UNAVAILABLE)
         or (status.enabled and not status.client_id),
-        SYNCHRONISATION: run.get("state") == "failed" or bool(run.get("failed")),
+        SYNCHRONISATION: run.get("state") == RunState.FAILED or bool(run.get("failed")),
     }
 
 

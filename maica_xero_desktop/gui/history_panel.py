@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
+from ..core.states import RunOutcome
 from ..core.store import Outcome, RunRecord
 from ..core.textsafe import printable
+from .panel import Panel
 from .state import StatusHub
 from .table_model import RowsModel
 from .tasks import Task, TaskRunner
@@ -52,7 +54,11 @@ NO_RUNS = (
     "No runs yet: press Preview to see what would be sent, then Run Now. Each run and its "
     "outcome per invoice is listed here."
 )
-FILTERS = (("All outcomes", None), ("Failed", "failed"), ("Blocked", "blocked"))
+FILTERS = (
+    ("All outcomes", None),
+    ("Failed", RunOutcome.FAILED),
+    ("Blocked", RunOutcome.BLOCKED),
+)
 
 
 def _table(name: str) -> QTableView:
@@ -61,17 +67,14 @@ def _table(name: str) -> QTableView:
     return table
 
 
-class HistoryPanel(QWidget):
+class HistoryPanel(Panel, QWidget):
     #: failed invoices were put back in the queue; the sync panel runs them
     retry_requested = Signal()
 
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, parent)
         self._results_asked = 0
         self.runs: RowsModel[RunRecord] = RowsModel(RUN_COLUMNS)
         self.results: RowsModel[Outcome] = RowsModel(RESULT_COLUMNS)
@@ -186,7 +189,7 @@ class HistoryPanel(QWidget):
     def _show_outcome(self, row: int) -> None:
         if 0 <= row < self.results.rowCount():
             outcome = self.results.row(row)
-            kind = "error" if outcome.outcome == "failed" else "info"
+            kind = "error" if outcome.outcome == RunOutcome.FAILED else "info"
             self.outcome_message.show_message(
                 printable(
                     f"{outcome.invoice_number}: {outcome.message}" if outcome.message else ""
@@ -197,16 +200,12 @@ class HistoryPanel(QWidget):
             self.outcome_message.clear_message()
 
     def retry_failed(self) -> None:
-        def work(task: Task[int]) -> int:
-            return self.service.sync.retry_failed()
-
-        self.runner.submit(
-            work,
-            on_done=self._retried,
-            on_error=self._failed,
-            queue=self.hub.sync_queue(),
-            button=self.retry_button,
-            name="retry_failed",
+        self.submit_sync(
+            self.service.sync.retry_failed,
+            self._retried,
+            self._failed,
+            self.retry_button,
+            "retry_failed",
         )
 
     def _retried(self, count: int) -> None:

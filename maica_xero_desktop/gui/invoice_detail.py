@@ -20,30 +20,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.states import LinkState
 from ..core.store import InvoiceRow
 from ..core.textsafe import printable
 from .invoice_model import STATE_HINT, money, state_label
 from .widgets import StatusLine
 
-ADVICE = {
-    "pending": "Waiting for the next run of the selected flow.",
-    "sending": "Sent; Xero's answer did not arrive. The next run looks it up in Xero before "
-    "anything is sent again.",
-    "synced": "In Xero.",
-    "blocked": "Not sent: Xero would refuse it. Do what the reason says, then Preview again. A "
-    "support item's account and tax type are changed in the support item mapping; a value the "
-    "Maica export sets on a line overrides the mapping, and is changed in Maica (then import "
-    "the export again).",
-    "failed": "Xero refused it. Correct the cause, then use Retry failed under History.",
-    "changed": (
+ADVICE: dict[str, str] = {
+    LinkState.PENDING: "Waiting for the next run of the selected flow.",
+    LinkState.SENDING: (
+        "Sent; Xero's answer did not arrive. The next run looks it up in Xero before "
+        "anything is sent again."
+    ),
+    LinkState.SYNCED: "In Xero.",
+    LinkState.BLOCKED: (
+        "Not sent: Xero would refuse it. Do what the reason says, then Preview again. A "
+        "support item's account and tax type are changed in the support item mapping; a value the "
+        "Maica export sets on a line overrides the mapping, and is changed in Maica (then import "
+        "the export again)."
+    ),
+    LinkState.FAILED: "Xero refused it. Correct the cause, then use Retry failed under History.",
+    LinkState.CHANGED: (
         "It is not sent again by itself: update the Xero invoice by hand, or void it there and "
         "give the invoice a new number in Maica."
     ),
-    "conflict": "Xero already holds a different invoice under this number, so this one is not "
-    "linked and not counted as synced. Compare the two sides below, then correct the number in "
-    "Maica or the invoice in Xero.",
-    "not_eligible": "The selected flow does not send invoices in this state; nothing is wrong "
-    "with it.",
+    LinkState.CONFLICT: (
+        "Xero already holds a different invoice under this number, so this one is not "
+        "linked and not counted as synced. Compare the two sides below, then correct the number in "
+        "Maica or the invoice in Xero."
+    ),
+    LinkState.NOT_ELIGIBLE: (
+        "The selected flow does not send invoices in this state; nothing is wrong with it."
+    ),
 }
 NO_ORGANISATION = "No organisation chosen: its sync state shows once one is chosen."
 MIN_WIDTH = 300
@@ -223,7 +231,7 @@ class InvoiceDetailPane(QFrame):
         rich = detail_html(detail)
         self.sides.setText(rich)
         self.sides.setVisible(bool(rich))
-        if row.state != "blocked":
+        if row.state != LinkState.BLOCKED:
             return
         found = culprit(row.message, lines, detail)
         self.culprit = found

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
+from ..core.states import LinkState
 from ..core.store import InvoiceRow
 from ..core.textsafe import printable
 from .tasks import Task, TaskRunner
@@ -48,15 +49,18 @@ COLUMNS: tuple[tuple[str, Callable[[InvoiceRow], str]], ...] = (
     ("Due", lambda r: money(r.amount_due)),
     ("Message", lambda r: r.message),
 )
-STATE_HINT = {
-    "synced": "ok",
-    "blocked": "warning",
-    "changed": "warning",
-    "failed": "error",
-    "conflict": "error",
-    "not_eligible": "muted",
+STATE_HINT: dict[str, str] = {
+    LinkState.SYNCED: "ok",
+    LinkState.BLOCKED: "warning",
+    LinkState.CHANGED: "warning",
+    LinkState.FAILED: "error",
+    LinkState.CONFLICT: "error",
+    LinkState.NOT_ELIGIBLE: "muted",
 }
-STATE_LABELS = {"not_eligible": "not eligible", "changed": "changed after sync"}
+STATE_LABELS: dict[str, str] = {
+    LinkState.NOT_ELIGIBLE: "not eligible",
+    LinkState.CHANGED: "changed after sync",
+}
 STATE_COLUMN, MESSAGE_COLUMN = 5, 9
 NUMERIC = {3, 7, 8}
 NO_ORGANISATION = "—"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.importing import ImportRejected, ParsedExport
 from ..core.service import Service
+from ..core.states import LinkState
 from ..core.store import ImportSummary
 from ..core.textsafe import printable
 from .import_errors import ImportErrorsDialog
@@ -29,6 +30,7 @@ from .invoice_detail import InvoiceDetailPane, culprit, parse_detail
 from .invoice_model import InvoiceTableModel
 from .mapping_editor import MappingEditor
 from .mapping_source import ServiceMappingSource
+from .panel import Panel
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .widgets import StatusLine, fit_headers, style_row_table
@@ -36,14 +38,14 @@ from .wording import say
 
 STATES = (
     ("All invoices", None),
-    ("Pending", "pending"),
-    ("Blocked", "blocked"),
-    ("Failed", "failed"),
-    ("Synced", "synced"),
-    ("Sending", "sending"),
-    ("Changed after sync", "changed"),
-    ("Conflict", "conflict"),
-    ("Not eligible", "not_eligible"),
+    ("Pending", LinkState.PENDING),
+    ("Blocked", LinkState.BLOCKED),
+    ("Failed", LinkState.FAILED),
+    ("Synced", LinkState.SYNCED),
+    ("Sending", LinkState.SENDING),
+    ("Changed after sync", LinkState.CHANGED),
+    ("Conflict", LinkState.CONFLICT),
+    ("Not eligible", LinkState.NOT_ELIGIBLE),
 )
 WIDTHS = (100, 85, 150, 75, 90, 85, 95, 65, 65)
 
@@ -76,17 +78,14 @@ def import_summary(parsed: ParsedExport, summary: ImportSummary) -> str:
     return text
 
 
-class InvoicesPanel(QWidget):
+class InvoicesPanel(Panel, QWidget):
     #: an import finished (the history/sync panels may care)
     invoices_imported = Signal()
 
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, parent)
         self.model = InvoiceTableModel(service, runner)
         self.import_button = QPushButton("I&mport invoices…")
         self.import_button.setAccessibleName("Import a Maica invoice export")
@@ -316,16 +315,12 @@ class InvoicesPanel(QWidget):
     # -- payments ----------------------------------------------------------------------------
 
     def refresh_payments(self) -> None:
-        def work(task: Task[int]) -> int:
-            return self.service.sync.refresh_payments()
-
-        self.runner.submit(
-            work,
-            on_done=self._payments,
-            on_error=self._payments_failed,
-            queue=self.hub.sync_queue(),
-            button=self.payments_button,
-            name="refresh_payments",
+        self.submit_sync(
+            self.service.sync.refresh_payments,
+            self._payments,
+            self._payments_failed,
+            self.payments_button,
+            "refresh_payments",
         )
 
     def _payments(self, changed: int) -> None:

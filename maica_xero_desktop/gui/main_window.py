@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.service import Service, Status
+from ..core.states import SIGNED_OUT
 from .autostart import BackgroundOptions
 from .connections_panel import ConnectionsPanel
 from .enable_panel import EnablePanel
@@ -229,13 +230,13 @@ class MainWindow(QMainWindow):
             page.show_state(status.enabled, steps.get(page.title_text, ""))
         if self._guide_after_enable and status.enabled:
             self._guide_after_enable = False  # turned on here: on to the next step of the setup
-            if status.token_state in ("none", "needs_reconnect") or not status.active_tenant_id:
+            if status.token_state in SIGNED_OUT or not status.active_tenant_id:
                 self.show_section(self.connections)
         if not self._first_page_chosen:
             self._first_page_chosen = True
             if not status.enabled or not status.client_id:
                 self.show_section(self.enable if status.client_id else self.connections)
-            elif status.token_state in ("none", "needs_reconnect") or not status.active_tenant_id:
+            elif status.token_state in SIGNED_OUT or not status.active_tenant_id:
                 self.show_section(self.connections)
         if not self._lists_loaded:
             self._lists_loaded = True

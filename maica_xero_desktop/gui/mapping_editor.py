@@ -36,6 +36,7 @@ from ..core.errors import (
     NotConnected,
     UnknownOrganisation,
 )
+from ..core.states import TokenState
 from ..core.store import SupportItem
 from ..core.textsafe import printable
 from .mapping_form import MappingForm
@@ -251,10 +252,10 @@ class MappingEditor(QDialog):
         tenant = self.hub.tenant_id
         self.accounts = self.tax_rates = None
         self.retry_button.hide()
-        if status is None or status.token_state == "none":
+        if status is None or status.token_state == TokenState.NONE:
             self._choices_failed(asked, NOT_CONNECTED, retry=False)
             return
-        if status.token_state == "needs_reconnect":
+        if status.token_state == TokenState.NEEDS_RECONNECT:
             self._choices_failed(asked, RECONNECT, retry=True)
             return
         if not tenant:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.service import Status
+from ..core.states import EventState, RunState, TokenState
 from ..core.sync import SyncBusy
 from ..core.textsafe import printable
 from .sync_panel import summary
@@ -143,9 +144,9 @@ class Watcher(QObject):
         task.on_done, task.on_error = on_done, on_error
 
     def scheduled_result(self, result: SyncResult, label: str = "Scheduled run") -> None:
-        if result.state == "finished" and not result.failed and not result.blocked:
+        if result.state == RunState.FINISHED and not result.failed and not result.blocked:
             return
-        if result.state == "finished":
+        if result.state == RunState.FINISHED:
             parts = [
                 f"{n} {what}"
                 for n, what in ((result.blocked, "blocked"), (result.failed, "failed"))
@@ -168,7 +169,10 @@ class Watcher(QObject):
 
     def _status(self, status: Status) -> None:
         before, self._token_state = self._token_state, status.token_state
-        if status.token_state == "needs_reconnect" and before != "needs_reconnect":
+        if (
+            status.token_state == TokenState.NEEDS_RECONNECT
+            and before != TokenState.NEEDS_RECONNECT
+        ):
             self.send(
                 Notice(
                     "Sign in to Xero again",
@@ -215,13 +219,13 @@ class Watcher(QObject):
                         "error",
                     )
                 )
-        processed = int(view.status.counts.get("processed", 0))
+        processed = int(view.status.counts.get(EventState.PROCESSED, 0))
         if self._processed is not None and processed > self._processed and self.notify_payments:
             count = processed - self._processed
             numbers = [
                 printable(row.invoice)
                 for row in view.events
-                if row.event.status == "processed" and row.invoice
+                if row.event.status == EventState.PROCESSED and row.invoice
             ][:count]
             listed = f": {', '.join(numbers)}" if numbers else ""
             self.send(

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service, Status
+from .coalesce import CoalescedLoad
 from .tasks import Task, TaskRunner
 
 
@@ -23,8 +24,7 @@ class StatusHub(QObject):
         self.service = service
         self.runner = runner
         self.status: Status | None = None
-        self._in_flight = False
-        self._again = False
+        self._load = CoalescedLoad(runner, self._work, self._loaded, self._failed, "status")
 
     @property
     def tenant_id(self) -> str:
@@ -39,28 +39,17 @@ class StatusHub(QObject):
         return f"sync:{self.tenant_id.lower()}"
 
     def refresh(self) -> None:
-        if self._in_flight:
-            self._again = True
-            return
-        self._in_flight = True
+        self._load.request()
 
-        def work(task: Task[Status]) -> Status:
-            return self.service.status()
-
-        self.runner.submit(work, on_done=self._loaded, on_error=self._failed, name="status")
+    def _work(self, task: Task[Status]) -> Status:
+        return self.service.status()
 
     def _loaded(self, status: Status) -> None:
-        self._in_flight = False
         previous = self.tenant_id
         self.status = status
         self.status_changed.emit(status)
         if status.active_tenant_id != previous:
             self.connection_changed.emit(status.active_tenant_id)
-        if self._again:
-            self._again = False
-            self.refresh()
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self._in_flight = False
-        self._again = False
         self.runner.presenter.present(error)

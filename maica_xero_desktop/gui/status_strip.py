@@ -15,20 +15,25 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.service import Status
+from ..core.states import SIGNED_IN, RunState, TokenState
 from ..core.textsafe import printable
 from .state import StatusHub
 from .sync_panel import SyncPanel
 from .webhooks_events import WebhooksView
 from .widgets import hint_color
 
-SIGN_IN = {
-    "none": ("not connected", "warning"),
-    "valid": ("signed in", "ok"),
-    "expired": ("signed in (renewed on next use)", "ok"),
-    "needs_reconnect": ("needs reconnecting", "error"),
-    "unavailable": ("keyring unavailable", "error"),
+SIGN_IN: dict[str, tuple[str, str]] = {
+    TokenState.NONE: ("not connected", "warning"),
+    TokenState.VALID: ("signed in", "ok"),
+    TokenState.EXPIRED: ("signed in (renewed on next use)", "ok"),
+    TokenState.NEEDS_RECONNECT: ("needs reconnecting", "error"),
+    TokenState.UNAVAILABLE: ("keyring unavailable", "error"),
 }
-RUN_KIND = {"finished": "ok", "failed": "error", "cancelled": "warning"}
+RUN_KIND: dict[str, str] = {
+    RunState.FINISHED: "ok",
+    RunState.FAILED: "error",
+    RunState.CANCELLED: "warning",
+}
 #: how often the strip re-reads what it shows from the panels (the next run's time moves)
 TICK_MS = 5_000
 
@@ -44,7 +49,7 @@ def last_run_text(run: dict[str, Any] | None) -> tuple[str, str]:
     if run.get("failed"):
         counts += f", {run.get('failed')} failed"
     hint = RUN_KIND.get(state, "info")
-    if state == "finished" and (run.get("failed") or run.get("blocked")):
+    if state == RunState.FINISHED and (run.get("failed") or run.get("blocked")):
         hint = "warning"
     return f"{started} ({kind}) {state}: {counts}", hint
 
@@ -112,7 +117,7 @@ class StatusStrip(QFrame):
     def fact_list(self, status: Status) -> list[tuple[str, str, str]]:
         """(name, value, hint kind) of each fact the strip shows."""
         organisation = status.active_tenant_name or (
-            "none chosen" if status.token_state in ("valid", "expired") else "not connected"
+            "none chosen" if status.token_state in SIGNED_IN else "not connected"
         )
         sign_in, sign_in_kind = SIGN_IN.get(status.token_state, (status.token_state, "info"))
         schedule = self.sync.schedule

@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError, NeedsReconnect
 from ..core.service import FlowChoice, Service, Status
+from ..core.states import RunState, TokenState
 from ..core.sync import Progress, SyncResult
 from .history_panel import HistoryPanel
 from .invoices_panel import InvoicesPanel
+from .panel import Panel
 from .preview_dialog import PreviewDialog
 from .schedule import ScheduleControl
 from .state import StatusHub
@@ -36,9 +38,9 @@ OFF = "Turn the integration on (Enable the Integration) to synchronise."
 
 def missing_step(status: Status | None) -> str:
     """What stands between the administrator and a run ("" when nothing)."""
-    if status is None or status.token_state == "none":
+    if status is None or status.token_state == TokenState.NONE:
         return NOT_CONNECTED
-    if status.token_state == "needs_reconnect":
+    if status.token_state == TokenState.NEEDS_RECONNECT:
         return RECONNECT
     return "" if status.active_tenant_id else NEEDS_ORGANISATION
 
@@ -55,9 +57,9 @@ def summary(result: SyncResult) -> tuple[str, str]:
         f"{_seconds(result.duration_s)})."
     )
     tail = f" {result.message}" if result.message else ""
-    if result.state == "cancelled":
+    if result.state == RunState.CANCELLED:
         return f"Run cancelled. {counts}{tail}", "warning"
-    if result.state == "failed":
+    if result.state == RunState.FAILED:
         return f"The run stopped. {counts}{tail}", "error"
     if result.dry_run:
         return f"Preview: {counts}{tail}", "info"
@@ -66,7 +68,7 @@ def summary(result: SyncResult) -> tuple[str, str]:
     return f"Run finished with problems. {counts}{tail}", "warning"
 
 
-class SyncPanel(QGroupBox):
+class SyncPanel(Panel, QGroupBox):
     run_started = Signal()
     #: a step of the active run (a Progress)
     run_progressed = Signal(object)
@@ -76,10 +78,7 @@ class SyncPanel(QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Synchronisation", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Synchronisation", parent)
         self.run_task: Task[SyncResult] | None = None
         self.flow_box = QComboBox()
         self.flow_box.setAccessibleName("Invoice Xero Sync Flow")
@@ -280,14 +279,14 @@ class SyncPanel(QGroupBox):
     def _finished(self, result: SyncResult) -> None:
         self.run_task = None
         self.progress.setRange(0, max(1, result.selected))
-        self.progress.setValue(max(1, result.selected) if result.state == "finished" else 0)
+        self.progress.setValue(max(1, result.selected) if result.state == RunState.FINISHED else 0)
         self._say("")
         text, kind = summary(result)
         self.result_line.show_message(text, kind)
         self._update_buttons()
         self.hub.refresh()
         self.run_finished.emit(result)
-        if result.dry_run and result.state == "finished":
+        if result.dry_run and result.state == RunState.FINISHED:
             PreviewDialog(result, self, self.invoices.edit_mapping_for).open()
 
     def _run_failed(self, error: MaicaXeroError) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QMenu, QMessageBox, QSyst
 
 from ..core.errors import MaicaXeroError
 from ..core.settings import Settings
+from ..core.states import TokenState
 from ..core.webhooks import DEFAULT_HOST
 from .icons import app_icon
 from .notify import Notice, Notifier, TrayNotifier, Watcher
@@ -233,7 +234,7 @@ class Background(QObject):
             self.receiver_action.setText("Receiver: stopped")
         status = window.hub.status
         attention = self.watcher.attention or bool(
-            status and status.token_state == "needs_reconnect"
+            status and status.token_state == TokenState.NEEDS_RECONNECT
         )
         state: State = "attention" if attention else "running" if sync.running else "idle"
         if state != self.state:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QPushButton
 
 from ..core.errors import ConfigurationError
+from ..core.states import LinkState
 from ..core.store import InvoiceRow
 from ..demo import DemoContext, active_demo, point_sender_at
 from .tasks import Task
@@ -37,7 +38,11 @@ def _due(row: InvoiceRow) -> Decimal:
 def pay_part_of_an_invoice(context: DemoContext) -> str:
     """Runs on a worker thread: half of what is due on a synced invoice (unpaid ones first)."""
     service = context.service
-    rows = [r for r in service.sync.invoices(state="synced") if r.xero_invoice_id and _due(r) > 0]
+    rows = [
+        r
+        for r in service.sync.invoices(state=LinkState.SYNCED)
+        if r.xero_invoice_id and _due(r) > 0
+    ]
     if not rows:
         raise ConfigurationError(NOTHING_TO_PAY)
     unpaid = [r for r in rows if Decimal(r.amount_paid or "0") == 0]

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ..core.service import Service
+from ..core.states import EventState
 from ..core.store import StoredEvent
 from ..core.webhooks import WebhookStatus
 from .organisation_names import organisation_names
@@ -20,7 +21,7 @@ from .widgets import fit_headers, style_row_table
 from .wording import say
 
 EVENT_LIMIT = 50
-COUNT_ORDER = ("processed", "new", "ignored", "failed")
+COUNT_ORDER = (EventState.PROCESSED, EventState.NEW, EventState.IGNORED, EventState.FAILED)
 
 
 @dataclass(frozen=True)

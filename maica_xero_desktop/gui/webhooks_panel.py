@@ -25,8 +25,11 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service, Status
+from ..core.states import EventState
 from ..core.textsafe import printable
 from ..core.webhooks import ProcessReport
+from .coalesce import CoalescedLoad
+from .panel import Panel
 from .state import StatusHub
 from .tasks import Task, TaskRunner
 from .webhooks_events import EventsTable, WebhooksView, load_view
@@ -48,7 +51,7 @@ def report_sentence(report: ProcessReport) -> str:
     return f"{text} {report.message}".strip()
 
 
-class WebhooksPanel(QGroupBox):
+class WebhooksPanel(Panel, QGroupBox):
     #: a view was read (a WebhooksView)
     view_loaded = Signal(object)
     #: events were processed since the last view: invoices' payment state may have changed
@@ -57,13 +60,9 @@ class WebhooksPanel(QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__("Webhooks", parent)
-        self.service = service
-        self.runner = runner
-        self.hub = hub
+        super().__init__(service, runner, hub, "Webhooks", parent)
         self.view: WebhooksView | None = None
-        self._in_flight = False
-        self._again = False
+        self._load = CoalescedLoad(self.runner, self._work, self._loaded, self._failed, "webhooks")
         self.setup = WebhookSetup(service, runner)
         self.receiver = ReceiverControl(service, runner)
         self.table = EventsTable()
@@ -144,42 +143,31 @@ class WebhooksPanel(QGroupBox):
         self.refresh()  # first load, and the 503 sentence when the toggle moves
 
     def refresh(self) -> None:
-        if self._in_flight:
-            self._again = True
-            return
-        self._in_flight = True
+        self._load.request()
 
-        def work(task: Task[WebhooksView]) -> WebhooksView:
-            return load_view(self.service)
-
-        self.runner.submit(work, on_done=self._loaded, on_error=self._failed, name="webhooks")
+    def _work(self, task: Task[WebhooksView]) -> WebhooksView:
+        return load_view(self.service)
 
     def _tick(self) -> None:
         window = self.window()
         if self.receiver.running and self.receiver.on_event is not None:
             return  # this window's receiver tells of each event as it happens (gui/tray.py)
-        if window.isVisible() and not window.isMinimized() and not self._in_flight:
+        if window.isVisible() and not window.isMinimized() and not self._load.in_flight:
             self.refresh()
 
     def _loaded(self, view: WebhooksView) -> None:
-        self._in_flight = False
-        before = self.view.status.counts.get("processed", 0) if self.view else None
+        before = self.view.status.counts.get(EventState.PROCESSED, 0) if self.view else None
         self.view = view
         self.setup.show_status(view.status)
         self.receiver.show_view(view)
         self.table.events.set_rows(view.events)
         counts = view.status.counts
-        self.retry_button.setEnabled(counts.get("failed", 0) > 0)
+        self.retry_button.setEnabled(counts.get(EventState.FAILED, 0) > 0)
         self.view_loaded.emit(view)
-        if before is not None and counts.get("processed", 0) != before:
+        if before is not None and counts.get(EventState.PROCESSED, 0) != before:
             self.payments_changed.emit()
-        if self._again:
-            self._again = False
-            self.refresh()
 
     def _failed(self, error: MaicaXeroError) -> None:
-        self._in_flight = False
-        self._again = False
         self.message.show_message(say(error), "error")
 
     def resizeEvent(self, event: QResizeEvent) -> None:

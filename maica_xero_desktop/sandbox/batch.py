@@ -8,11 +8,15 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext
+from .api import ApiContext, ApiHandler, add_api_route
+from .invoice_rules import ZERO_ID
+from .ledger import Ledger, LedgerEvent
 from .query import QueryError
+from .routes import Router
 from .web import Request, Response, json_response, problem
 
 if TYPE_CHECKING:
@@ -135,3 +139,89 @@ def idempotent(
             scoped, expires, mark, response.status, response.body, response.content_type
         )
         return response
+
+
+@dataclass
+class BatchWrite:
+    """One write request's view of an organisation's books, for the element at hand."""
+
+    ledger: Ledger
+    tenant: str
+    now: float
+    events: list[LedgerEvent] = field(default_factory=list)
+    #: something was written that no event tells of: the state is saved all the same
+    changed: bool = False
+
+    def event(self, category: str, kind: str, resource_id: str) -> None:
+        self.events.append(LedgerEvent(self.tenant, category, kind, resource_id, self.now))
+
+
+def refused(
+    id_field: str, message: str, flag: str = "HasValidationErrors"
+) -> tuple[dict[str, Any], bool]:
+    """An element Xero refused, as a batch answer lists it (the id is all zeros)."""
+    element = {
+        id_field: ZERO_ID,
+        flag: True,
+        "StatusAttributeString": "ERROR",
+        "ValidationErrors": [{"Message": message}],
+    }
+    return element, True
+
+
+#: writes one element of the body: (its JSON in the answer, failed?)
+WriteOne = Callable[[BatchWrite, Any], tuple[dict[str, Any], bool]]
+
+
+def write_batch(
+    app: SandboxApp, request: Request, ctx: ApiContext, key: str, one: WriteOne
+) -> Response:
+    """A PUT or POST of ``{"<key>": [...]}``: each element written by ``one`` under the state's
+    lock, the changes saved and told to listeners after it, the answer as Xero gives it
+    (``summarizeErrors``), the whole request idempotent."""
+
+    def act() -> Response:
+        try:
+            items = elements(request, key)
+        except PostDataError as exc:
+            return xero_error(14, "PostDataInvalidException", str(exc))
+        state, tenant = app.state, ctx.org.tenant_id
+        results: list[tuple[dict[str, Any], bool]] = []
+        with state.lock:
+            batch = BatchWrite(state.ledger(tenant), tenant, state.now())
+            for given in items:
+                results.append(one(batch, given))
+            if batch.events or batch.changed:
+                state.mark_dirty()
+        app.stats.batch(tenant, request.endpoint, len(items))
+        state.notify(batch.events)
+        return batch_response(app, key, results, summarize_errors(request))
+
+    return idempotent(app, request, ctx, act)
+
+
+def register_writable(
+    router: Router,
+    name: str,
+    handlers: tuple[ApiHandler, ApiHandler, Callable[..., Response]],
+    read: tuple[str, ...],
+    write: tuple[str, ...],
+) -> None:
+    """``GET <name>`` and ``GET <name>/{id}``, ``PUT <name>`` (create) and ``POST <name>``,
+    ``POST <name>/{id}`` (create or update). ``handlers``: (list, one, writer), the writer
+    called as ``writer(app, request, ctx, update=..., path_id=...)``."""
+    get_all, get_one, writer = handlers
+
+    def put(app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext) -> Response:
+        return writer(app, request, ctx, update=False, path_id=None)
+
+    def post(
+        app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
+    ) -> Response:
+        return writer(app, request, ctx, update=True, path_id=params.get("key"))
+
+    add_api_route(router, "GET", rf"{name}/?", get_all, scopes=read)
+    add_api_route(router, "GET", rf"{name}/(?P<key>[^/]+)/?", get_one, scopes=read)
+    add_api_route(router, "PUT", rf"{name}/?", put, scopes=write)
+    add_api_route(router, "POST", rf"{name}/?", post, scopes=write)
+    add_api_route(router, "POST", rf"{name}/(?P<key>[^/]+)/?", post, scopes=write)

@@ -8,17 +8,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext, add_api_route
+from .api import ApiContext
 from .batch import (
-    PostDataError,
-    batch_response,
-    elements,
-    idempotent,
+    BatchWrite,
     query_error,
-    summarize_errors,
-    xero_error,
+    register_writable,
+    write_batch,
 )
-from .ledger import Contact, Ledger, LedgerEvent, norm
+from .ledger import Contact, Ledger, norm
 from .listing import listing
 from .query import Fields, QueryError, id_list
 from .routes import Router
@@ -171,66 +168,31 @@ def get_contact(
 def write_contacts(
     app: SandboxApp, request: Request, ctx: ApiContext, *, update: bool, path_id: str | None
 ) -> Response:
-    def act() -> Response:
-        try:
-            items = elements(request, "Contacts")
-        except PostDataError as exc:
-            return xero_error(14, "PostDataInvalidException", str(exc))
-        state = app.state
-        tenant = ctx.org.tenant_id
-        results: list[tuple[dict[str, Any], bool]] = []
-        events: list[LedgerEvent] = []
-        with state.lock:
-            ledger = state.ledger(tenant)
-            now = state.now()
-            for given in items:
-                existing: Contact | None = None
-                errors: list[str] = []
-                if not isinstance(given, dict):
-                    results.append((rejected_contact(given, ZERO_ID, ["Invalid contact"]), True))
-                    continue
-                key = path_id or (_text(given, "ContactID") if update else None)
-                if key:
-                    existing = ledger.contacts.get(key.lower())
-                    if existing is None:
-                        errors.append(f"The Contact with ContactID '{key}' could not be found.")
-                elif update and (number := _text(given, "ContactNumber")):
-                    existing = ledger.contact_by_key(number)
-                contact = None
-                if not errors:
-                    contact, errors = build_contact(ledger, given, now, existing)
-                if contact is None:
-                    own = existing.contact_id if existing else ZERO_ID
-                    results.append((rejected_contact(given, own, errors), True))
-                    continue
-                ledger.put_contact(contact, existing)
-                kind = "UPDATE" if existing else "CREATE"
-                events.append(LedgerEvent(tenant, "CONTACT", kind, contact.contact_id, now))
-                results.append((contact_json(contact), False))
-            if events:
-                state.mark_dirty()
-        app.stats.batch(tenant, request.endpoint, len(items))
-        state.notify(events)
-        return batch_response(app, "Contacts", results, summarize_errors(request))
+    def one(batch: BatchWrite, given: Any) -> tuple[dict[str, Any], bool]:
+        ledger = batch.ledger
+        existing: Contact | None = None
+        errors: list[str] = []
+        if not isinstance(given, dict):
+            return rejected_contact(given, ZERO_ID, ["Invalid contact"]), True
+        key = path_id or (_text(given, "ContactID") if update else None)
+        if key:
+            existing = ledger.contacts.get(key.lower())
+            if existing is None:
+                errors.append(f"The Contact with ContactID '{key}' could not be found.")
+        elif update and (number := _text(given, "ContactNumber")):
+            existing = ledger.contact_by_key(number)
+        contact = None
+        if not errors:
+            contact, errors = build_contact(ledger, given, batch.now, existing)
+        if contact is None:
+            own = existing.contact_id if existing else ZERO_ID
+            return rejected_contact(given, own, errors), True
+        ledger.put_contact(contact, existing)
+        batch.event("CONTACT", "UPDATE" if existing else "CREATE", contact.contact_id)
+        return contact_json(contact), False
 
-    return idempotent(app, request, ctx, act)
-
-
-def put_contacts(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_contacts(app, request, ctx, update=False, path_id=None)
-
-
-def post_contacts(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_contacts(app, request, ctx, update=True, path_id=params.get("key"))
+    return write_batch(app, request, ctx, "Contacts", one)
 
 
 def register(router: Router) -> None:
-    add_api_route(router, "GET", r"Contacts/?", get_contacts, scopes=READ)
-    add_api_route(router, "GET", r"Contacts/(?P<key>[^/]+)/?", get_contact, scopes=READ)
-    add_api_route(router, "PUT", r"Contacts/?", put_contacts, scopes=WRITE)
-    add_api_route(router, "POST", r"Contacts/?", post_contacts, scopes=WRITE)
-    add_api_route(router, "POST", r"Contacts/(?P<key>[^/]+)/?", post_contacts, scopes=WRITE)
+    register_writable(router, "Contacts", (get_contacts, get_contact, write_contacts), READ, WRITE)

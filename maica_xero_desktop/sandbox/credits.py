@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 from .accounting import envelope
 from .api import ApiContext, add_api_route
 from .batch import (
+    BatchWrite,
     PostDataError,
-    batch_response,
     elements,
     idempotent,
-    summarize_errors,
+    refused,
     unitdp,
+    write_batch,
     xero_error,
 )
-from .invoice_rules import ZERO_ID, build_line, number, parse_day, resolve_contact, text_of
+from .invoice_rules import build_line, number, parse_day, resolve_contact, text_of
 from .ledger import Credit, Invoice, Ledger, LedgerEvent, Line
 from .routes import Router
 from .timefmt import day_ms_date, ms_date_tz, today
@@ -184,34 +185,17 @@ def _build(ledger: Ledger, given: Any, now: float, dp: int) -> Credit:
 def put_credit_notes(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
 ) -> Response:
-    def act() -> Response:
-        try:
-            items = elements(request, "CreditNotes")
-        except PostDataError as exc:
-            return xero_error(14, "PostDataInvalidException", str(exc))
-        state, tenant, dp = app.state, ctx.org.tenant_id, unitdp(request)
-        results: list[tuple[dict[str, Any], bool]] = []
-        with state.lock:
-            ledger = state.ledger(tenant)
-            now = state.now()
-            for given in items:
-                try:
-                    credit = _build(ledger, given, now, dp)
-                except CreditError as exc:
-                    failed = {
-                        "CreditNoteID": ZERO_ID,
-                        "HasErrors": True,
-                        "StatusAttributeString": "ERROR",
-                        "ValidationErrors": [{"Message": str(exc)}],
-                    }
-                    results.append((failed, True))
-                    continue
-                results.append((credit_json(ledger, credit), False))
-            state.mark_dirty()
-        app.stats.batch(tenant, request.endpoint, len(items))
-        return batch_response(app, "CreditNotes", results, summarize_errors(request))
+    dp = unitdp(request)
 
-    return idempotent(app, request, ctx, act)
+    def one(batch: BatchWrite, given: Any) -> tuple[dict[str, Any], bool]:
+        batch.changed = True  # saved whatever came of it, as before the writer was shared
+        try:
+            credit = _build(batch.ledger, given, batch.now, dp)
+        except CreditError as exc:
+            return refused("CreditNoteID", str(exc), flag="HasErrors")
+        return credit_json(batch.ledger, credit), False
+
+    return write_batch(app, request, ctx, "CreditNotes", one)
 
 
 def _credit_note(ledger: Ledger, key: str) -> Credit | None:

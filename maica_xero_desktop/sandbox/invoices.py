@@ -9,20 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .accounting import envelope
-from .api import ApiContext, add_api_route
+from .api import ApiContext
 from .batch import (
-    PostDataError,
-    batch_response,
-    elements,
-    idempotent,
+    BatchWrite,
     query_error,
-    summarize_errors,
+    register_writable,
     unitdp,
-    xero_error,
+    write_batch,
 )
 from .invoice_build import build_invoice
 from .invoice_rules import ZERO_ID, text_of
-from .ledger import Invoice, Ledger, LedgerEvent
+from .ledger import Invoice, Ledger
 from .listing import listing
 from .query import Fields, QueryError, flag, id_list
 from .routes import Router
@@ -145,63 +142,30 @@ def _existing(
 def write_invoices(
     app: SandboxApp, request: Request, ctx: ApiContext, *, update: bool, path_id: str | None
 ) -> Response:
-    def act() -> Response:
-        try:
-            items = elements(request, "Invoices")
-        except PostDataError as exc:
-            return xero_error(14, "PostDataInvalidException", str(exc))
-        state, tenant, dp = app.state, ctx.org.tenant_id, unitdp(request)
-        results: list[tuple[dict[str, Any], bool]] = []
-        events: list[LedgerEvent] = []
-        with state.lock:
-            ledger = state.ledger(tenant)
-            now = state.now()
-            for given in items:
-                errors: list[str] = []
-                if not isinstance(given, dict):
-                    results.append((rejected_invoice(given, ZERO_ID, ["Invalid invoice"]), True))
-                    continue
-                existing = _existing(ledger, given, update, path_id, errors)
-                built = None if errors else build_invoice(ledger, given, now, dp, existing)
-                if built is None or built.invoice is None:
-                    own = existing.invoice_id if existing else ZERO_ID
-                    errors = errors or (built.errors if built else [])
-                    results.append((rejected_invoice(given, own, errors), True))
-                    continue
-                if built.new_contact is not None:
-                    ledger.put_contact(built.new_contact)
-                    cid = built.new_contact.contact_id
-                    events.append(LedgerEvent(tenant, "CONTACT", "CREATE", cid, now))
-                built.invoice.created_by = existing.created_by if existing else ctx.access.client_id
-                previous = (existing.number, existing.reference) if existing else None
-                ledger.put_invoice(built.invoice, previous)
-                kind = "UPDATE" if existing else "CREATE"
-                events.append(LedgerEvent(tenant, "INVOICE", kind, built.invoice.invoice_id, now))
-                results.append((invoice_json(ledger, built.invoice, lines=True, unitdp=dp), False))
-            if events:
-                state.mark_dirty()
-        app.stats.batch(tenant, request.endpoint, len(items))
-        state.notify(events)
-        return batch_response(app, "Invoices", results, summarize_errors(request))
+    dp = unitdp(request)
 
-    return idempotent(app, request, ctx, act)
+    def one(batch: BatchWrite, given: Any) -> tuple[dict[str, Any], bool]:
+        ledger = batch.ledger
+        errors: list[str] = []
+        if not isinstance(given, dict):
+            return rejected_invoice(given, ZERO_ID, ["Invalid invoice"]), True
+        existing = _existing(ledger, given, update, path_id, errors)
+        built = None if errors else build_invoice(ledger, given, batch.now, dp, existing)
+        if built is None or built.invoice is None:
+            own = existing.invoice_id if existing else ZERO_ID
+            errors = errors or (built.errors if built else [])
+            return rejected_invoice(given, own, errors), True
+        if built.new_contact is not None:
+            ledger.put_contact(built.new_contact)
+            batch.event("CONTACT", "CREATE", built.new_contact.contact_id)
+        built.invoice.created_by = existing.created_by if existing else ctx.access.client_id
+        previous = (existing.number, existing.reference) if existing else None
+        ledger.put_invoice(built.invoice, previous)
+        batch.event("INVOICE", "UPDATE" if existing else "CREATE", built.invoice.invoice_id)
+        return invoice_json(ledger, built.invoice, lines=True, unitdp=dp), False
 
-
-def put_invoices(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_invoices(app, request, ctx, update=False, path_id=None)
-
-
-def post_invoices(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
-) -> Response:
-    return write_invoices(app, request, ctx, update=True, path_id=params.get("key"))
+    return write_batch(app, request, ctx, "Invoices", one)
 
 
 def register(router: Router) -> None:
-    add_api_route(router, "GET", r"Invoices/?", get_invoices, scopes=READ)
-    add_api_route(router, "GET", r"Invoices/(?P<key>[^/]+)/?", get_invoice, scopes=READ)
-    add_api_route(router, "PUT", r"Invoices/?", put_invoices, scopes=WRITE)
-    add_api_route(router, "POST", r"Invoices/?", post_invoices, scopes=WRITE)
-    add_api_route(router, "POST", r"Invoices/(?P<key>[^/]+)/?", post_invoices, scopes=WRITE)
+    register_writable(router, "Invoices", (get_invoices, get_invoice, write_invoices), READ, WRITE)

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 from .accounting import envelope
 from .api import ApiContext, add_api_route
 from .batch import (
+    BatchWrite,
     PostDataError,
-    batch_response,
     elements,
-    idempotent,
     query_error,
-    summarize_errors,
+    refused,
+    write_batch,
     xero_error,
 )
-from .invoice_rules import ZERO_ID, number, parse_day, text_of
+from .invoice_rules import number, parse_day, text_of
 from .ledger import Invoice, Ledger, LedgerEvent, Payment
 from .listing import listing
 from .query import Fields, QueryError
@@ -160,38 +160,15 @@ def _one(ledger: Ledger, given: Any, now: float) -> Payment:
 def put_payments(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: ApiContext
 ) -> Response:
-    def act() -> Response:
+    def one(batch: BatchWrite, given: Any) -> tuple[dict[str, Any], bool]:
         try:
-            items = elements(request, "Payments")
-        except PostDataError as exc:
-            return xero_error(14, "PostDataInvalidException", str(exc))
-        state, tenant = app.state, ctx.org.tenant_id
-        results: list[tuple[dict[str, Any], bool]] = []
-        events: list[LedgerEvent] = []
-        with state.lock:
-            ledger = state.ledger(tenant)
-            now = state.now()
-            for given in items:
-                try:
-                    payment = _one(ledger, given, now)
-                except PaymentError as exc:
-                    failed = {
-                        "PaymentID": ZERO_ID,
-                        "HasValidationErrors": True,
-                        "StatusAttributeString": "ERROR",
-                        "ValidationErrors": [{"Message": str(exc)}],
-                    }
-                    results.append((failed, True))
-                    continue
-                events.append(LedgerEvent(tenant, "INVOICE", "UPDATE", payment.invoice_id, now))
-                results.append((payment_json(ledger, payment), False))
-            if events:
-                state.mark_dirty()
-        app.stats.batch(tenant, request.endpoint, len(items))
-        state.notify(events)
-        return batch_response(app, "Payments", results, summarize_errors(request))
+            payment = _one(batch.ledger, given, batch.now)
+        except PaymentError as exc:
+            return refused("PaymentID", str(exc))
+        batch.event("INVOICE", "UPDATE", payment.invoice_id)
+        return payment_json(batch.ledger, payment), False
 
-    return idempotent(app, request, ctx, act)
+    return write_batch(app, request, ctx, "Payments", one)
 
 
 def post_payment(

@@ -11,6 +11,7 @@ import requests
 
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig
+from tests.support.exports import DEMO, SAMPLE
 
 
 class SandboxAdmin:
@@ -87,3 +88,39 @@ def service(make_service: Callable[..., Service]) -> Service:
 def connected(service: Service) -> Service:
     service.connect(lambda url: None, timeout=10)
     return service
+
+
+@pytest.fixture
+def no_rate_limits(xero_env: Sandbox) -> None:
+    """The sandbox's rate limits off: for tests that make many calls with a clock that never
+    waits (``pytestmark = pytest.mark.usefixtures("no_rate_limits")``)."""
+    xero_env.set_limits(enabled=False)
+
+
+@pytest.fixture
+def ready(connected: Service) -> Service:
+    """Connected, the demo organisation chosen and the sample export imported."""
+    connected.use(DEMO)
+    connected.sync.import_file(SAMPLE)
+    return connected
+
+
+@pytest.fixture
+def second_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xero_env: Sandbox
+) -> Callable[[Service, str], Service]:
+    """Another installation (a new home named ``name``) signed in to the same Xero, the demo
+    organisation chosen and the sample imported; the sandbox's clock moved past the
+    Idempotency-Key's life, so only a lookup protects what the first one sent."""
+
+    def make(first: Service, name: str) -> Service:
+        monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / name))
+        other = Service(browser=first._browser, sleep=lambda s: None)
+        other.set_enabled(True)
+        other.connect(lambda url: None, timeout=10)
+        other.use(DEMO)
+        other.sync.import_file(SAMPLE)
+        xero_env.advance_clock(400)
+        return other
+
+    return make

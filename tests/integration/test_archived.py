@@ -11,20 +11,9 @@ import pytest
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from maica_xero_desktop.sandbox.ledger import Contact
-from tests.support.exports import generated
+from tests.support.exports import DEMO, generated, write_export
 
-DEMO = "Demo Company (AU)"
-HEADER = (
-    "invoice_number,invoice_date,due_date,status,funding_type,participant_id,participant_name,"
-    "ndis_number,bill_to_name,bill_to_email,support_item_number,support_item_name,"
-    "line_description,service_date,quantity,unit_price,account_code,tax_type,tracking_1,"
-    "tracking_2,currency\n"
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _export(folder: Path, *rows: tuple[str, str, str], name: str = "export.csv") -> Path:
@@ -34,9 +23,7 @@ def _export(folder: Path, *rows: tuple[str, str, str], name: str = "export.csv")
         f"01_011_0107_1_1,Assistance With Self-Care Activities,,2026-10-06,1,50,,,{tracking},,AUD\n"
         for number, pid, tracking in rows
     ]
-    path = folder / name
-    path.write_text(HEADER + "".join(lines), encoding="utf-8")
-    return path
+    return write_export(folder, lines, name)
 
 
 def _calls(sandbox: Sandbox, tenant: str, endpoint: str) -> int:

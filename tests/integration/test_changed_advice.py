@@ -11,17 +11,10 @@ import pytest
 
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
-from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.conftest import SandboxAdmin
-from tests.integration.test_run_counts import _export
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE, adam_smith_export
 
-DEMO = "Demo Company (AU)"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _row(service: Service, number: str) -> object:
@@ -36,7 +29,7 @@ def test_a_number_reused_for_another_participant_says_give_it_a_new_number(
     connected.sync.import_file(SAMPLE)
     connected.sync.run()  # INV-002403 is Mia Nguyen's (P-000103) in Xero now
     # Maica reuses INV-002403 for Adam Smith (P-000101)
-    connected.sync.import_file(_export(tmp_path, ("INV-002403", "100.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-002403", "100.00")))
 
     row = _row(connected, "INV-002403")
     assert row.state == "changed"  # type: ignore[attr-defined]
@@ -53,7 +46,9 @@ def test_a_number_reused_for_another_participant_says_give_it_a_new_number(
     message = _row(connected, "INV-002403").message  # type: ignore[attr-defined]
     assert message.startswith("Voided in Xero (seen ")
     assert "give it a new number in Maica and import it again" in message
-    connected.sync.import_file(_export(tmp_path, ("INV-002403-A", "100.00"), name="new.csv"))
+    connected.sync.import_file(
+        adam_smith_export(tmp_path, ("INV-002403-A", "100.00"), name="new.csv")
+    )
     capsys.readouterr()
     main(["sync"])
     numbers = [str(i["InvoiceNumber"]) for i in admin.sandbox.invoices(tenant)]
@@ -65,9 +60,9 @@ def test_a_changed_invoice_for_the_same_participant_keeps_the_by_hand_advice(
     connected: Service, tmp_path: Path
 ) -> None:
     connected.use(DEMO)
-    connected.sync.import_file(_export(tmp_path, ("INV-901", "100.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-901", "100.00")))
     connected.sync.run()
-    connected.sync.import_file(_export(tmp_path, ("INV-901", "120.00"), name="v2.csv"))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-901", "120.00"), name="v2.csv"))
     row = _row(connected, "INV-901")
     assert row.state == "changed"  # type: ignore[attr-defined]
     assert "reused" not in row.message  # type: ignore[attr-defined]

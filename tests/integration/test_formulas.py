@@ -12,9 +12,8 @@ from pathlib import Path
 
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
 NAME = '=HYPERLINK("http://evil.example","Adam")'
 DESCRIPTIONS = ["+61 400 000 000 call first", "-1+cmd|' /C calc'!A0", "@SUM(A1:A9) support"]
 

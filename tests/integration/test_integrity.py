@@ -23,32 +23,9 @@ from maica_xero_desktop.core.store.events import IncomingEvent
 from maica_xero_desktop.core.sync import PaymentSync
 from maica_xero_desktop.sandbox import Sandbox
 from tests.contract.openapi import ACCOUNTING, _resolve_local, find_path, load_spec, operation
-from tests.support.exports import SAMPLE, generated
+from tests.support.exports import DEMO, SAMPLE, adam_smith_export, generated
 
-DEMO = "Demo Company (AU)"
-HEADER = (
-    "invoice_number,invoice_date,due_date,status,funding_type,participant_id,participant_name,"
-    "ndis_number,bill_to_name,bill_to_email,support_item_number,support_item_name,"
-    "line_description,service_date,quantity,unit_price,account_code,tax_type,tracking_1,"
-    "tracking_2,currency\n"
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)
-
-
-def _export(folder: Path, *invoices: tuple[str, str], name: str = "export.csv") -> Path:
-    """A Maica export of one-line invoices for Adam Smith (P-000101): (number, unit price)."""
-    rows = [
-        f"{number},2026-10-20,2026-11-03,Not Paid,Plan Managed,P-000101,Adam Smith,431204871,,,"
-        f"01_011_0107_1_1,Assistance With Self-Care Activities,,2026-10-06,1,{price},,,,,AUD\n"
-        for number, price in invoices
-    ]
-    path = folder / name
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    return path
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _contact(service: Service, tenant: str) -> str:
@@ -111,7 +88,7 @@ def test_a_different_invoice_under_the_number_is_a_conflict_and_never_paid(
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     xero_id = _xero_invoice(connected, tenant, _contact(connected, tenant), "INV-777", "100.00")
-    connected.sync.import_file(_export(tmp_path, ("INV-777", "999.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-777", "999.00")))
 
     code = main(["sync"])
     out = capsys.readouterr().out
@@ -162,7 +139,9 @@ def test_a_number_differing_only_in_case_is_the_same_xero_number(
     contact = _contact(connected, tenant)
     _xero_invoice(connected, tenant, contact, "inv-778", "100.00")  # a different invoice
     same = _xero_invoice(connected, tenant, contact, "inv-779", "250.00")  # this very one
-    connected.sync.import_file(_export(tmp_path, ("INV-778", "250.00"), ("INV-779", "250.00")))
+    connected.sync.import_file(
+        adam_smith_export(tmp_path, ("INV-778", "250.00"), ("INV-779", "250.00"))
+    )
     result = connected.sync.run()
     outcomes = {o.invoice_number: o for o in result.outcomes}
     assert outcomes["INV-778"].outcome == "conflict"
@@ -182,7 +161,7 @@ def test_a_number_with_a_comma_is_looked_up_on_its_own(
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     _xero_invoice(connected, tenant, _contact(connected, tenant), "INV,784", "100.00")
-    connected.sync.import_file(_export(tmp_path, ('"INV,784"', "999.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ('"INV,784"', "999.00")))
     result = connected.sync.run()
     assert [(o.invoice_number, o.outcome) for o in result.outcomes] == [("INV,784", "conflict")]
 
@@ -207,7 +186,9 @@ def test_an_open_batch_whose_lookup_finds_another_invoice_is_a_conflict(
     service.use(DEMO)
     tenant = service.settings().active_tenant_id
     _xero_invoice(service, tenant, _contact(service, tenant), "INV-780", "100.00")
-    service.sync.import_file(_export(tmp_path, ("INV-780", "999.00"), ("INV-781", "50.00")))
+    service.sync.import_file(
+        adam_smith_export(tmp_path, ("INV-780", "999.00"), ("INV-781", "50.00"))
+    )
     session.armed = True
     first = service.sync.run()
     assert first.state == "failed"
@@ -226,7 +207,7 @@ def test_a_conflict_resolves_once_the_xero_invoice_is_renumbered(
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     foreign = _xero_invoice(connected, tenant, _contact(connected, tenant), "INV-782", "100.00")
-    connected.sync.import_file(_export(tmp_path, ("INV-782", "999.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-782", "999.00")))
     assert connected.sync.run().conflict == 1
     internals(connected).xero.accounting(
         "POST",
@@ -247,7 +228,7 @@ def test_a_matching_total_within_a_cent_per_line_is_linked(
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     _xero_invoice(connected, tenant, _contact(connected, tenant), "INV-783", "120.01")
-    connected.sync.import_file(_export(tmp_path, ("INV-783", "120.00")))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-783", "120.00")))
     result = connected.sync.run()
     assert (result.linked, result.conflict, result.created) == (1, 0, 0)
 
@@ -287,19 +268,13 @@ def test_an_emptied_store_then_classic_sync_duplicates_nothing(
 
 
 def test_a_new_home_with_the_classic_flow_asks_xero_first(
-    connected: Service, xero_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    connected: Service, xero_env: Sandbox, second_home: Callable[[Service, str], Service]
 ) -> None:
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
     connected.sync.import_file(SAMPLE)
     connected.sync.run(flow="classic")
-    monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / "new-computer"))
-    fresh = Service(browser=connected._browser, sleep=lambda s: None)
-    fresh.set_enabled(True)
-    fresh.connect(lambda url: None, timeout=10)
-    fresh.use(DEMO)
-    fresh.sync.import_file(SAMPLE)
-    xero_env.advance_clock(400)
+    fresh = second_home(connected, "new-computer")
     result = fresh.sync.run(flow="classic")
     assert (result.created, result.linked) == (0, 29)
     assert "holds 29 invoices sent by this program that this invoice database does not know" in (

@@ -13,16 +13,8 @@ from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 
-DEMO = "Demo Company (AU)"
 OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
 ITEM = "04_102_0136_6_1"
-
-
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
 
 
 def _blocked(service: Service) -> dict[str, str]:

@@ -10,18 +10,10 @@ import pytest
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
 ENTERED = "Not sent by the authorised flow: status Entered."
 CANCELLED = "Cancelled in Maica: never sent."
-
-
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
 
 
 def _reasons(service: Service) -> dict[str, str]:

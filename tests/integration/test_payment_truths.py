@@ -17,9 +17,7 @@ from maica_xero_desktop.core.errors import XeroRequestError
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync.payments import MARK
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
-
-DEMO = "Demo Company (AU)"
+from tests.support.exports import DEMO, SAMPLE
 
 
 def _export(tmp_path: Path, fully_paid: str = "") -> Path:

@@ -15,32 +15,9 @@ from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.conftest import SandboxAdmin
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE, adam_smith_export
 
-DEMO = "Demo Company (AU)"
-HEADER = (
-    "invoice_number,invoice_date,due_date,status,funding_type,participant_id,participant_name,"
-    "ndis_number,bill_to_name,bill_to_email,support_item_number,support_item_name,"
-    "line_description,service_date,quantity,unit_price,account_code,tax_type,tracking_1,"
-    "tracking_2,currency\n"
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)
-
-
-def _export(folder: Path, *invoices: tuple[str, str], name: str = "export.csv") -> Path:
-    """One-line Not Paid invoices for Adam Smith (P-000101): (number, unit price)."""
-    rows = [
-        f"{number},2026-10-20,2026-11-03,Not Paid,Plan Managed,P-000101,Adam Smith,431204871,,,"
-        f"01_011_0107_1_1,Assistance With Self-Care Activities,,2026-10-06,1,{price},,,,,AUD\n"
-        for number, price in invoices
-    ]
-    path = folder / name
-    path.write_text(HEADER + "".join(rows), encoding="utf-8")
-    return path
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _empty_the_store(service: Service) -> None:
@@ -62,12 +39,14 @@ def test_conflicts_after_a_lost_store_are_counted_once(
     connected: Service, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     connected.use(DEMO)
-    connected.sync.import_file(_export(tmp_path, ("INV-801", "100.00"), ("INV-802", "200.00")))
+    connected.sync.import_file(
+        adam_smith_export(tmp_path, ("INV-801", "100.00"), ("INV-802", "200.00"))
+    )
     assert connected.sync.run().created == 2
     _empty_the_store(connected)
     # the same numbers, other amounts: Xero holds different invoices under them
     connected.sync.import_file(
-        _export(tmp_path, ("INV-801", "999.00"), ("INV-802", "888.00"), name="v2.csv")
+        adam_smith_export(tmp_path, ("INV-801", "999.00"), ("INV-802", "888.00"), name="v2.csv")
     )
 
     code = main(["sync"])
@@ -93,7 +72,9 @@ def test_a_lost_store_run_json_matches_history(
     connected.sync.run()
     _empty_the_store(connected)
     connected.sync.import_file(SAMPLE)
-    connected.sync.import_file(_export(tmp_path, ("INV-002403", "1.00")))  # another invoice
+    connected.sync.import_file(
+        adam_smith_export(tmp_path, ("INV-002403", "1.00"))
+    )  # another invoice
 
     code, data = _sync_json(capsys)
     assert code == 1

@@ -15,16 +15,7 @@ from maica_xero_desktop.core.errors import IntegrationDisabled, NotConnected
 from maica_xero_desktop.core.service import Service
 from maica_xero_desktop.core.sync import Progress, SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE, generated
-
-DEMO = "Demo Company (AU)"
-
-
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
+from tests.support.exports import DEMO, SAMPLE, generated
 
 
 def _tenant(service: Service) -> str:
@@ -118,17 +109,12 @@ def test_no_answer_at_all_is_reconciled_by_lookup(ready: Service, xero_env: Sand
 
 
 def test_invoice_already_in_xero_is_linked(
-    ready: Service, xero_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ready: Service, xero_env: Sandbox, second_home: Callable[[Service, str], Service]
 ) -> None:
     ready.sync.run()
-    # A second installation (a new home) with the same export and organisation.
-    monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / "second-home"))
-    other = Service(browser=ready._browser, sleep=lambda s: None)
-    other.set_enabled(True)
-    other.connect(lambda url: None, timeout=10)
-    other.use(DEMO)
-    other.sync.import_file(SAMPLE)
-    xero_env.advance_clock(400)  # past the Idempotency-Key's life: only the lookup protects now
+    # A second installation (a new home) with the same export and organisation, past the
+    # Idempotency-Key's life: only the lookup protects now.
+    other = second_home(ready, "second-home")
     result = other.sync.run()
     assert (result.created, result.linked) == (0, 29)
     assert all(

@@ -18,9 +18,9 @@ import requests
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync import reconcile
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _maica_numbers(sandbox: Sandbox, tenant: str) -> Counter[str]:
@@ -50,11 +50,6 @@ class _Session(requests.Session):
         if self.hook is not None:
             return self.hook(super().request, method, url, *args, **kwargs)
         return super().request(method, url, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)  # these tests make many calls with a clock that never waits
 
 
 def _ready(service: Service) -> tuple[Service, str]:
@@ -216,18 +211,12 @@ def test_an_unreadable_success_is_looked_up_not_failed(
 
 
 def test_a_voided_invoice_with_the_number_is_not_linked(
-    demo: tuple[Service, str], xero_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: tuple[Service, str], xero_env: Sandbox, second_home: Callable[[Service, str], Service]
 ) -> None:
     service, tenant = demo
     service.sync.run()
     xero_env.void(invoice_number="INV-002403", tenant_id=tenant)
-    monkeypatch.setenv("MAICA_XERO_HOME", str(tmp_path / "fresh-install"))
-    fresh = Service(browser=service._browser, sleep=lambda s: None)
-    fresh.set_enabled(True)
-    fresh.connect(lambda url: None, timeout=10)
-    fresh.use(DEMO)
-    fresh.sync.import_file(SAMPLE)
-    xero_env.advance_clock(400)
+    fresh = second_home(service, "fresh-install")
     result = fresh.sync.run()
     (outcome,) = [o for o in result.outcomes if o.invoice_number == "INV-002403"]
     assert outcome.outcome == "failed"

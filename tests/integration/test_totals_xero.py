@@ -11,17 +11,8 @@ from maica_xero_desktop.core.errors import ConfigurationError
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.store import InvoiceRow
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
 
-DEMO = "Demo Company (AU)"
 GST_INVOICE = "INV-002438"
-
-
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
 
 
 def _row(service: Service, number: str = GST_INVOICE) -> InvoiceRow:

@@ -10,16 +10,11 @@ import pytest
 
 from maica_xero_desktop.cli import main
 from maica_xero_desktop.core.service import Service
-from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.conftest import SandboxAdmin
-from tests.integration.test_run_counts import _empty_the_store, _export
+from tests.integration.test_run_counts import _empty_the_store
+from tests.support.exports import DEMO, adam_smith_export
 
-DEMO = "Demo Company (AU)"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(xero_env: Sandbox) -> None:
-    xero_env.set_limits(enabled=False)
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
 
 
 def _row(service: Service, number: str) -> object:
@@ -28,7 +23,7 @@ def _row(service: Service, number: str) -> object:
 
 def _sent(service: Service, tmp_path: Path, price: str = "100.00") -> str:
     service.use(DEMO)
-    service.sync.import_file(_export(tmp_path, ("INV-801", price)))
+    service.sync.import_file(adam_smith_export(tmp_path, ("INV-801", price)))
     assert service.sync.run().created == 1
     return service.settings().active_tenant_id
 
@@ -66,7 +61,7 @@ def test_a_conflict_with_a_voided_invoice_advises_a_new_maica_number(
     tenant = _sent(connected, tmp_path)
     admin.post("void", {"invoice_number": "INV-801", "tenant_id": tenant})
     _empty_the_store(connected)
-    connected.sync.import_file(_export(tmp_path, ("INV-801", "999.00"), name="v2.csv"))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-801", "999.00"), name="v2.csv"))
 
     result = connected.sync.run()
     assert result.conflict == 1
@@ -82,7 +77,7 @@ def test_retry_never_promises_to_send_an_invoice_voided_in_xero(
     tenant = _sent(connected, tmp_path)
     admin.post("void", {"invoice_number": "INV-801", "tenant_id": tenant})
     _empty_the_store(connected)
-    connected.sync.import_file(_export(tmp_path, ("INV-801", "100.00"), name="again.csv"))
+    connected.sync.import_file(adam_smith_export(tmp_path, ("INV-801", "100.00"), name="again.csv"))
     result = connected.sync.run()
     assert result.failed == 1  # this very invoice, voided in Xero: its number is taken
 

@@ -14,17 +14,9 @@ import pytest
 
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
-from tests.support.exports import SAMPLE
+from tests.support.exports import DEMO, SAMPLE
 
-DEMO = "Demo Company (AU)"
 OVERRIDDEN = "INV-002417"  # its second line has account_code 999 in the export
-
-
-@pytest.fixture
-def ready(connected: Service) -> Service:
-    connected.use(DEMO)
-    connected.sync.import_file(SAMPLE)
-    return connected
 
 
 def _tenant(service: Service) -> str:

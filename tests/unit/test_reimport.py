@@ -11,7 +11,7 @@ import pytest
 
 from maica_xero_desktop.core.models import Invoice, Line
 from maica_xero_desktop.core.store import Outcome, PaymentState, Store
-from maica_xero_desktop.core.store.invoices import APPROVE_IN_XERO, CANCELLED_MESSAGE
+from maica_xero_desktop.core.store.invoice_import import APPROVE_IN_XERO, CANCELLED_MESSAGE
 
 T = "tenant-1"
 

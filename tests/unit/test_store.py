@@ -13,7 +13,7 @@ import pytest
 
 from maica_xero_desktop.core.models import Invoice, Line
 from maica_xero_desktop.core.store import Outcome, PaymentState, Store, StoreError
-from maica_xero_desktop.core.store.invoices import sync_fingerprint
+from maica_xero_desktop.core.store.invoice_import import sync_fingerprint
 from maica_xero_desktop.core.store.schema import MIGRATIONS
 
 T = "tenant-1"

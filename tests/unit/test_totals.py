@@ -11,7 +11,7 @@ from maica_xero_desktop.core.config_keys import lookup
 from maica_xero_desktop.core.errors import ConfigurationError
 from maica_xero_desktop.core.flows import MappingContext, get_flow
 from maica_xero_desktop.core.models import Invoice, Line
-from maica_xero_desktop.core.store.invoices import invoice_total
+from maica_xero_desktop.core.store.invoice_import import invoice_total
 from maica_xero_desktop.core.totals import (
     Pricing,
     Totals,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .db import Database, StoreError
 from .events import StoredEvent, WebhookEvents
-from .invoices import ImportSummary, InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
+from .invoice_import import ImportSummary
+from .invoices import InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
 from .records import OpenBatch, Outcome, PaymentState, RunRecord, SyncRecords
 
 __all__ = [

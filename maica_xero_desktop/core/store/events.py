@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..states import EventState
 from .db import Database
 
-EVENT_STATES = ("new", "processed", "ignored", "failed")
+EVENT_STATES = tuple(state.value for state in EventState)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class WebhookEvents:
         now = time.time()
         with self.db.tx() as conn:
             for update in updates:
-                done = update.status != "new"
+                done = update.status != EventState.NEW
                 conn.execute(
                     "UPDATE webhook_events SET status = ?, message = ?, next_attempt = ?, "
                     "attempts = attempts + ?, processed_at = ? WHERE id = ?",

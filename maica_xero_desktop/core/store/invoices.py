@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..models import Invoice, Line
+from ..states import LinkState
 from ..totals import (
     RATES_MARK,
     Pricing,
@@ -23,44 +22,20 @@ from ..totals import (
     rates_json,
 )
 from .db import Database
+from .invoice_import import (
+    APPROVE_IN_XERO,
+    APPROVED_IN_XERO,
+    InvoiceImport,
+)
 
-SENT_STATES = ("synced", "sending", "changed")
+SENT_STATES = (LinkState.SYNCED, LinkState.SENDING, LinkState.CHANGED)
 #: link states of an invoice that is not (yet) in the organisation: a flow may (re)consider it
-UNSENT_STATES = ("pending", "blocked", "failed", "not_eligible")
-#: Maica's statuses of an approved invoice; once it is in Xero, its payments there decide which
-PAYMENT_STATUSES = frozenset({"Not Paid", "Partially Paid", "Fully Paid"})
-#: Xero statuses of an invoice approved there (or beyond)
-_APPROVED_IN_XERO = frozenset({"AUTHORISED", "PAID", "VOIDED", "DELETED"})
-
-CHANGED_MESSAGE = (
-    "Changed in Maica after it was sent to Xero: it is not sent again. "
-    "Update the Xero invoice by hand if Xero allows it; to replace it instead, void it there "
-    "and give the invoice a new number in Maica (Xero keeps a voided invoice's number)."
+UNSENT_STATES = (
+    LinkState.PENDING,
+    LinkState.BLOCKED,
+    LinkState.FAILED,
+    LinkState.NOT_ELIGIBLE,
 )
-CANCELLED_MESSAGE = "Cancelled in Maica after it was sent to Xero: void it in Xero."
-APPROVE_IN_XERO = (
-    "Approved in Maica after it was sent to Xero as a draft: approve it in Xero "
-    "(this program does not change an invoice already in Xero)."
-)
-UNAPPROVED_IN_MAICA = (
-    "Back to Entered in Maica after it was sent to Xero: this program does not change it in "
-    "Xero; check the invoice there."
-)
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    flagged: int = 0
-    cancelled_after_sync: int = 0
-    #: sent invoices whose Maica status changed in a way that asks for something in Xero
-    status_notes: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.new + self.updated + self.unchanged + self.flagged
 
 
 @dataclass(frozen=True)
@@ -130,40 +105,11 @@ class InvoiceRow:
             "amount_paid": self.amount_paid,
             "amount_due": self.amount_due,
             "xero_status": self.xero_status,
+            "xero_payment_state": self.xero_payment_state,
         }
 
 
-def sync_fingerprint(invoice: Invoice) -> str:
-    """The digest of what a push sends: everything but Maica's own payment status."""
-    return dataclasses.replace(invoice, status="").fingerprint()
-
-
-def _sent_link(link: Any, fingerprint: str, old_status: str, status: str) -> tuple[str, str]:
-    """The state and message of a link to an invoice in Xero after a re-import changed it."""
-    if status == "Cancelled":
-        return "changed", CANCELLED_MESSAGE
-    if fingerprint != link["synced_fingerprint"]:
-        keep = link["state"] == "changed" and link["message"] != CANCELLED_MESSAGE
-        return "changed", link["message"] if keep and link["message"] else CHANGED_MESSAGE
-    # the content is what Xero holds (again)
-    xero_status = str(link["xero_status"] or "")
-    if status == old_status:
-        return "synced", link["message"] if link["state"] == "synced" else ""
-    if old_status == "Entered" and status in PAYMENT_STATUSES:
-        return "synced", "" if xero_status in _APPROVED_IN_XERO else APPROVE_IN_XERO
-    if status == "Entered" and old_status in PAYMENT_STATUSES:
-        if link["message"] == APPROVE_IN_XERO or xero_status in ("DRAFT", "SUBMITTED"):
-            return "synced", ""  # still a draft in Xero, as it was sent
-        return "synced", UNAPPROVED_IN_MAICA
-    return "synced", ""
-
-
-def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
-    """The total Xero computes for the invoice (GST included) — see :mod:`..totals`."""
-    return (pricing or Pricing()).totals(invoice).total
-
-
-class InvoiceStore:
+class InvoiceStore(InvoiceImport):
     """Maica invoices in the store (mixed into :class:`Store`): an import applied all or nothing,
     the invoices read back for a run, the lists and counts the views page through, eligibility,
     the organisation's rates for local totals, and the support-item mappings.
@@ -172,182 +118,6 @@ class InvoiceStore:
     one transaction on the shared :class:`Database`, which serialises them."""
 
     db: Database
-
-    def apply_import(self, invoices: Sequence[Invoice]) -> ImportSummary:
-        """Store a parsed export in one transaction.
-
-        New invoices are added; unsent ones are updated and go back to pending. For one already
-        sent to an organisation the link follows the content: ``changed`` (never re-sent as a
-        second invoice) while it differs from what was sent, ``synced`` again once it matches it;
-        a Maica status change is applied and, when it asks for something in Xero, said on the row.
-        Between the payment statuses (Not Paid, Partially Paid, Fully Paid) of a sent invoice Xero
-        is the record — the payments refresh sets them — so the export's stale one is ignored.
-        """
-        now = time.time()
-        counts: Counter[str] = Counter()
-        with self.db.tx() as conn:
-            existing = {
-                row["invoice_number"]: (row["id"], row["fingerprint"], row["status"])
-                for row in conn.execute(
-                    "SELECT id, invoice_number, fingerprint, status FROM invoices"
-                )
-            }
-            for invoice in invoices:
-                self._upsert_participant(conn, invoice)
-                fingerprint = sync_fingerprint(invoice)
-                found = existing.get(invoice.invoice_number)
-                if found is None:
-                    invoice_id = self._insert(conn, invoice, fingerprint, now)
-                    existing[invoice.invoice_number] = (invoice_id, fingerprint, invoice.status)
-                    counts["new"] += 1
-                    continue
-                invoice_id, old_fingerprint, old_status = found
-                links = conn.execute(
-                    "SELECT tenant_id, state, message, synced_fingerprint, xero_status "
-                    "FROM xero_links WHERE invoice_id = ? AND state IN ('synced', 'changed')",
-                    (invoice_id,),
-                ).fetchall()
-                status = invoice.status
-                if links and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
-                    status = old_status  # Xero's payments decide it, not the export
-                if fingerprint == old_fingerprint and status == old_status:
-                    counts["unchanged"] += 1
-                    continue
-                self._replace(conn, invoice_id, invoice, fingerprint, status, now)
-                existing[invoice.invoice_number] = (invoice_id, fingerprint, status)
-                if not links:
-                    # unsent (or on its way): the flow decides again at the next look
-                    conn.execute(
-                        "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
-                        "'not_eligible')",
-                        (now, invoice_id),
-                    )
-                    counts["updated"] += 1
-                    continue
-                outcome = "updated"
-                for link in links:
-                    state, message = _sent_link(link, fingerprint, old_status, status)
-                    conn.execute(
-                        "UPDATE xero_links SET state = ?, message = ?, updated_at = ? "
-                        "WHERE invoice_id = ? AND tenant_id = ?",
-                        (state, message, now, invoice_id, link["tenant_id"]),
-                    )
-                    if state == "changed":
-                        outcome = "flagged"
-                    elif message:
-                        counts["status_notes"] += 1
-                counts[outcome] += 1
-                if outcome == "flagged" and status == "Cancelled" != old_status:
-                    counts["cancelled"] += 1
-        return ImportSummary(
-            new=counts["new"],
-            updated=counts["updated"],
-            unchanged=counts["unchanged"],
-            flagged=counts["flagged"],
-            cancelled_after_sync=counts["cancelled"],
-            status_notes=counts["status_notes"],
-        )
-
-    @staticmethod
-    def _upsert_participant(conn: Any, invoice: Invoice) -> None:
-        conn.execute(
-            "INSERT INTO participants (participant_id, name, ndis_number, bill_to_name, "
-            "bill_to_email) VALUES (?, ?, ?, ?, ?) ON CONFLICT (participant_id) DO UPDATE SET "
-            "name = excluded.name, ndis_number = excluded.ndis_number, "
-            "bill_to_name = excluded.bill_to_name, bill_to_email = excluded.bill_to_email",
-            (
-                invoice.participant_id,
-                invoice.participant_name,
-                invoice.ndis_number,
-                invoice.bill_to_name,
-                invoice.bill_to_email,
-            ),
-        )
-
-    def _insert(self, conn: Any, invoice: Invoice, fingerprint: str, now: float) -> int:
-        cursor = conn.execute(
-            "INSERT INTO invoices (invoice_number, invoice_date, due_date, status, funding_type, "
-            "participant_id, currency, total, fingerprint, imported_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                invoice.invoice_number,
-                invoice.invoice_date.isoformat(),
-                invoice.due_date.isoformat() if invoice.due_date else None,
-                invoice.status,
-                invoice.funding_type,
-                invoice.participant_id,
-                invoice.currency,
-                str(invoice_total(invoice)),
-                fingerprint,
-                now,
-                now,
-            ),
-        )
-        invoice_id = int(cursor.lastrowid or 0)
-        self._insert_lines(conn, invoice_id, invoice.lines)
-        return invoice_id
-
-    def _replace(
-        self,
-        conn: Any,
-        invoice_id: int,
-        invoice: Invoice,
-        fingerprint: str,
-        status: str,
-        now: float,
-    ) -> None:
-        conn.execute(
-            "UPDATE invoices SET invoice_date = ?, due_date = ?, status = ?, funding_type = ?, "
-            "participant_id = ?, currency = ?, total = ?, fingerprint = ?, updated_at = ? "
-            "WHERE id = ?",
-            (
-                invoice.invoice_date.isoformat(),
-                invoice.due_date.isoformat() if invoice.due_date else None,
-                status,
-                invoice.funding_type,
-                invoice.participant_id,
-                invoice.currency,
-                str(invoice_total(invoice)),
-                fingerprint,
-                now,
-                invoice_id,
-            ),
-        )
-        conn.execute("DELETE FROM invoice_lines WHERE invoice_id = ?", (invoice_id,))
-        self._insert_lines(conn, invoice_id, invoice.lines)
-
-    @staticmethod
-    def _insert_lines(conn: Any, invoice_id: int, lines: Iterable[Line]) -> None:
-        rows = []
-        for number, line in enumerate(lines, start=1):
-            rows.append(
-                (
-                    invoice_id,
-                    number,
-                    line.support_item_number,
-                    line.support_item_name,
-                    line.description,
-                    str(line.quantity),
-                    str(line.unit_price),
-                    line.service_date.isoformat() if line.service_date else None,
-                    line.account_code,
-                    line.tax_type,
-                    json.dumps([list(pair) for pair in line.tracking]),
-                )
-            )
-            conn.execute(
-                "INSERT INTO support_items (item_number, name) VALUES (?, ?) "
-                "ON CONFLICT (item_number) DO UPDATE SET name = CASE WHEN excluded.name != '' "
-                "THEN excluded.name ELSE support_items.name END",
-                (line.support_item_number, line.support_item_name),
-            )
-        conn.executemany(
-            "INSERT INTO invoice_lines (invoice_id, line_no, support_item_number, "
-            "support_item_name, description, quantity, unit_price, service_date, account_code, "
-            "tax_type, tracking) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -387,7 +157,7 @@ class InvoiceStore:
                 id=row["id"],
                 invoice=_invoice(row, tuple(lines.get(row["id"], ()))),
                 fingerprint=row["fingerprint"],
-                state=row["state"] or "pending",
+                state=row["state"] or LinkState.PENDING,
                 message=row["message"] or "",
                 xero_invoice_id=row["xero_invoice_id"],
                 xero_invoice_number=row["xero_invoice_number"],
@@ -547,7 +317,7 @@ def _list_query(tenant_id: str, state: str | None, select: str) -> tuple[str, li
         "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ?"
     )
     params: list[Any] = [tenant_id]
-    if state == "pending":
+    if state == LinkState.PENDING:
         query += " WHERE l.state IS NULL OR l.state = 'pending'"
     elif state:
         query += " WHERE l.state = ?"
@@ -603,10 +373,10 @@ def _row(row: Any, lines: list[Line], pricing: Pricing) -> InvoiceRow:
     totals = pricing.line_totals(lines)
     theirs = xero_total(detail, row)
     message = data.pop("message")
-    if message == APPROVE_IN_XERO and str(row["xero_status"] or "") in _APPROVED_IN_XERO:
+    if message == APPROVE_IN_XERO and str(row["xero_status"] or "") in APPROVED_IN_XERO:
         message = ""  # approved in Xero since
     if theirs is not None:
-        if data["state"] == "changed":
+        if data["state"] == LinkState.CHANGED:
             # the gap is the Maica edit since it was sent, not a tax rate Xero used
             note = changed_note(theirs, totals.total)
             if note and not message.startswith(("Changed in Maica", "Cancelled in Maica")):

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..flows import Flow, not_eligible_reason
+from ..states import LinkState
 from ..store import Store, StoredInvoice
 from ..store.invoices import UNSENT_STATES
 
@@ -32,7 +33,7 @@ class Eligibility:
     def consider(self, flow: Flow, stored: StoredInvoice) -> bool:
         """True when ``flow`` takes the invoice; otherwise an unsent one is counted."""
         if flow.selects(stored.invoice):
-            if stored.state == "not_eligible":
+            if stored.state == LinkState.NOT_ELIGIBLE:
                 self.eligible_again.append(stored.id)
             return True
         if stored.state in UNSENT_STATES:

@@ -10,18 +10,20 @@ The order of a run (see docs/architecture.md):
    ``Idempotency-Key`` and ``summarizeErrors=false``, and every element's outcome is recorded in one
    transaction. An answer that never came leaves the batch open; the next step (or the next run)
    looks its invoices up in Xero, links what Xero has and only then re-sends the rest.
+
+Why this module is longer than ~400 lines: :class:`SyncEngine` is one run's steps in their order,
+sharing the run's state (the result, the outcomes counted so far, the cancel flag); split, a reader
+would follow one run across files. What needs none of that state lives beside it: the result and
+the batches (:mod:`.result`), reconciliation, recovery, pre-flight and contacts.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from filelock import FileLock, Timeout
 from ..errors import MaicaXeroError, RateLimited, XeroRequestError, XeroUnavailable
 from ..flows import Flow, MappingContext
 from ..settings import Settings, SettingsStore
+from ..states import LinkState, RunOutcome, RunState
 from ..store import Outcome, Store, StoredInvoice
 from ..textsafe import printable
 from ..totals import EXCLUSIVE, Totals, difference_note, line_amount_type, payload_totals
@@ -40,139 +43,29 @@ from .payments import payment_state, start_mark
 from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
 from .recovery import HomeMemory, StoreGuard
+from .result import (
+    CHUNK,
+    COUNTED,
+    Progress,
+    SyncBusy,
+    SyncResult,
+    batch_key,
+    batches,
+    chunks,
+    conflict_sentence,
+    pending_sentence,
+)
 from .reused import flag_reused_numbers
 from .xerodata import ZERO_ID, amount, items, messages
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 50
-CHUNK = 500  # invoices read from the store at a time
-MAX_BATCH_BYTES = 3_500_000 - 50_000  # Xero's 3.5 MB cap, with room for the envelope
-ELIGIBLE_STATES = ("pending", "failed", "blocked", "not_eligible")
-
-
-class SyncBusy(MaicaXeroError):
-    """Another run for the same organisation holds the lock."""
-
-
-@dataclass
-class Progress:
-    done: int
-    total: int
-    step: str
-
-
-@dataclass
-class SyncResult:
-    run_id: int
-    flow: str
-    tenant_id: str
-    tenant_name: str
-    dry_run: bool
-    state: str = "finished"
-    selected: int = 0
-    created: int = 0
-    linked: int = 0
-    blocked: int = 0
-    failed: int = 0
-    #: Xero holds a different invoice under the number: never linked, never sent (exit 1)
-    conflict: int = 0
-    skipped: int = 0
-    #: selected invoices this run settled nothing for (it stopped early): the next run sends them
-    pending: int = 0
-    #: unsent invoices the flow does not send (Entered, Cancelled, …), and how many per status
-    not_eligible: int = 0
-    not_eligible_statuses: dict[str, int] = field(default_factory=dict)
-    api_calls: int = 0
-    duration_s: float = 0.0
-    message: str = ""
-    outcomes: list[Outcome] = field(default_factory=list)
-    preview: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return (
-            self.state == "finished"
-            and self.failed == 0
-            and self.blocked == 0
-            and self.conflict == 0
-            and self.pending == 0
-        )
-
-    @property
-    def exit_code(self) -> int:
-        """The CLI's exit code. 2: the run stopped before finishing for a reason that is not
-        about the invoices (Xero refused the sign-in, could not be reached or failed, its limit
-        was reached, the organisation or a permission is gone) — what was not sent waits for the
-        next run; 1: it finished, but some invoices failed, are blocked or are in conflict (or
-        it was cancelled); 0: every selected invoice is in Xero (a preview: it ran)."""
-        if self.state == "failed":
-            return 2
-        if self.dry_run:
-            return 0 if self.state == "finished" else 1
-        return 0 if self.complete else 1
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "selected": self.selected,
-            "created": self.created,
-            "linked": self.linked,
-            "blocked": self.blocked,
-            "failed": self.failed,
-            "conflict": self.conflict,
-            "skipped": self.skipped,
-            "pending": self.pending,
-            "not_eligible": self.not_eligible,
-            "api_calls": self.api_calls,
-        }
-
-    def summary(self) -> str:
-        """One line for the log: what was looked at and what came of it."""
-        what = "Preview" if self.dry_run else "Run"
-        return (
-            f"{what} {self.run_id} {self.state} ({self.flow}, {printable(self.tenant_name)}): "
-            f"{self.selected} selected, {self.not_eligible} not eligible, {self.created} "
-            f"created, {self.linked} linked, {self.blocked} blocked, {self.failed} failed, "
-            f"{self.conflict} in conflict, "
-            f"{self.skipped} already sent; {self.api_calls} Xero calls in {self.duration_s} s."
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "run_id": self.run_id,
-            "flow": self.flow,
-            "tenant_id": self.tenant_id,
-            "tenant_name": self.tenant_name,
-            "dry_run": self.dry_run,
-            "state": self.state,
-            **self.counts(),
-            "not_eligible_statuses": dict(self.not_eligible_statuses),
-            "duration_s": self.duration_s,
-            "message": self.message,
-            "outcomes": [
-                {
-                    "invoice_number": o.invoice_number,
-                    "outcome": o.outcome,
-                    "xero_invoice_id": o.xero_invoice_id,
-                    "xero_invoice_number": o.xero_invoice_number,
-                    "message": o.message,
-                    **({"detail": o.detail} if o.detail else {}),
-                }
-                for o in self.outcomes
-            ],
-        }
-        if self.dry_run:
-            data["preview"] = self.preview
-        return data
-
-
-def batch_key(tenant_id: str, flow: str, payloads: Sequence[dict[str, Any]], run_id: int) -> str:
-    """The same request in one run always gets the same key (a retry is replayed by Xero, not
-    re-applied), and a different request never reuses one. A later run never reuses a key: Xero
-    keeps a key (and a cached 5xx) for 6 minutes, and a batch left unanswered is looked up by the
-    next run, not re-sent under the old key."""
-    body = json.dumps(payloads, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{tenant_id}|{flow}|{run_id}|{body}".encode()).hexdigest()
+ELIGIBLE_STATES = (
+    LinkState.PENDING,
+    LinkState.FAILED,
+    LinkState.BLOCKED,
+    LinkState.NOT_ELIGIBLE,
+)
 
 
 class SyncEngine:
@@ -242,15 +135,15 @@ class SyncEngine:
         try:
             self._steps(result)
             if self._cancel.is_set():
-                result.state = "cancelled"
+                result.state = RunState.CANCELLED
                 result.message = result.message or "The run was cancelled; nothing is half-sent."
         except (MaicaXeroError, XeroUnavailable) as exc:
-            result.state = "failed"
+            result.state = RunState.FAILED
             result.message = " ".join(m for m in (exc.sentence, result.message) if m)
             log.warning("Sync stopped: %s", exc.sentence)
             self._count_selection(result)
         except BaseException:
-            result.state = "failed"
+            result.state = RunState.FAILED
             result.message = "The run stopped unexpectedly; the next run checks its batches."
             raise
         finally:
@@ -260,11 +153,11 @@ class SyncEngine:
                 not_eligible_sentence(result.not_eligible_statuses) if result.not_eligible else ""
             )
             if not dry_run:
-                settled = sum(getattr(result, name) for name in _COUNTED)
+                settled = sum(getattr(result, name) for name in COUNTED)
                 result.pending = max(0, result.selected - settled)
-            late = [_conflict_sentence(result.conflict) if result.conflict else ""]
+            late = [conflict_sentence(result.conflict) if result.conflict else ""]
             if result.pending:
-                late.append(_pending_sentence(result.pending, result.selected))
+                late.append(pending_sentence(result.pending, result.selected))
             if dry_run:
                 late.append(self._guard.preview_notice)
             result.message = " ".join(m for m in (first, result.message, *late) if m)
@@ -330,14 +223,14 @@ class SyncEngine:
         passed: list[tuple[int, str, str]] = []  # (invoice id, number, participant id)
         participants: dict[str, Participant] = {}
         blocked: list[Outcome] = []
-        for chunk in _chunks(chosen, CHUNK):
+        for chunk in chunks(chosen, CHUNK):
             for stored in self.store.load_invoices(self.tenant_id, chunk):
                 invoice = stored.invoice
                 if stored.state not in ELIGIBLE_STATES:
                     continue  # changed hands meanwhile (a re-import)
                 reasons = check(invoice, self.flow.to_xero(invoice, context), org, context)
                 if reasons:
-                    blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
+                    blocked.append(_outcome(stored, RunOutcome.BLOCKED, " ".join(reasons)))
                     continue
                 passed.append((stored.id, invoice.invoice_number, invoice.participant_id))
                 participants.setdefault(
@@ -354,11 +247,12 @@ class SyncEngine:
         resolver = ContactResolver(self.client, self.store, self.tenant_id)
         contacts = resolver.resolve(list(participants.values()), dry_run=result.dry_run)
         failed = [
-            Outcome(i, number, "failed", contacts.failed[pid])
+            Outcome(i, number, RunOutcome.FAILED, contacts.failed[pid])
             for i, number, pid in passed
             if pid in contacts.failed
         ] + [
-            Outcome(i, number, "blocked", contacts.blocked[pid])  # e.g. an archived contact
+            # e.g. an archived contact
+            Outcome(i, number, RunOutcome.BLOCKED, contacts.blocked[pid])
             for i, number, pid in passed
             if pid in contacts.blocked
         ]
@@ -378,7 +272,7 @@ class SyncEngine:
         eligibility = Eligibility(self.flow.name)
         chosen: list[int] = []
         skipped = 0
-        for chunk in _chunks(self.store.invoice_ids(), CHUNK):
+        for chunk in chunks(self.store.invoice_ids(), CHUNK):
             for stored in self.store.load_invoices(self.tenant_id, chunk):
                 if not eligibility.consider(self.flow, stored) or stored.id in settled:
                     continue
@@ -411,7 +305,7 @@ class SyncEngine:
         blocked: list[Outcome],
     ) -> Iterator[tuple[StoredInvoice, dict[str, Any]]]:
         """The invoices as they are *now*, mapped with their contact and checked again."""
-        for chunk in _chunks(ids, CHUNK):
+        for chunk in chunks(ids, CHUNK):
             for stored in self.store.load_invoices(self.tenant_id, chunk):
                 if stored.state not in ELIGIBLE_STATES:
                     continue  # changed hands meanwhile (another run, a re-import)
@@ -421,7 +315,7 @@ class SyncEngine:
                 )
                 reasons = check(stored.invoice, payload, org, context)
                 if reasons:
-                    blocked.append(_outcome(stored, "blocked", " ".join(reasons)))
+                    blocked.append(_outcome(stored, RunOutcome.BLOCKED, " ".join(reasons)))
                     continue
                 self._predicted[stored.id] = payload_totals(payload, org.rates)
                 yield stored, payload
@@ -460,8 +354,8 @@ class SyncEngine:
             {"invoice_number": o.invoice_number, "action": "blocked", "reason": o.message}
             for o in refused
         ]
-        result.blocked = sum(1 for o in refused if o.outcome == "blocked")
-        result.failed = sum(1 for o in refused if o.outcome == "failed")
+        result.blocked = sum(1 for o in refused if o.outcome == RunOutcome.BLOCKED)
+        result.failed = sum(1 for o in refused if o.outcome == RunOutcome.FAILED)
         result.outcomes = refused
         self.store.record_outcomes(
             self.tenant_id, result.run_id, refused + would_send, {}, results_only=True
@@ -485,7 +379,7 @@ class SyncEngine:
         mapped = self._mapped(sendable, contacts, context, org, late)
         total = len(sendable)
         done = 0
-        for batch in _batches(mapped):
+        for batch in batches(mapped):
             if late:
                 self._record(result, late, batch_id=None, sent=[])
                 late.clear()
@@ -526,7 +420,7 @@ class SyncEngine:
                     self.store.requeue(self.tenant_id, [s.id for s in stored])
                     self.store.close_batch(key)
                     raise
-                outcomes = [_outcome(s, "failed", exc.sentence) for s in stored]
+                outcomes = [_outcome(s, RunOutcome.FAILED, exc.sentence) for s in stored]
                 self._record(result, outcomes, batch_id=key, sent=stored)
                 done += len(batch)
                 continue
@@ -589,7 +483,11 @@ class SyncEngine:
                     duplicates.append(item)
                     continue
                 outcomes.append(
-                    _outcome(item, "failed", "Xero refused it: " + "; ".join(problems or ["?"]))
+                    _outcome(
+                        item,
+                        RunOutcome.FAILED,
+                        "Xero refused it: " + "; ".join(problems or ["?"]),
+                    )
                 )
                 continue
             note = _total_note(self._predicted.get(item.id), element)
@@ -598,7 +496,7 @@ class SyncEngine:
                 Outcome(
                     item.id,
                     item.invoice.invoice_number,
-                    "created",
+                    RunOutcome.CREATED,
                     " ".join([*warnings, note]).strip(),
                     xero_id,
                     str(element.get("InvoiceNumber") or "") or None,
@@ -643,7 +541,7 @@ class SyncEngine:
 
     def _count(self, result: SyncResult, outcome: Outcome) -> None:
         """One outcome per invoice and run: a later one (a second look) replaces the earlier."""
-        if outcome.outcome == "pending":
+        if outcome.outcome == RunOutcome.PENDING:
             return
         place = self._counted.get(outcome.invoice_id)
         if place is None:
@@ -651,32 +549,14 @@ class SyncEngine:
             result.outcomes.append(outcome)
         else:
             earlier = result.outcomes[place].outcome
-            if earlier in _COUNTED:
+            if earlier in COUNTED:
                 setattr(result, earlier, getattr(result, earlier) - 1)
             result.outcomes[place] = outcome
-        if outcome.outcome in _COUNTED:
+        if outcome.outcome in COUNTED:
             setattr(result, outcome.outcome, getattr(result, outcome.outcome) + 1)
 
     def _say(self, done: int, total: int, step: str) -> None:
         self._progress(Progress(done, total, step))
-
-
-_COUNTED = ("created", "linked", "blocked", "failed", "conflict")
-
-
-def _pending_sentence(count: int, selected: int) -> str:
-    if count == selected:
-        which = "The selected invoice was" if count == 1 else f"The {count} selected invoices were"
-    else:
-        which = f"{count} of the {selected} selected invoices {'was' if count == 1 else 'were'}"
-    return f"{which} not sent: the next sync sends {'it' if count == 1 else 'them'}."
-
-
-def _conflict_sentence(count: int) -> str:
-    return (
-        f"{count} invoice{'s' if count != 1 else ''} in conflict: Xero holds a different invoice "
-        "under the same number, so nothing was linked or sent (see each invoice's message)."
-    )
 
 
 def _outcome(stored: StoredInvoice, outcome: str, message: str) -> Outcome:
@@ -690,25 +570,3 @@ def _total_note(predicted: Totals | None, element: dict[str, Any]) -> str:
     if xero_total is None or predicted is None:
         return ""
     return difference_note(xero_total, predicted.total)
-
-
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def _batches(
-    entries: Iterable[tuple[StoredInvoice, dict[str, Any]]],
-) -> Iterator[list[tuple[StoredInvoice, dict[str, Any]]]]:
-    """At most 50 invoices and 3.5 MB per batch."""
-    current: list[tuple[StoredInvoice, dict[str, Any]]] = []
-    size = 0
-    for entry in entries:
-        entry_size = len(json.dumps(entry[1]))
-        if current and (len(current) >= MAX_BATCH or size + entry_size > MAX_BATCH_BYTES):
-            yield current
-            current, size = [], 0
-        current.append(entry)
-        size += entry_size
-    if current:
-        yield current

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ..errors import ConfigurationError
 from ..flows import Flow, get_flow
+from ..states import LinkState, RunOutcome
 from ..store import Outcome, Store, StoredInvoice
 from ..textsafe import printable
 from ..xero.client import XeroClient
@@ -63,7 +64,7 @@ def reconcile_open_batches(
         unanswered = [
             s
             for s in store.load_invoices(tenant_id, list(batch.invoice_ids))
-            if s.state == "sending"
+            if s.state == LinkState.SENDING
         ]
         log.info("Reconciling an unanswered batch of %d invoices.", len(unanswered))
         reconciler = Reconciler(client, store, tenant_id, flow)
@@ -111,7 +112,7 @@ class Reconciler:
         and the batch is closed — unless the flow has no unique numbers and the batch was sent
         less than SETTLE_S ago: then the batch stays open and is looked at again later."""
         outcomes = self.lookup(stored, if_missing="pending", sent=sent)
-        found = [o for o in outcomes if o.outcome != "pending"]
+        found = [o for o in outcomes if o.outcome != RunOutcome.PENDING]
         settled = time.time() - attempted_at >= SETTLE_S
         if self._flow.matches_by == "number" or settled or len(found) == len(outcomes):
             self._store.record_outcomes(self._tenant, run_id, outcomes, fingerprints)
@@ -164,11 +165,11 @@ class Reconciler:
                 return Outcome(
                     item.id,
                     number,
-                    "failed",
+                    RunOutcome.FAILED,
                     "Xero reported the invoice number as taken but no invoice with it can be "
                     "found (it may be a credit note or another type). Check Xero.",
                 )
-            return Outcome(item.id, number, "pending")
+            return Outcome(item.id, number, RunOutcome.PENDING)
         judged = [(c, differences(facts, c, contact_id)) for c in candidates]
         same = [c for c, found in judged if not found]
         live = [c for c in same if not is_gone(c)]
@@ -180,7 +181,7 @@ class Reconciler:
             return Outcome(
                 item.id,
                 number,
-                "linked",
+                RunOutcome.LINKED,
                 note,
                 str(element.get("InvoiceID")),
                 str(element.get("InvoiceNumber") or "") or None,
@@ -190,7 +191,7 @@ class Reconciler:
             return Outcome(
                 item.id,
                 number,
-                "failed",
+                RunOutcome.FAILED,
                 f"Xero already has {number} for this participant, {status} there, so nothing "
                 f"was sent: Xero keeps the number of a {status} invoice, so 'retry' cannot send "
                 "it. If it should be in Xero, give the invoice a new number in Maica and import "
@@ -202,7 +203,7 @@ class Reconciler:
         return Outcome(
             item.id,
             number,
-            "conflict",
+            RunOutcome.CONFLICT,
             conflict_sentence(facts, element, found, self._flow.matches_by),
             detail=detail(facts, element, found),
         )
@@ -255,7 +256,7 @@ def recheck_conflicts(
     once both sides agree, queued once Xero no longer holds the other invoice under its number,
     otherwise still a conflict — counted in this run, so the run does not end complete.
     ``skip``: invoices this run has already looked up (a lost store's lookup): not again."""
-    ids = [i for i in store.invoice_ids_in_state(tenant_id, "conflict") if i not in skip]
+    ids = [i for i in store.invoice_ids_in_state(tenant_id, LinkState.CONFLICT) if i not in skip]
     if not ids:
         return []
     reconciler = Reconciler(client, store, tenant_id, flow)
@@ -264,13 +265,13 @@ def recheck_conflicts(
         stored = [
             s
             for s in store.load_invoices(tenant_id, chunk)
-            if s.state == "conflict" and flow.selects(s.invoice)
+            if s.state == LinkState.CONFLICT and flow.selects(s.invoice)
         ]
         if not stored:
             continue
         found = reconciler.lookup(stored, if_missing="pending")
         store.record_outcomes(tenant_id, run_id, found, {s.id: s.fingerprint for s in stored})
-        outcomes += [o for o in found if o.outcome != "pending"]
+        outcomes += [o for o in found if o.outcome != RunOutcome.PENDING]
     return outcomes
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import SettingsError
 from ..flows import Flow
 from ..settings import Settings, SettingsStore
+from ..states import RunOutcome
 from ..store import Outcome, Store, StoreError, identity
 from ..xero.client import XeroClient
 from .reconcile import Reconciler
@@ -236,17 +237,16 @@ class StoreGuard:
             if not stored:
                 continue
             looked += len(stored)
-            found = [
-                o for o in reconciler.lookup(stored, if_missing="pending") if o.outcome != "pending"
-            ]
+            looked_up = reconciler.lookup(stored, if_missing="pending")
+            found = [o for o in looked_up if o.outcome != RunOutcome.PENDING]
             self._store.record_outcomes(
                 self._tenant, run_id, found, {s.id: s.fingerprint for s in stored}
             )
             outcomes += found
         identity.mark_recovered(self._store.db, self._tenant)
         self._clear()
-        linked = sum(1 for o in outcomes if o.outcome == "linked")
-        conflicts = sum(1 for o in outcomes if o.outcome == "conflict")
+        linked = sum(1 for o in outcomes if o.outcome == RunOutcome.LINKED)
+        conflicts = sum(1 for o in outcomes if o.outcome == RunOutcome.CONFLICT)
         sentence = (
             f"{why}. {looked} invoice{' was' if looked == 1 else 's were'} looked up in Xero "
             f"before sending: {linked} already there (linked), {conflicts} in conflict; only the "

@@ -39,6 +39,7 @@ from ..errors import (
     TenantUnavailable,
     XeroUnavailable,
 )
+from ..states import EventState
 from ..store import Store
 from ..store.db import StoreError
 from ..store.events import EventUpdate, LinkView, StoredEvent
@@ -165,7 +166,7 @@ class WebhookProcessor:
         for event in due:
             reason = self._ignore_reason(event, tenant, ours)
             if reason:
-                updates.append(EventUpdate(event.id, "ignored", reason))
+                updates.append(EventUpdate(event.id, EventState.IGNORED, reason))
             else:
                 wanted.append(event)
         report = ProcessReport(ignored=len(updates))
@@ -179,30 +180,35 @@ class WebhookProcessor:
                 log.exception("webhooks: processing failed")
                 sentence = "An unexpected error stopped the processing; details are in the log."
                 updates.extend(
-                    EventUpdate(e.id, "failed", sentence, attempted=True) for e in wanted
+                    EventUpdate(e.id, EventState.FAILED, sentence, attempted=True) for e in wanted
                 )
             else:
                 views = store.link_views(tenant, ids)
                 for event in wanted:
                     view = views.get(event.resource_id.lower())
                     text = _standing(view) if view else "Refreshed from Xero."
-                    updates.append(EventUpdate(event.id, "processed", text, attempted=True))
+                    updates.append(
+                        EventUpdate(event.id, EventState.PROCESSED, text, attempted=True)
+                    )
                 report = ProcessReport(ignored=report.ignored, changed=changed)
         store.update_webhook_events(updates)
-        counts = {s: sum(1 for u in updates if u.status == s) for s in ("processed", "failed")}
-        deferred = sum(1 for u in updates if u.status == "new")
+        counts = {
+            s: sum(1 for u in updates if u.status == s)
+            for s in (EventState.PROCESSED, EventState.FAILED)
+        }
+        deferred = sum(1 for u in updates if u.status == EventState.NEW)
         log.info(
             "webhooks: %d processed, %d ignored, %d to retry, %d failed.",
-            counts["processed"],
+            counts[EventState.PROCESSED],
             report.ignored,
             deferred,
-            counts["failed"],
+            counts[EventState.FAILED],
         )
         return ProcessReport(
-            processed=counts["processed"],
+            processed=counts[EventState.PROCESSED],
             ignored=report.ignored,
             deferred=deferred,
-            failed=counts["failed"],
+            failed=counts[EventState.FAILED],
             changed=report.changed,
         )
 
@@ -229,7 +235,7 @@ class WebhookProcessor:
                 message = f"Will try again: {sentence}"
                 out.append(EventUpdate(event.id, "new", message, now + delay, attempted=True))
             else:
-                out.append(EventUpdate(event.id, "failed", sentence, attempted=True))
+                out.append(EventUpdate(event.id, EventState.FAILED, sentence, attempted=True))
         return out
 
     # -- catch-up ----------------------------------------------------------------------------
