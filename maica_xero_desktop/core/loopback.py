@@ -9,6 +9,10 @@ the first valid callback, at the timeout (a hard deadline), or when the cancel e
 ``complete`` (the code exchange) it runs it while the browser's page waits for the outcome, so
 the page says "Connected" only once the sign-in really succeeded, and what went wrong otherwise
 (a reply that arrives before anyone waits, or with no ``complete``, gets "Sign-in received").
+
+Past 400 lines on purpose: the listeners, the per-connection handler and the wait share one small
+state machine (the state, the outcome, the page that waits for it); split, each part would need
+the others' internals.
 """
 
 from __future__ import annotations

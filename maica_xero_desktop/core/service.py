@@ -3,6 +3,10 @@
 Every method may block (network, keyring, disk): the GUI calls them off its thread. Errors are
 :class:`~maica_xero_desktop.core.errors.MaicaXeroError` subclasses whose text is the sentence to
 show.
+
+One module on purpose: :class:`Service` is one thin method per thing a person does, and reading
+it top to bottom is reading the product's surface. What it answers with lives in
+:mod:`.views`, the Synchronisation section in :mod:`.sync_service`.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import requests
 
@@ -32,22 +34,29 @@ from .errors import (
     Remedy,
     UnknownOrganisation,
 )
-from .flows import Flow, all_flows, get_flow
-from .importing import ParsedExport, parse_export_file, stored_numbers
+from .flows import get_flow
 from .loopback import Callback, LoopbackReceiver
 from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
-from .secrets import CLIENT_SECRET, ConnectedUser, SecretStore, TokenSet
+from .secrets import CLIENT_SECRET, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
 from .states import TenantState, TokenState
-from .store import ImportSummary, InvoiceRow, Outcome, RunRecord, Store, SupportItem
-from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .store import InvoiceRow, Store, SupportItem
 from .sync.eligibility import Eligibility
 from .sync.eligibility import refresh as refresh_eligibility
 from .sync.recovery import describe as describe_store
-from .sync.reused import flag_reused_numbers
+from .sync_service import SyncService
 from .tokens import EXPIRY_MARGIN_S, TokenManager, renewal_notice
 from .totals import EXCLUSIVE, Pricing, line_amount_type
+from .views import (
+    CLIENT_ID_ENV,
+    ClientIdInfo,
+    ConnectionsView,
+    ConnectResult,
+    FlowChoice,
+    ImportResult,
+    Status,
+)
 from .webhooks.processing import Sources
 from .webhooks.service import WebhookService
 from .xero.client import XeroClient
@@ -56,140 +65,23 @@ from .xero.http import XeroHttp
 from .xero.identity import IdentityClient, authorize_url
 from .xero.ratelimit import RateLimits
 
+__all__ = [
+    "CLIENT_ID_ENV",
+    "ClientIdInfo",
+    "ConnectResult",
+    "ConnectionsView",
+    "FlowChoice",
+    "ImportResult",
+    "Internals",
+    "Service",
+    "Status",
+    "SyncService",
+    "internals",
+]
+
 log = logging.getLogger(__name__)
 
-CLIENT_ID_ENV = "MAICA_XERO_CLIENT_ID"
 DEFAULT_CONNECT_TIMEOUT_S = 300.0
-
-
-@dataclass(frozen=True)
-class Status:
-    enabled: bool
-    client_id: str
-    active_tenant_id: str
-    active_tenant_name: str
-    #: none | ok | missing (selected but no longer in Xero's list) | unknown (never listed)
-    active_tenant_state: str
-    #: none | valid | expired (renewed on next use) | needs_reconnect | unavailable (keyring)
-    token_state: str
-    connected_as: ConnectedUser | None
-    flow: str
-    schedule_minutes: int
-    webhook_site: str
-    api_url: str
-    sandbox: bool
-    keyring_backend: str
-    last_run: dict[str, Any] | None = None
-    messages: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "enabled": self.enabled,
-            "client_id": self.client_id,
-            "active_tenant_id": self.active_tenant_id or None,
-            "active_tenant_name": self.active_tenant_name or None,
-            "active_tenant_state": self.active_tenant_state,
-            "token_state": self.token_state,
-            "connected_as": (
-                {"name": self.connected_as.name, "email": self.connected_as.email}
-                if self.connected_as
-                else None
-            ),
-            "flow": self.flow,
-            "schedule_minutes": self.schedule_minutes,
-            "webhook_site": self.webhook_site or None,
-            "api_url": self.api_url,
-            "sandbox": self.sandbox,
-            "keyring_backend": self.keyring_backend,
-            "last_run": self.last_run,
-            "messages": self.messages,
-        }
-
-
-@dataclass(frozen=True)
-class ConnectionsView:
-    connections: tuple[Connection, ...]
-    active_tenant_id: str
-    messages: tuple[str, ...] = ()
-
-    def to_json(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": c.id,
-                "tenantId": c.tenant_id,
-                "tenantName": c.tenant_name,
-                "tenantType": c.tenant_type,
-                "authEventId": c.auth_event_id or None,
-                "createdDateUtc": c.created or None,
-                "updatedDateUtc": c.updated or None,
-                "active": c.tenant_id.lower() == self.active_tenant_id.lower(),
-                "canReceiveInvoices": c.can_receive_invoices,
-            }
-            for c in self.connections
-        ]
-
-
-@dataclass(frozen=True)
-class ClientIdInfo:
-    """The client id in use and where it comes from (the environment overrides the settings)."""
-
-    value: str
-    #: "environment" | "settings" | "none"
-    source: str
-    #: the saved setting, when the environment overrides it
-    saved: str = ""
-    variable: str = CLIENT_ID_ENV
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "value": self.value or None,
-            "source": self.source,
-            "saved": self.saved or None,
-            "variable": self.variable,
-        }
-
-
-class ImportResult(NamedTuple):
-    """What ``sync.import_file`` did: the parsed export and what the store made of it (unpacks as
-    ``parsed, summary``); :meth:`to_json` is ``import --json``."""
-
-    parsed: ParsedExport
-    summary: ImportSummary
-
-    def to_json(self) -> dict[str, Any]:
-        parsed, summary = self.parsed, self.summary
-        return {
-            "invoices": len(parsed.invoices),
-            "lines": parsed.lines,
-            "new": summary.new,
-            "updated": summary.updated,
-            "unchanged": summary.unchanged,
-            "flagged": summary.flagged,
-            "status_notes": summary.status_notes,
-            "warnings": list(parsed.warnings),
-        }
-
-
-class FlowChoice(NamedTuple):
-    """A sync flow and whether it is the chosen one (unpacks as ``flow, selected``);
-    :meth:`to_json` is one entry of ``flows --json``."""
-
-    flow: Flow
-    selected: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.flow.name,
-            "description": self.flow.description,
-            "selected": self.selected,
-        }
-
-
-@dataclass(frozen=True)
-class ConnectResult:
-    user: ConnectedUser | None
-    view: ConnectionsView
-    redirect_uri: str
 
 
 class Service:
@@ -731,134 +623,6 @@ def _missing_sentence(settings: Settings) -> Notice:
         Remedy.CHOOSE_ORGANISATION,
         {"also": "connect"},
     )
-
-
-class SyncService:
-    """Import, flows, Run Now, history and payments: the Synchronisation section
-    (``service.sync``). Owns nothing of its own: it reads the facade's store, settings and client
-    and builds a :class:`SyncEngine` per run. Never sends while the integration is off or
-    without an organisation and a sign-in (checked before the engine starts). Same thread rules
-    as :class:`Service`."""
-
-    def __init__(self, service: Service) -> None:
-        self._service = service  # the facade's private parts are read here, in its own module
-
-    @property
-    def _store(self) -> Store:
-        return self._service._store
-
-    def _tenant(self) -> str:
-        return self._service.settings().active_tenant_id
-
-    # -- import ----------------------------------------------------------------------------
-
-    def import_file(self, path: str | os.PathLike[str]) -> ImportResult:
-        """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
-        parsed = parse_export_file(Path(path), stored=stored_numbers(self._store.db))
-        invoices = parsed.check()
-        summary = self._store.apply_import(invoices)
-        flag_reused_numbers(self._store, self._tenant())  # a number reused for another participant
-        log.info("Imported %d invoices (%d new).", summary.total, summary.new)
-        self._service.refresh_eligibility()
-        return ImportResult(parsed, summary)
-
-    def invoices(
-        self, state: str | None = None, limit: int = -1, offset: int = 0
-    ) -> list[InvoiceRow]:
-        return self._store.list_invoices(
-            self._tenant(), state, limit, offset, pricing=self._service.pricing()
-        )
-
-    def count_invoices(self, state: str | None = None) -> int:
-        return self._store.count_invoices(self._tenant(), state)
-
-    # -- flows -----------------------------------------------------------------------------
-
-    def flows(self) -> list[FlowChoice]:
-        current = self._service.settings().flow
-        return [FlowChoice(flow, flow.name == current) for flow in all_flows()]
-
-    # -- runs ------------------------------------------------------------------------------
-
-    def run(
-        self,
-        *,
-        flow: str | None = None,
-        dry_run: bool = False,
-        trigger: str = "manual",
-        progress: Callable[[Progress], None] | None = None,
-        cancel: threading.Event | None = None,
-    ) -> SyncResult:
-        """Run Now. Guards first: enabled, an organisation, a sign-in; then the engine."""
-        service = self._service
-        service._http.ensure_enabled()
-        tenant = service.active_tenant()
-        if not tenant.can_receive_invoices:
-            raise UnknownOrganisation(
-                f"{tenant.tenant_name} is not an organisation that can receive invoices."
-            )
-        service._tokens.current()  # NotConnected before any work
-        settings = service.settings()
-        engine = SyncEngine(
-            self._store,
-            service._xero,
-            settings,
-            get_flow(flow or settings.flow),
-            tenant.tenant_id,
-            tenant.tenant_name,
-            service.paths.data_dir,
-            progress=progress,
-            cancel=cancel,
-            home=service._settings_store,
-        )
-        return engine.run(trigger=trigger, dry_run=dry_run)
-
-    def history(self, limit: int = 20) -> list[RunRecord]:
-        return self._store.runs(limit=limit)
-
-    def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
-        return self._store.run_results(run_id, outcome)
-
-    def support_items(self) -> list[SupportItem]:
-        return sorted(self._store.support_items().values(), key=lambda item: item.item_number)
-
-    def set_support_item(
-        self,
-        item_number: str,
-        *,
-        account_code: str | None = None,
-        tax_type: str | None = None,
-        description: str | None = None,
-    ) -> SupportItem:
-        """Change a support item's Xero mapping; blocked invoices using it are re-checked."""
-        current = self._store.support_items().get(item_number)
-        if current is None:
-            raise ConfigurationError(
-                f"There is no support item {item_number} in the imported invoices."
-            )
-        # checked as the mapping editor's are: no spaces in codes, Xero's lengths, nothing hidden
-        return save_mapping(
-            self._store,
-            item_number,
-            xero_description=description,
-            account_code=account_code,
-            tax_type=tax_type,
-        )
-
-    def has_sent_invoices(self) -> bool:
-        """Whether any invoice of the active organisation is in Xero (else a payment refresh
-        asks Xero nothing)."""
-        return bool(self._store.synced_xero_ids(self._tenant()))
-
-    def retry_failed(self) -> int:
-        """Failed invoices back to pending, for the next run."""
-        return self._store.reset_failed(self._tenant())
-
-    def refresh_payments(self) -> int:
-        """Pull payment changes for this organisation's synced invoices; returns the changes."""
-        self._service._http.ensure_enabled()
-        tenant = self._service.active_tenant()
-        return PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
 
 
 class Internals:

@@ -1,4 +1,6 @@
-"""Maica invoices in the store: import (all or nothing), reading back, listing for the views."""
+"""Maica invoices in the store: reading back, listing for the views, eligibility, rates and the
+support-item mappings (applying an import is :mod:`.invoice_import`). Just past 400 lines because
+the listing's SQL and the row model it fills belong together."""
 
 from __future__ import annotations
 

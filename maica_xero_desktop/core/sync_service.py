@@ -1,0 +1,157 @@
+"""The Synchronisation section behind the facade (``service.sync``): import, flows, Run Now,
+history, retry and payments. It owns nothing: it reads the facade's store, settings and client and
+builds a :class:`~maica_xero_desktop.core.sync.engine.SyncEngine` per run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import (
+    ConfigurationError,
+    UnknownOrganisation,
+)
+from .flows import all_flows, get_flow
+from .importing import parse_export_file, stored_numbers
+from .mapping import save_mapping
+from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
+from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .sync.reused import flag_reused_numbers
+from .views import FlowChoice, ImportResult
+
+if TYPE_CHECKING:
+    from .service import Service
+
+log = logging.getLogger(__name__)
+
+
+class SyncService:
+    """Import, flows, Run Now, history and payments: the Synchronisation section
+    (``service.sync``). Owns nothing of its own: it reads the facade's store, settings and client
+    and builds a :class:`SyncEngine` per run. Never sends while the integration is off or
+    without an organisation and a sign-in (checked before the engine starts). Same thread rules
+    as :class:`Service`."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service  # the facade's private parts are read here, in its own module
+
+    @property
+    def _store(self) -> Store:
+        return self._service._store
+
+    def _tenant(self) -> str:
+        return self._service.settings().active_tenant_id
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_file(self, path: str | os.PathLike[str]) -> ImportResult:
+        """Parse and store a Maica export: all of it, or nothing (ImportRejected)."""
+        parsed = parse_export_file(Path(path), stored=stored_numbers(self._store.db))
+        invoices = parsed.check()
+        summary = self._store.apply_import(invoices)
+        flag_reused_numbers(self._store, self._tenant())  # a number reused for another participant
+        log.info("Imported %d invoices (%d new).", summary.total, summary.new)
+        self._service.refresh_eligibility()
+        return ImportResult(parsed, summary)
+
+    def invoices(
+        self, state: str | None = None, limit: int = -1, offset: int = 0
+    ) -> list[InvoiceRow]:
+        return self._store.list_invoices(
+            self._tenant(), state, limit, offset, pricing=self._service.pricing()
+        )
+
+    def count_invoices(self, state: str | None = None) -> int:
+        return self._store.count_invoices(self._tenant(), state)
+
+    # -- flows -----------------------------------------------------------------------------
+
+    def flows(self) -> list[FlowChoice]:
+        current = self._service.settings().flow
+        return [FlowChoice(flow, flow.name == current) for flow in all_flows()]
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        flow: str | None = None,
+        dry_run: bool = False,
+        trigger: str = "manual",
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncResult:
+        """Run Now. Guards first: enabled, an organisation, a sign-in; then the engine."""
+        service = self._service
+        service._http.ensure_enabled()
+        tenant = service.active_tenant()
+        if not tenant.can_receive_invoices:
+            raise UnknownOrganisation(
+                f"{tenant.tenant_name} is not an organisation that can receive invoices."
+            )
+        service._tokens.current()  # NotConnected before any work
+        settings = service.settings()
+        engine = SyncEngine(
+            self._store,
+            service._xero,
+            settings,
+            get_flow(flow or settings.flow),
+            tenant.tenant_id,
+            tenant.tenant_name,
+            service.paths.data_dir,
+            progress=progress,
+            cancel=cancel,
+            home=service._settings_store,
+        )
+        return engine.run(trigger=trigger, dry_run=dry_run)
+
+    def history(self, limit: int = 20) -> list[RunRecord]:
+        return self._store.runs(limit=limit)
+
+    def run_results(self, run_id: int, outcome: str | None = None) -> list[Outcome]:
+        return self._store.run_results(run_id, outcome)
+
+    def support_items(self) -> list[SupportItem]:
+        return sorted(self._store.support_items().values(), key=lambda item: item.item_number)
+
+    def set_support_item(
+        self,
+        item_number: str,
+        *,
+        account_code: str | None = None,
+        tax_type: str | None = None,
+        description: str | None = None,
+    ) -> SupportItem:
+        """Change a support item's Xero mapping; blocked invoices using it are re-checked."""
+        current = self._store.support_items().get(item_number)
+        if current is None:
+            raise ConfigurationError(
+                f"There is no support item {item_number} in the imported invoices."
+            )
+        # checked as the mapping editor's are: no spaces in codes, Xero's lengths, nothing hidden
+        return save_mapping(
+            self._store,
+            item_number,
+            xero_description=description,
+            account_code=account_code,
+            tax_type=tax_type,
+        )
+
+    def has_sent_invoices(self) -> bool:
+        """Whether any invoice of the active organisation is in Xero (else a payment refresh
+        asks Xero nothing)."""
+        return bool(self._store.synced_xero_ids(self._tenant()))
+
+    def retry_failed(self) -> int:
+        """Failed invoices back to pending, for the next run."""
+        return self._store.reset_failed(self._tenant())
+
+    def refresh_payments(self) -> int:
+        """Pull payment changes for this organisation's synced invoices; returns the changes."""
+        self._service._http.ensure_enabled()
+        tenant = self._service.active_tenant()
+        return PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
