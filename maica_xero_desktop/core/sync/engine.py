@@ -69,6 +69,16 @@ ELIGIBLE_STATES = (
 
 
 class SyncEngine:
+    """One run (or preview) for one organisation, start to finish: the lock, open batches looked
+    up, a lost store recovered, selection and eligibility, pre-flight, contacts, then batches
+    journalled before they are sent and their outcomes recorded in one transaction each.
+
+    Owns the run's state (counts, predicted totals) for one :meth:`run` only; the store and the
+    Xero client are the caller's. Never sends a second copy of an invoice whose first answer was
+    lost (it looks first), never sends while another run holds the organisation's lock. Runs on
+    the caller's thread (a worker in the window); progress and cancel are thread-safe.
+    """
+
     def __init__(
         self,
         store: Store,

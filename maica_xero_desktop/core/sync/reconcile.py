@@ -91,6 +91,12 @@ def _flow_named(name: str, current: Flow) -> Flow:
 
 
 class Reconciler:
+    """Settles batches whose answer never came: their invoices are looked up in Xero (numbers or
+    references, 40 to a call) and linked when the Xero invoice is this one (``matching``), made a
+    conflict when it is another, or queued again when Xero has none (after the classic flow's
+    settling time). Owns nothing between calls; never sends an invoice itself. One run's thread.
+    """
+
     def __init__(self, client: XeroClient, store: Store, tenant_id: str, flow: Flow) -> None:
         self._client = client
         self._store = store

@@ -34,6 +34,9 @@ class Progress:
 
 @dataclass
 class SyncResult:
+    """What one run did, as counts and per-invoice outcomes; ``exit_code`` is the CLI's rule and
+    ``to_json`` the ``sync --json`` document."""
+
     run_id: int
     flow: str
     tenant_id: str
