@@ -123,6 +123,12 @@ def main() -> int:
             lambda v: True,
         ),
         (
+            "webhooks: genuine max ms, 500 slow connections open",
+            number(r"slow connections open at the start.*?max ([\d.]+) ms", hooks),
+            "< 1000",
+            lambda v: v < 1000,
+        ),
+        (
             "import 100,000 lines: seconds",
             number(r"= ([\d.]+) s;", imports),
             "< 30",
