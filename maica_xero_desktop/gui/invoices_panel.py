@@ -78,6 +78,10 @@ def import_summary(parsed: ParsedExport, summary: ImportSummary) -> str:
     return text
 
 
+#: Refresh payments when no invoice of the organisation is in Xero yet
+NOTHING_SENT = "No invoice has been sent to Xero yet, so there are no payments to refresh."
+
+
 class InvoicesPanel(Panel, QWidget):
     #: an import finished (the history/sync panels may care)
     invoices_imported = Signal()
@@ -315,15 +319,20 @@ class InvoicesPanel(Panel, QWidget):
     # -- payments ----------------------------------------------------------------------------
 
     def refresh_payments(self) -> None:
+        sync = self.service.sync
         self.submit_sync(
-            self.service.sync.refresh_payments,
+            lambda: (sync.refresh_payments(), sync.has_sent_invoices()),
             self._payments,
             self._payments_failed,
             self.payments_button,
             "refresh_payments",
         )
 
-    def _payments(self, changed: int) -> None:
+    def _payments(self, result: tuple[int, bool]) -> None:
+        changed, sent = result
+        if not sent:  # nothing of this organisation is in Xero: Xero was not asked
+            self.status.show_message(NOTHING_SENT, "info")
+            return
         noun = "invoice" if changed == 1 else "invoices"
         self.status.show_message(f"Payments refreshed from Xero: {changed} {noun} changed.", "ok")
         self.reload()

@@ -207,3 +207,17 @@ def test_disabled_integration_error_is_shown_in_the_panel(qtbot: QtBot, ready: M
     idle(qtbot, ready)
     assert "turned off" in ready.sync.result_line.text()
     assert ready.sync.result_line.kind == "error"
+
+
+def test_refresh_payments_before_any_sync_says_nothing_was_sent(
+    qtbot: QtBot, ready: MainWindow, sandbox: Sandbox
+) -> None:
+    before = sandbox.calls("api.GET.Invoices")
+    panel = ready.sync.invoices
+    panel.payments_button.click()
+    idle(qtbot, ready)
+    idle(qtbot, ready)
+    assert panel.status.text() == (
+        "No invoice has been sent to Xero yet, so there are no payments to refresh."
+    )
+    assert sandbox.calls("api.GET.Invoices") == before  # Xero was not asked
