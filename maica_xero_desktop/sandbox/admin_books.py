@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .admin import _wrap
 from .credits import KINDS, CreditError, allocate, make_credit
 from .invoice_rules import number
-from .ledger import Invoice, LedgerEvent, Line
+from .ledger import Invoice, Ledger, LedgerEvent, Line
 from .payments import PaymentError, find_invoice, pay, reverse, void
 from .routes import Handler, Router
 from .timefmt import today
@@ -90,89 +91,88 @@ def list_contacts(app: SandboxApp, tenant_id: str | None = None) -> list[dict[st
         ]
 
 
-def change_invoice(app: SandboxApp, body: dict[str, Any], action: str) -> dict[str, Any]:
-    """``action`` "pay" (``amount``, optional ``date``, ``account_code``) or "void"."""
+def _update_invoice(
+    app: SandboxApp,
+    body: dict[str, Any],
+    change: Callable[[Ledger, float], tuple[Invoice, dict[str, Any]]],
+) -> dict[str, Any]:
+    """Apply ``change`` (ledger, now -> the invoice it changed, extra answer fields) to the
+    body's organisation under the state's lock; a refusal from the books becomes a ValueError
+    (400), and a change is saved and announced as Xero would (an INVOICE UPDATE event)."""
     tenant = _tenant(app, body.get("tenant_id"))
     state = app.state
     with state.lock:
         ledger = state.ledger(tenant)
         now = state.now()
         try:
-            invoice = find_invoice(ledger, body.get("invoice_id"), body.get("invoice_number"))
-            if action == "pay":
-                amount = number(body.get("amount"))
-                if amount is None:
-                    raise ValueError("amount is required")
-                pay(
-                    ledger,
-                    invoice,
-                    Decimal(amount),
-                    now,
-                    day=body.get("date"),
-                    account_code=str(body.get("account_code", "090")),
-                )
-            else:
-                void(invoice, now)
-        except PaymentError as exc:
-            raise ValueError(str(exc)) from exc
-        state.mark_dirty()
-        summary = invoice_summary(app, tenant, invoice)
-    state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
-    return {"tenant_id": tenant, "invoice": summary}
-
-
-def credit_invoice(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
-    tenant = _tenant(app, body.get("tenant_id"))
-    kind = str(body.get("kind", "CREDITNOTE")).upper()
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    amount = number(body.get("amount"))
-    if amount is None or amount <= 0:
-        raise ValueError("amount must be a positive number")
-    state = app.state
-    with state.lock:
-        ledger = state.ledger(tenant)
-        now = state.now()
-        try:
-            invoice = find_invoice(ledger, body.get("invoice_id"), body.get("invoice_number"))
-            line = Line(
-                str(uuid.uuid4()),
-                "Credit",
-                1.0,
-                float(amount),
-                "200",
-                "BASEXCLUDED",
-                0.0,
-                float(amount),
-            )
-            day = body.get("date") if isinstance(body.get("date"), str) else None
-            credit = make_credit(ledger, kind, invoice.contact_id, [line], day or today(now), now)
-            allocate(credit, invoice, amount, day, now)
+            invoice, extra = change(ledger, now)
         except (PaymentError, CreditError) as exc:
             raise ValueError(str(exc)) from exc
         state.mark_dirty()
         summary = invoice_summary(app, tenant, invoice)
     state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
-    return {"tenant_id": tenant, "credit_id": credit.credit_id, "invoice": summary}
+    return {"tenant_id": tenant, **extra, "invoice": summary}
+
+
+def change_invoice(app: SandboxApp, body: dict[str, Any], action: str) -> dict[str, Any]:
+    """``action`` "pay" (``amount``, optional ``date``, ``account_code``) or "void"."""
+
+    def change(ledger: Ledger, now: float) -> tuple[Invoice, dict[str, Any]]:
+        invoice = find_invoice(ledger, body.get("invoice_id"), body.get("invoice_number"))
+        if action == "pay":
+            amount = number(body.get("amount"))
+            if amount is None:
+                raise ValueError("amount is required")
+            pay(
+                ledger,
+                invoice,
+                Decimal(amount),
+                now,
+                day=body.get("date"),
+                account_code=str(body.get("account_code", "090")),
+            )
+        else:
+            void(invoice, now)
+        return invoice, {}
+
+    return _update_invoice(app, body, change)
+
+
+def credit_invoice(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
+    def change(ledger: Ledger, now: float) -> tuple[Invoice, dict[str, Any]]:
+        kind = str(body.get("kind", "CREDITNOTE")).upper()
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        amount = number(body.get("amount"))
+        if amount is None or amount <= 0:
+            raise ValueError("amount must be a positive number")
+        invoice = find_invoice(ledger, body.get("invoice_id"), body.get("invoice_number"))
+        line = Line(
+            str(uuid.uuid4()),
+            "Credit",
+            1.0,
+            float(amount),
+            "200",
+            "BASEXCLUDED",
+            0.0,
+            float(amount),
+        )
+        day = body.get("date") if isinstance(body.get("date"), str) else None
+        credit = make_credit(ledger, kind, invoice.contact_id, [line], day or today(now), now)
+        allocate(credit, invoice, amount, day, now)
+        return invoice, {"credit_id": credit.credit_id}
+
+    return _update_invoice(app, body, change)
 
 
 def reverse_payment(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
-    tenant = _tenant(app, body.get("tenant_id"))
-    state = app.state
-    with state.lock:
-        ledger = state.ledger(tenant)
-        now = state.now()
+    def change(ledger: Ledger, now: float) -> tuple[Invoice, dict[str, Any]]:
         payment = ledger.payments.get(str(body.get("payment_id", "")).lower())
         if payment is None:
             raise ValueError("unknown payment_id")
-        try:
-            invoice = reverse(ledger, payment, now)
-        except PaymentError as exc:
-            raise ValueError(str(exc)) from exc
-        state.mark_dirty()
-        summary = invoice_summary(app, tenant, invoice)
-    state.notify([LedgerEvent(tenant, "INVOICE", "UPDATE", invoice.invoice_id, now)])
-    return {"tenant_id": tenant, "invoice": summary}
+        return reverse(ledger, payment, now), {}
+
+    return _update_invoice(app, body, change)
 
 
 def archive_contact(app: SandboxApp, body: dict[str, Any]) -> dict[str, Any]:
