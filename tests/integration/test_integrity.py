@@ -283,16 +283,22 @@ def test_a_new_home_with_the_classic_flow_asks_xero_first(
     assert max(_by_reference(xero_env, tenant).values()) == 1
 
 
+def _two_exports(folder: Path) -> tuple[Path, Path]:
+    """Two exports of the same participants whose invoice numbers never meet (INV-…, B-…)."""
+    first = generated(folder, 20, participants=8, seed=1)
+    second = folder / "second.csv"
+    second.write_bytes(
+        generated(folder, 30, participants=8, seed=2).read_bytes().replace(b"INV-", b"B-")
+    )
+    return first, second
+
+
 def test_a_store_restored_from_an_older_backup_links_what_it_forgot(
     connected: Service, xero_env: Sandbox, tmp_path: Path
 ) -> None:
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
-    first = generated(tmp_path, 20, participants=8, seed=1)
-    second = tmp_path / "second.csv"
-    second.write_bytes(
-        generated(tmp_path, 30, participants=8, seed=2).read_bytes().replace(b"INV-", b"B-")
-    )
+    first, second = _two_exports(tmp_path)
     connected.sync.import_file(first)
     sent_first = connected.sync.run(flow="classic").created
     database = connected.paths.database_file
@@ -319,11 +325,7 @@ def test_settings_and_store_restored_from_one_backup_ask_xero(
     """The home remembers nothing newer than the backup: only Xero knows what was sent since."""
     connected.use(DEMO)
     tenant = connected.settings().active_tenant_id
-    first = generated(tmp_path, 20, participants=8, seed=1)
-    second = tmp_path / "second.csv"
-    second.write_bytes(
-        generated(tmp_path, 30, participants=8, seed=2).read_bytes().replace(b"INV-", b"B-")
-    )
+    first, second = _two_exports(tmp_path)
     connected.sync.import_file(first)
     connected.sync.run(flow="classic")
     quiet = connected.sync.run(flow="classic")
