@@ -118,6 +118,49 @@ def _line_amount_type(text: str) -> str:
     )
 
 
+def _source(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("maica", "file"):
+        raise ConfigurationError(
+            "The source is 'maica' (read invoices from the Maica org and write Xero ids and "
+            "payments back) or 'file' (import a Maica export by hand)."
+        )
+    return value
+
+
+def _sf_login_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    value = text.strip().rstrip("/")
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or (parts.scheme == "http" and not loopback)
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigurationError(
+            "The Maica login URL is https://login.salesforce.com, https://test.salesforce.com "
+            "(a sandbox org) or the org's My Domain address (https://NAME.my.salesforce.com); "
+            "plain http only to this computer (127.0.0.1 or localhost)."
+        )
+    return value
+
+
+def _sf_client_id(text: str) -> str:
+    value = text.strip()
+    if not re.fullmatch(r"[A-Za-z0-9._\-]{10,255}", value):
+        raise ConfigurationError(
+            "That does not look like a Salesforce consumer key: copy the Consumer Key of the "
+            "External Client App (Setup → External Client App Manager → the app → Settings → "
+            "OAuth Settings)."
+        )
+    return value
+
+
 def _flow(text: str) -> str:
     from .flows import get_flow  # plug-in flows load only when a flow is checked
 
@@ -155,6 +198,16 @@ KEYS: dict[str, ConfigKey] = {
             "line_amount_type",
             _line_amount_type,
             "how Xero reads unit prices: Exclusive (before GST, Maica's), Inclusive or NoTax",
+        ),
+        ConfigKey("source", "source", _source, "where invoices come from: maica (the org) or file"),
+        ConfigKey(
+            "sf-login-url",
+            "sf_login_url",
+            _sf_login_url,
+            "the Maica org's login host (login/test.salesforce.com or My Domain)",
+        ),
+        ConfigKey(
+            "sf-client-id", "sf_client_id", _sf_client_id, "the Maica External Client App's key"
         ),
         ConfigKey(
             "schedule",

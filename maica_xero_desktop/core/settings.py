@@ -75,6 +75,25 @@ class Settings:
     notify_payments: bool = False
     #: "host:port" of the receiver to start with the window (it ran when the window quit)
     receiver_at_start: str = ""
+    #: where invoices come from: "file" (a Maica export imported by hand) or "maica" (read from the
+    #: Maica org through the Salesforce API, with Xero ids and payments written back)
+    source: str = "file"
+    #: the Maica org's login host: https://login.salesforce.com, https://test.salesforce.com, the
+    #: org's My Domain URL, or a plain-http loopback address (imitations); MAICA_XERO_SF_LOGIN_URL
+    #: overrides it
+    sf_login_url: str = "https://login.salesforce.com"
+    #: the External Client App's consumer key (MAICA_XERO_SF_CLIENT_ID overrides it); never a secret
+    sf_client_id: str = ""
+    #: the Maica sign-in must be made again (the refresh token was refused), and why
+    sf_needs_reconnect: bool = False
+    sf_needs_reconnect_reason: str = ""
+    #: who signed in to the Maica org and its name, for display only ("" until connected)
+    sf_user: str = ""
+    sf_org_name: str = ""
+    #: the Maica package's namespace found in the org ("maica_cc" or "maica"; "" until checked)
+    maica_namespace: str = ""
+    #: the field mapping the administrator confirmed: "object.role" -> API name (core/maica)
+    maica_mapping: dict[str, str] = field(default_factory=dict)
     #: Keys this version does not know, kept as they were.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -107,6 +126,10 @@ def _valid(name: str, value: Any) -> bool:
             return isinstance(value, list)
         kind = type(default[0])
         return all(isinstance(v, kind) and not isinstance(v, bool) for v in value)
+    if isinstance(default, dict):  # maica_mapping: names to names
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
     return False
 
 
