@@ -298,3 +298,49 @@ def test_loopback_http_for_one_url_does_not_make_another_plain() -> None:
     with pytest.raises(ConfigurationError):
         client.send_form("POST", "http://example.com/token", {}, None)
     assert len(recorder.urls) == 2
+
+
+def test_xero_keeps_the_granted_scopes_and_sends_through_xerohttp(endpoint: TokenEndpoint) -> None:
+    from maica_xero_desktop.core.errors import IntegrationDisabled
+    from maica_xero_desktop.core.xero.endpoints import XeroEndpoints
+    from maica_xero_desktop.core.xero.http import XeroHttp
+    from maica_xero_desktop.core.xero.identity import IdentityClient
+
+    enabled = [True]
+    http = XeroHttp(requests.Session(), is_enabled=lambda: enabled[0])
+    where = XeroEndpoints(
+        login_url=endpoint.base, identity_url=endpoint.base, api_url=endpoint.base
+    )
+    identity = IdentityClient(http, where, "xero-client")
+    asked = ["openid", "offline_access", "accounting.invoices", "accounting.contacts"]
+    sign_in = identity.begin("http://localhost:5717/callback", asked, "state-1")
+    assert sign_in.url.startswith(f"{endpoint.base}/identity/connect/authorize?")
+    endpoint.answer = (
+        200,
+        {
+            "access_token": "xero-at-1",
+            "refresh_token": "xero-rt-1",
+            "expires_in": 1800,
+            "token_type": "Bearer",
+            "scope": " ".join([*asked, "accounting.settings.read"]),
+        },
+    )
+    tokens = sign_in.exchange("code-1", now=1000.0)
+    assert set(tokens.scope) == {*asked, "accounting.settings.read"}  # granted, not asked
+    assert tokens.expires_at == 2800.0
+    assert endpoint.forms[-1]["code_verifier"]
+
+    endpoint.answer = (
+        200,
+        {"access_token": "xero-at-2", "token_type": "Bearer", "expires_in": 1800},
+    )
+    with pytest.raises(MaicaXeroError, match="not a token set"):  # Xero always rotates
+        identity.refresh(tokens, now=2000.0)
+
+    enabled[0] = False
+    sent = len(endpoint.forms)
+    with pytest.raises(IntegrationDisabled):
+        identity.refresh(tokens, now=2000.0)
+    with pytest.raises(IntegrationDisabled):
+        identity.exchange_code("c", "http://localhost/cb", "v" * 43, now=2000.0)
+    assert len(endpoint.forms) == sent  # disabled: no request at all
