@@ -26,6 +26,7 @@ from maica_xero_desktop.core.errors import (
 )
 from maica_xero_desktop.core.maica.auth import MaicaSignIn
 from maica_xero_desktop.core.maica.session import MaicaSession
+from maica_xero_desktop.core.maica.transport import MaicaHttp
 from maica_xero_desktop.core.oauth import NEVER_SET
 from maica_xero_desktop.core.secrets import SF_ACCESS, SF_META, SF_REFRESH
 from maica_xero_desktop.core.service import Service, internals
@@ -280,3 +281,42 @@ def test_the_sign_in_lives_in_the_real_secret_service(
     finally:
         maica.signin.disconnect()
     assert secret_service.get_password(keyring_name, SF_REFRESH) is None
+
+
+class FormWatcher(requests.Session):
+    """The transport library's session, noting each form the sign-in posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("data"), dict):
+            self.forms.append(dict(kwargs["data"]))
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_an_optional_consumer_secret_goes_in_the_token_form_from_the_keyring(
+    service: Service, xero_env: Sandbox, home: Path
+) -> None:
+    watcher = FormWatcher()
+    parts = internals(service)
+    signin = MaicaSignIn(
+        parts.settings_store,
+        parts.secrets,
+        service.paths.data_dir / "maica-token.lock",
+        http=MaicaHttp(watcher),
+        browser=follow,
+    )
+    secret = "sf-consumer-secret-that-never-leaks-77"
+    signin.set_client_secret(secret)
+    assert signin.has_client_secret()
+    signin.connect(lambda url: None, timeout=10)
+    exchange = [f for f in watcher.forms if f.get("grant_type") == "authorization_code"]
+    assert exchange[0]["client_secret"] == secret
+    assert exchange[0]["code_verifier"]
+    signin.set_client_secret(None)
+    assert not signin.has_client_secret()
+    assert not any(
+        secret in p.read_bytes().decode("utf-8", "replace") for p in home.rglob("*") if p.is_file()
+    )

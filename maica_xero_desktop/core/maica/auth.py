@@ -231,6 +231,17 @@ class MaicaSignIn:
     def client_id(settings: Settings) -> str:
         return os.environ.get(CLIENT_ID_ENV, "").strip() or settings.sf_client_id
 
+    def set_client_secret(self, secret: str | None) -> None:
+        """Keep (or with ``None``/empty, remove) the External Client App's optional consumer
+        secret in the keyring; sent on token requests when present."""
+        if secret and secret.strip():
+            self._secrets.set(SF_CLIENT_SECRET, secret.strip())
+        else:
+            self._secrets.delete(SF_CLIENT_SECRET)
+
+    def has_client_secret(self) -> bool:
+        return bool(self._secrets.get(SF_CLIENT_SECRET))
+
     def _client(self, base_url: str, client_id: str) -> OAuthClient:
         base = base_url.rstrip("/")
         provider = OAuthProvider(
