@@ -166,8 +166,19 @@ def test_a_refused_refresh_token_asks_to_reconnect(
     assert settings.sf_needs_reconnect_reason
     assert signed_in.signin.identity() is None
     assert not [name for (_, name) in memory_keyring.entries if name.startswith("sf_")]
-    with pytest.raises(MaicaNotConnected):
+    with pytest.raises(MaicaNeedsReconnect, match="no longer accepts"):  # until connected again
         signed_in.session.run(_invoice_ids)
+    signed_in.signin.connect(lambda url: None, timeout=10)
+    assert not signed_in.service.settings().sf_needs_reconnect
+    assert signed_in.session.run(_invoice_ids)
+
+
+def test_not_connected_says_so(maica: Maica, xero_env: Sandbox) -> None:
+    with pytest.raises(MaicaNotConnected) as caught:
+        maica.session.run(_invoice_ids)
+    assert caught.value.remedy is Remedy.CONNECT_MAICA
+    assert maica.signin.identity() is None
+    assert not any(xero_env.maica_stats()["calls"].values())  # nothing was sent
 
 
 def test_a_wrong_consumer_key_times_out_saying_what_to_check(

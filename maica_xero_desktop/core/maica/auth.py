@@ -342,13 +342,14 @@ class MaicaSignIn:
                         break
         org_name = ""
         try:
-            sf = Salesforce(
-                instance_url=tokens.instance_url,
-                session_id=tokens.access_token,
-                version=API_VERSION,
-                session=instance_session(tokens.instance_url, Meter()),
-            )
-            found = sf.query("SELECT Name FROM Organization")
+            with instance_session(tokens.instance_url, Meter()) as session:
+                sf = Salesforce(
+                    instance_url=tokens.instance_url,
+                    session_id=tokens.access_token,
+                    version=API_VERSION,
+                    session=session,
+                )
+                found = sf.query("SELECT Name FROM Organization")
             records = found.get("records") or []
             if records and isinstance(records[0].get("Name"), str):
                 org_name = printable(records[0]["Name"].strip())[:200]
@@ -369,8 +370,16 @@ class MaicaSignIn:
         )
 
     def tokens(self) -> MaicaTokens:
+        """The saved sign-in; :class:`MaicaNeedsReconnect` (with the reason) when the org
+        refused it, :class:`MaicaNotConnected` when there is none."""
         tokens = self._secrets.load_maica()
         if tokens is None:
+            settings = self._settings_store.load()
+            if settings.sf_needs_reconnect:
+                raise MaicaNeedsReconnect(
+                    settings.sf_needs_reconnect_reason
+                    or "The Maica org no longer accepts the saved sign-in."
+                )
             raise MaicaNotConnected()
         return tokens
 
