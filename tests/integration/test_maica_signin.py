@@ -216,12 +216,15 @@ def test_without_a_consumer_key_the_remedy_is_to_create_the_app(
 
 
 def test_a_real_login_host_over_http_is_refused_before_anything(
-    maica: Maica, xero_env: Sandbox
+    maica: Maica, xero_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = xero_env.maica_stats()["calls"]
     for url in ("http://login.salesforce.com", "http://example.com"):
         with pytest.raises(ConfigurationError, match="https only"):
             maica.signin.connect(lambda url: pytest.fail("no URL"), login_url=url, timeout=5)
+    monkeypatch.setenv("MAICA_XERO_SF_LOGIN_URL", "http://my-org.my.salesforce.com")
+    with pytest.raises(ConfigurationError, match="https only"):
+        maica.signin.connect(lambda url: pytest.fail("no URL"), timeout=5)
     assert xero_env.maica_stats()["calls"] == before
 
 
