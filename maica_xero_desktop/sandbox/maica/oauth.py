@@ -43,8 +43,12 @@ def register(router: Router) -> None:
     router.add("GET", BASE + "/revoke/?", revoke, "maica.revoke")
     router.add("GET", BASE + "/userinfo/?", userinfo, "maica.userinfo")
     router.add("POST", BASE + "/userinfo/?", userinfo, "maica.userinfo")
-    router.add("GET", r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
-               identity, "maica.identity")  # fmt: skip
+    router.add(
+        "GET",
+        r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
+        identity,
+        "maica.identity",
+    )
 
 
 def _token_name(request: Request) -> str:
@@ -376,7 +380,6 @@ def userinfo(app: SandboxApp, request: Request, params: dict[str, str]) -> Respo
             "user_type": "STANDARD",
             "active": True,
             "is_app_installed": True,
-            "organization_name": app.config.maica_org_name,
             "urls": _urls(app),
             "updated_at": "2026-01-01T00:00:00Z",
         },
