@@ -230,3 +230,15 @@ def test_bad_bodies_are_salesforce_errors(org: Org) -> None:
         "PATCH", f"sobjects/{INVOICE}/{target}", json={NS + "Xero_Invoice_No__c": "x" * 256}
     )
     assert too_long.json()[0]["errorCode"] == "STRING_TOO_LONG"
+
+
+def test_collection_retrieve(org: Org) -> None:
+    target = invoice_id(org, "INV-002403")
+    got = org.call(
+        "GET",
+        f"composite/sobjects/{INVOICE}",
+        params={"ids": f"{target},a0A5g000000zzzzAAA", "fields": f"Name,{NS}Status__c"},
+    ).json()
+    assert got[0]["Name"] == "INV-002403"
+    assert got[0][NS + "Status__c"] == "Not Paid"
+    assert got[1] is None
