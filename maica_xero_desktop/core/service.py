@@ -36,6 +36,7 @@ from .errors import (
 )
 from .flows import get_flow
 from .loopback import Callback, LoopbackReceiver
+from .maica_service import MaicaService
 from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, SecretStore, TokenSet
@@ -135,6 +136,7 @@ class Service:
         self._db: Store | None = None
         self._db_lock = threading.Lock()
         self.sync = SyncService(self)
+        self.maica = MaicaService(self)
         sources = Sources(
             store=lambda: self._store,
             active_tenant_id=lambda: self.settings().active_tenant_id,
