@@ -190,9 +190,7 @@ class WriteBack:
         todo = list(range(len(items)))
         for attempt in range(LOCK_RETRIES + 1):
             body = {"allOrNone": False, "records": [record(items[i]) for i in todo]}
-            result = self.runner.run(
-                lambda sf, body=body: sf.restful(path, method="PATCH", json=body)
-            )
+            result = self.runner.run(_patch(path, body))
             parsed = [_answer(r) for r in (result or [])]
             if len(parsed) != len(todo):
                 parsed += [_Answer(False, "", "NO_ANSWER", "Salesforce gave no answer")] * (
@@ -208,6 +206,13 @@ class WriteBack:
             todo = locked
             self.sleep(0.5 * (attempt + 1))
         return [a or _Answer(False, "", "NO_ANSWER", "") for a in answers]
+
+
+def _patch(path: str, body: dict[str, Any]) -> Callable[[Any], Any]:
+    def call(sf: Any) -> Any:
+        return sf.restful(path, method="PATCH", json=body)
+
+    return call
 
 
 def _answer(result: Any) -> _Answer:
