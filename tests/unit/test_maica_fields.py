@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from maica_xero_desktop.core.maica.fields import (
     LINES_KEY,
+    Mapping,
     detect_namespace,
     resolve,
     sentence,
@@ -19,9 +20,8 @@ from maica_xero_desktop.core.maica.views import (
 from tests.support.maica_describe import field_of, fld, org, without
 
 
-def _state(mapping: object, key: str) -> str:
-    checks = mapping.checks  # type: ignore[attr-defined]
-    return next(c.state for c in checks if f"{c.object}.{c.role}" == key)
+def _state(mapping: Mapping, key: str) -> str:
+    return next(c.state for c in mapping.checks if f"{c.object}.{c.role}" == key)
 
 
 def test_the_namespace_is_read_from_the_sobject_list() -> None:
