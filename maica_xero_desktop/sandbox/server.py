@@ -19,6 +19,7 @@ from .app import SandboxApp
 from .config import MAX_PORT, SandboxConfig
 from .httpd import SandboxHandler, SandboxServer
 from .ledger import Listener
+from .maica import controls as maica_controls
 from .state import SandboxState
 from .webhooks import WebhookSender
 
@@ -117,6 +118,11 @@ class Sandbox:
         return self.config.client_id
 
     @property
+    def sf_client_id(self) -> str:
+        """The Maica org's consumer key (the External Client App, PKCE, no secret)."""
+        return self.config.sf_client_id
+
+    @property
     def state(self) -> SandboxState:
         return self.app.state
 
@@ -127,6 +133,8 @@ class Sandbox:
             f"MAICA_XERO_IDENTITY_URL={url}",
             f"MAICA_XERO_API_URL={url}",
             f"MAICA_XERO_CLIENT_ID={self.client_id}",
+            f"MAICA_XERO_SF_LOGIN_URL={url}",
+            f"MAICA_XERO_SF_CLIENT_ID={self.sf_client_id}",
         ]
 
     # -- test controls (the same as the /_sandbox/ endpoints) ------------------------------
@@ -168,6 +176,48 @@ class Sandbox:
 
     def reset(self) -> None:
         self.app.reset()
+
+    # -- the Maica org (the same as the /_sandbox/maica/ endpoints) --------------------------
+
+    def maica_records(self, sobject: str) -> list[dict[str, Any]]:
+        """Every record of a Maica org object (API names), e.g. ``"maica_cc__Invoice__c"``."""
+        rows: list[dict[str, Any]] = maica_controls.records(self.app, sobject)["records"]
+        return rows
+
+    def maica_upsert_records(self, sobject: str, records: list[dict[str, Any]]) -> list[str]:
+        """Create (no ``Id``) or update (``Id`` given) records as an admin would; their Ids."""
+        ids: list[str] = maica_controls.upsert_records(self.app, sobject, records)["ids"]
+        return ids
+
+    def maica_generate(self, invoices: int, lines_per_invoice: int = 3) -> dict[str, Any]:
+        """``invoices`` more invoices (Not Paid, no Finance External ID) with their lines."""
+        return maica_controls.generate(self.app, invoices, lines_per_invoice)
+
+    def maica_add_fault(self, **spec: Any) -> None:
+        """E.g. ``maica_add_fault(error="UNABLE_TO_LOCK_ROW", endpoint="composite",
+        record_ids=[...])`` or ``maica_add_fault(drop_response="composite")``."""
+        maica_controls.add_fault(self.app, spec)
+
+    def maica_clear_faults(self) -> None:
+        self.app.maica.faults.clear()
+
+    def maica_set_limits(
+        self, *, daily: int | None = None, used: int | None = None
+    ) -> dict[str, Any]:
+        return maica_controls.set_limits(self.app, daily, used)
+
+    def maica_stats(self) -> dict[str, Any]:
+        return maica_controls.stats(self.app)
+
+    def maica_expire_sessions(self) -> int:
+        return int(maica_controls.expire_sessions(self.app)["expired"])
+
+    def maica_set_namespace(self, namespace: str) -> None:
+        """Reseed the org with the other package namespace ("maica" or "maica_cc")."""
+        maica_controls.set_namespace(self.app, namespace)
+
+    def maica_reset(self) -> None:
+        maica_controls.reset(self.app)
 
     # -- accounting data (the same as /_sandbox/invoices, contacts, payments, void) --------
 

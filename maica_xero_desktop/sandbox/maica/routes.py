@@ -1,0 +1,11 @@
+"""Every route of the offline Maica org, registered on the sandbox's one router."""
+
+from __future__ import annotations
+
+from ..routes import Router
+from . import controls, oauth, rest
+
+
+def register(router: Router) -> None:
+    for module in (oauth, rest, controls):
+        module.register(router)
