@@ -148,9 +148,18 @@ class MaicaOrg:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def coerce(self, obj: ObjectDef, values: Record, *, creating: bool, trusted: bool) -> Record:
+    def coerce(
+        self,
+        obj: ObjectDef,
+        values: Record,
+        *,
+        creating: bool,
+        trusted: bool,
+        current: Record | None = None,
+    ) -> Record:
         """Check field names, access and types of a write; returns the canonical values.
-        Unknown names raise :class:`UnknownField`; the rest :class:`WriteError`."""
+        Unknown names raise :class:`UnknownField`; the rest :class:`WriteError`. A master-detail
+        field sent unchanged on an update (as upserts of detail records do) is accepted."""
         out: Record = {}
         refused: list[str] = []
         for name, value in values.items():
@@ -162,6 +171,10 @@ class MaicaOrg:
             if fdef.name == "Id":
                 continue
             allowed = fdef.createable if creating else fdef.updateable
+            if not allowed and not creating and fdef.type == "reference" and current is not None:
+                same = normalize_id(str(value)) if value else None
+                if same == current.get(fdef.name):
+                    continue
             if not allowed and not trusted:
                 refused.append(fdef.name)
                 continue
@@ -300,7 +313,7 @@ class MaicaOrg:
         record = self.get(sobject, record_id)
         if record is None:
             raise WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
-        clean = self.coerce(obj, values, creating=False, trusted=trusted)
+        clean = self.coerce(obj, values, creating=False, trusted=trusted, current=record)
         self.check_unique(obj, clean, record["Id"])
         old = dict(record)
         record.update(clean)
@@ -309,6 +322,17 @@ class MaicaOrg:
         self.tables[sobject].index_external(record, old)
         self._index_children(obj, record, old)
         self._computed(sobject, record, old)
+
+    def restore(self, sobject: str, before: Record) -> None:
+        """Put a record back as it was (an allOrNone rollback)."""
+        obj = self.schema[sobject]
+        record = self.tables[sobject].records[before["Id"]]
+        current = dict(record)
+        record.clear()
+        record.update(before)
+        self.tables[sobject].index_external(record, current)
+        self._index_children(obj, record, current)
+        self._computed(sobject, record, current)
 
     def delete(self, sobject: str, record_id: str) -> None:
         obj = self.schema[sobject]
