@@ -28,6 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from maica_xero_desktop.core.errors import MaicaXeroError  # noqa: E402
 from maica_xero_desktop.core.service import Service, internals  # noqa: E402
 from maica_xero_desktop.core.store import Outcome  # noqa: E402
 from maica_xero_desktop.sandbox import Sandbox, SandboxConfig  # noqa: E402
@@ -93,13 +94,17 @@ def main() -> int:
             os.environ["MAICA_XERO_HOME"] = other
             second = _connected(TENANT)
             before, started = second.maica.calls(), time.perf_counter()
-            bulk = second.maica.pull(bulk=True)
-            bulk_s = time.perf_counter() - started
-            bulk_calls = second.maica.calls() - before
-            assert not bulk.errors, bulk.errors[:3]
-            assert bulk.bulk
-            assert bulk.pulled == result.pulled
-            print(f"pull bulk: {bulk.pulled:,} invoices, {bulk_calls} calls in {bulk_s:.2f} s")
+            try:
+                bulk = second.maica.pull(bulk=True)
+            except MaicaXeroError as exc:
+                print(f"pull bulk: not measured ({exc.sentence})")
+            else:
+                bulk_s = time.perf_counter() - started
+                bulk_calls = second.maica.calls() - before
+                assert not bulk.errors, bulk.errors[:3]
+                assert bulk.bulk
+                assert bulk.pulled == result.pulled
+                print(f"pull bulk: {bulk.pulled:,} invoices, {bulk_calls} calls in {bulk_s:.2f} s")
             second.close()
             os.environ["MAICA_XERO_HOME"] = home
 
@@ -120,7 +125,7 @@ def main() -> int:
         written = service.maica.write_back()
         wb_s = time.perf_counter() - started
         wb_calls = service.maica.calls() - before
-        target = math.ceil(n / 200)
+        target = math.ceil(result.pulled / 200)  # the seeded sample's open invoices too
         print(
             f"write-back: {written.invoices:,} invoices, {wb_calls} calls "
             f"(target <= {target} + a few) in {wb_s:.2f} s; failed {len(written.failed)}"
@@ -130,7 +135,7 @@ def main() -> int:
             f"{wb_s:.2f} s; total {rest_calls + wb_calls} calls {rest_s + wb_s:.2f} s"
         )
         service.close()
-        return 0 if written.invoices == n and wb_calls <= target + 3 else 1
+        return 0 if written.invoices == result.pulled and wb_calls <= target + 3 else 1
 
 
 if __name__ == "__main__":
