@@ -3,6 +3,8 @@ payments written back to Maica; refusals per record, an expired session and the 
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +190,34 @@ def test_sync_refuses_on_a_missing_required_field(service: Service, xero_env: Sa
         service.sync.run()
     assert internals(service).store.maica_records() == {}  # nothing pulled
     assert service.sync.history() == []  # no run started
+
+
+def test_export_updates_writes_import_ready_formula_safe_files(
+    service: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    maica_ready(service)
+    service.sync.run()
+    tenant = service.settings().active_tenant_id
+    row = next(r for r in service.sync.invoices() if r.state == "synced")
+    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    service.sync.refresh_payments()
+    target = tmp_path / "updates.csv"
+    result = service.maica.export_updates(target)
+    assert result.invoices == len([r for r in service.sync.invoices() if r.state == "synced"])
+    assert result.payments == 1
+    assert result.files == (str(target), str(tmp_path / "updates-payments.csv"))
+    with target.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["Id", "Name", FEI, XERO_NO]
+    org = invoices(xero_env)
+    exported = {r[1]: r for r in rows[1:]}
+    assert exported[row.invoice_number] == [
+        org[row.invoice_number]["Id"], row.invoice_number, row.xero_invoice_id,
+        row.xero_invoice_number,
+    ]  # fmt: skip
+    with (tmp_path / "updates-payments.csv").open(newline="", encoding="utf-8") as stream:
+        payment_rows = list(csv.reader(stream))
+    assert payment_rows[0][0] == f"{NS}__Finance_External_ID__c"
+    assert payment_rows[1][2] == org[row.invoice_number]["Id"]
+    assert payment_rows[1][6:] == ["true", "true"]
+    assert not list(tmp_path.glob(".updates*"))  # no temporary file left
