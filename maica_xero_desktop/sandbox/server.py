@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from . import admin, admin_books
 from .app import SandboxApp
-from .config import MAX_PORT, SandboxConfig
+from .config import MAICA_NAMESPACES, MAX_PORT, SandboxConfig
 from .httpd import SandboxHandler, SandboxServer
 from .ledger import Listener
 from .maica import controls as maica_controls
@@ -318,14 +318,29 @@ def state_file_problem(state_file: str) -> str | None:
     return None
 
 
-def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | None = None) -> int:
-    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the four
-    ``export MAICA_XERO_*=…`` lines to ``out`` (standard output by default) once listening, then
-    a ``#`` comment saying what to do with them. Returns the exit code: 2 for a bad port or state
-    file, 1 when the port is busy or the state file cannot be read."""
+def serve(
+    port: int,
+    state_file: str | None,
+    auto_consent: bool,
+    out: TextIO | None = None,
+    *,
+    maica_namespace: str = "maica_cc",
+) -> int:
+    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the six
+    ``export MAICA_XERO_*=…`` lines (Xero's four, then the Maica org's login URL and consumer key)
+    to ``out`` (standard output by default) once listening, then a ``#`` comment saying what to
+    do with them. ``maica_namespace`` is the Maica org's package prefix ("maica_cc" or "maica").
+    Returns the exit code: 2 for a bad port, namespace or state file, 1 when the port is busy or
+    the state file cannot be read."""
     stream = out if out is not None else sys.stdout
     if not 0 <= port <= MAX_PORT:
         print(f"{port} is not a port: use a whole number from 0 to {MAX_PORT}.", file=sys.stderr)
+        return 2
+    if maica_namespace not in MAICA_NAMESPACES:
+        print(
+            f"{maica_namespace!r} is not a Maica namespace: use {' or '.join(MAICA_NAMESPACES)}.",
+            file=sys.stderr,
+        )
         return 2
     problem = state_file_problem(state_file) if state_file else None
     if problem:
@@ -333,7 +348,12 @@ def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | N
         return 2
     try:
         sandbox = Sandbox(
-            SandboxConfig(port=port, state_file=state_file, auto_consent=auto_consent)
+            SandboxConfig(
+                port=port,
+                state_file=state_file,
+                auto_consent=auto_consent,
+                maica_namespace=maica_namespace,
+            )
         )
     except (OSError, ValueError) as exc:
         reason = _reason(exc) if isinstance(exc, OSError) else str(exc)

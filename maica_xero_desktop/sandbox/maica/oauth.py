@@ -12,6 +12,7 @@ import re
 import secrets
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from ..routes import Router
 from ..tokens import s256_challenge, sha256_hex
@@ -252,6 +253,19 @@ def _token_fault(error: str) -> Response:
     return oauth_error("invalid_grant", INVALID_GRANT)
 
 
+def _basic_client(request: Request) -> str:
+    """The client id of an ``Authorization: Basic`` header (client_secret_basic, which
+    Salesforce's token endpoint accepts beside credentials in the body); "" without one."""
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return unquote_plus(decoded.partition(":")[0])
+
+
 def _ok(body: dict[str, Any]) -> Response:
     return json_response(200, body, {"Cache-Control": "no-cache,must-revalidate,max-age=0"})
 
@@ -264,7 +278,7 @@ def token(app: SandboxApp, request: Request, params: dict[str, str]) -> Response
     grant = request.field("grant_type")
     if grant not in ("authorization_code", "refresh_token"):
         return oauth_error("unsupported_grant_type", "grant type not supported")
-    client_id = request.field("client_id") or ""
+    client_id = request.field("client_id") or _basic_client(request)
     if client_id != app.config.sf_client_id:
         return oauth_error("invalid_client_id", "client identifier invalid")
     state = app.state

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..routes import Router
-from . import controls, oauth, rest, writes
+from . import bulk, controls, oauth, rest, writes
 
 
 def register(router: Router) -> None:
-    for module in (oauth, rest, writes, controls):
+    for module in (oauth, rest, writes, bulk, controls):
         module.register(router)
