@@ -189,3 +189,22 @@ def test_an_expired_session_mid_pull_is_renewed(service: Service, xero_env: Sand
     result = service.maica.pull()
     assert result.new == len(open_invoice_numbers(xero_env))
     assert xero_env.maica_stats()["calls"]["token.refresh_token"] == 1
+
+
+def test_a_bulk_pull_stores_the_same_invoices(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    result = service.maica.pull(bulk=True)
+    assert result.bulk
+    assert not result.errors
+    expected = open_invoice_numbers(xero_env)
+    assert result.new == len(expected)
+    org = invoices(xero_env)
+    per_invoice: dict[str, int] = {}
+    for line in xero_env.maica_records(LINE):
+        if not line.get(f"{NS}__Exclude__c"):
+            key = line[f"{NS}__Invoice__c"]
+            per_invoice[key] = per_invoice.get(key, 0) + 1
+    for stored in internals(service).store.load_invoices(""):
+        number = stored.invoice.invoice_number
+        assert len(stored.invoice.lines) == per_invoice[org[number]["Id"]], number
+        assert stored.invoice.participant_name

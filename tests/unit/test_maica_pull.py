@@ -95,7 +95,7 @@ def test_bulk_queries_have_no_subquery_and_filter_lines_through_the_parent() -> 
     queries = Queries(_m())
     assert "(SELECT" not in queries.bulk_invoices()
     lines = queries.bulk_lines()
-    assert lines.startswith("SELECT Id, maica_cc__Invoice__c, ")
+    assert lines.startswith("SELECT Id, Name, maica_cc__Invoice__c, ")
     assert "FROM maica_cc__Invoice_Line_Item__c WHERE " in lines
     assert "maica_cc__Invoice__r.maica_cc__Finance_External_ID__c = null" in lines
     assert "maica_cc__Invoice__r.maica_cc__Cancelled__c = false" in lines
