@@ -210,7 +210,16 @@ class SyncService:
         return self._store.reset_failed(self._tenant())
 
     def refresh_payments(self) -> int:
-        """Pull payment changes for this organisation's synced invoices; returns the changes."""
+        """Pull payment changes for this organisation's synced invoices; returns the changes.
+        With the Maica org as the source, the changed payments are then written to it."""
         self._service._http.ensure_enabled()
         tenant = self._service.active_tenant()
-        return PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
+        changes = PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
+        if changes and self._service.settings().source == "maica":
+            # the Payment records in Maica follow at once (webhooks land here too); a write-back
+            # that cannot run now is left to the next run, which writes back first
+            try:
+                self._service.maica.write_back()
+            except MaicaXeroError as exc:
+                log.warning("Payments not written to the Maica org yet: %s", exc.fact)
+        return changes
