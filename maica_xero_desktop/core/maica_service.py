@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, MaicaXeroError, Remedy
+from .errors import ConfigurationError, MaicaXeroError, Remedy, SalesforceError
 from .maica.exports import export_updates
 from .maica.fields import (
     ALL_KEYS,
@@ -241,6 +241,8 @@ class MaicaService:
         if not mapping.namespace or not mapping.ok:
             self._store.set_maica_meta("mapping_ok", "0")
             raise MaicaMappingIncomplete(sentence(mapping), remedy=Remedy.CHECK_MAICA_MAPPING)
+        if self._store.maica_meta("mapping_ok") != "1":
+            self._store.set_maica_meta("mapping_ok", "1")
         return mapping
 
     # -- data ----------------------------------------------------------------------------------
@@ -259,14 +261,29 @@ class MaicaService:
         mapping = self.require_mapping()
         tenant = self._service.settings().active_tenant_id
         threshold = {None: BULK_THRESHOLD, True: -1, False: 2**62}[bulk]
-        result = Puller(
-            self._service._maica_session,
-            self._store,
-            mapping,
-            self._org(),
-            tenant,
-            bulk_threshold=threshold,
-        ).pull()
+        try:
+            result = Puller(
+                self._service._maica_session,
+                self._store,
+                mapping,
+                self._org(),
+                tenant,
+                bulk_threshold=threshold,
+            ).pull()
+        except SalesforceError as exc:
+            if exc.error_code not in ("INVALID_FIELD", "INVALID_TYPE"):
+                raise
+            # describe listed it, the query may not read it: field-level security, or the
+            # package changed since the check
+            with self._lock:
+                self._described = None
+            self._store.set_maica_meta("mapping_ok", "0")
+            raise MaicaMappingIncomplete(
+                "The Maica org refused a mapped field while reading invoices (the API user may "
+                "not be allowed to read it, or the package changed); nothing was stored.",
+                remedy=Remedy.CHECK_MAICA_MAPPING,
+                detail=exc.detail,
+            ) from None
         if result.errors:
             return result
         if tenant:

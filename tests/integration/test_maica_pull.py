@@ -208,3 +208,17 @@ def test_a_bulk_pull_stores_the_same_invoices(service: Service, xero_env: Sandbo
         number = stored.invoice.invoice_number
         assert len(stored.invoice.lines) == per_invoice[org[number]["Id"]], number
         assert stored.invoice.participant_name
+
+
+def test_a_field_the_query_may_not_read_refuses_with_the_check_to_run(
+    service: Service, xero_env: Sandbox
+) -> None:
+    connect_maica(service)
+    xero_env.maica_add_fault(error="INVALID_FIELD", endpoint="query", count=1)
+    with pytest.raises(MaicaMappingIncomplete, match="refused a mapped field") as refused:
+        service.maica.pull()
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    assert service.maica.status().mapping_ok is False
+    assert internals(service).store.maica_records() == {}
+    assert service.maica.pull().new > 0  # described again, read
+    assert service.maica.status().mapping_ok is True
