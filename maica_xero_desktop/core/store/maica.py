@@ -8,6 +8,7 @@ Xero's answer, so the invoices still to write back are those whose link differs 
 therefore loses nothing and sends nothing twice: the next run finds the link and writes it back
 first. Payments likewise: what ``payments`` holds (webhooks, catch-up, refresh) against what
 ``maica_payments`` says was last upserted. Every method is one transaction; never calls anything.
+Just past 400 lines because each journal's SQL and the rows it fills belong together.
 """
 
 from __future__ import annotations
