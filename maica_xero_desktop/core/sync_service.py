@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import FileLock, Timeout
+
 from .errors import (
     ConfigurationError,
     MaicaXeroError,
@@ -21,7 +23,7 @@ from .importing import parse_export_file, stored_numbers
 from .mapping import save_mapping
 from .states import RunState
 from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
-from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .sync import PaymentSync, Progress, SyncBusy, SyncEngine, SyncResult
 from .sync.reused import flag_reused_numbers
 from .views import FlowChoice, ImportResult
 
@@ -139,6 +141,33 @@ class SyncService:
         but writes nothing to the org). A mapping with a missing required field refuses before
         anything; a pull with a bad record stores nothing and sends nothing; the org's limit
         stops the run with its sentence (what was confirmed stays journalled)."""
+        tenant = self._service.active_tenant()
+        # the Maica steps around the engine are one run too: a second one waits its turn
+        lock = FileLock(
+            str(self._service.paths.data_dir / f"maica-sync-{tenant.tenant_id}.lock"),
+            timeout=0,
+            mode=0o600,
+        )
+        try:
+            lock.acquire()
+        except Timeout:
+            raise SyncBusy(
+                f"A sync for {tenant.tenant_name} is already running (in another window, a "
+                "schedule or a terminal). Wait for it to finish, then try again."
+            ) from None
+        try:
+            return self._run_maica_locked(flow, dry_run, trigger, progress, cancel)
+        finally:
+            lock.release()
+
+    def _run_maica_locked(
+        self,
+        flow: str | None,
+        dry_run: bool,
+        trigger: str,
+        progress: Callable[[Progress], None] | None,
+        cancel: threading.Event | None,
+    ) -> SyncResult:
         maica = self._service.maica
         calls_before = maica.calls()
         maica.require_mapping()

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from maica_xero_desktop.core.errors import SalesforceLimitExceeded, SalesforceUnavailable
 from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
 from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.sync import SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
     FEI,
@@ -222,3 +224,18 @@ def test_export_updates_writes_import_ready_formula_safe_files(
     assert payment_rows[1][2] == org[row.invoice_number]["Id"]
     assert payment_rows[1][6:] == ["true", "true"]
     assert not list(tmp_path.glob(".updates*"))  # no temporary file left
+
+
+def test_a_second_run_while_one_holds_the_maica_steps_is_busy(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    held = FileLock(str(service.paths.data_dir / f"maica-sync-{tenant}.lock"), timeout=0)
+    held.acquire()
+    try:
+        with pytest.raises(SyncBusy, match="already running"):
+            service.sync.run()
+    finally:
+        held.release()
+    assert service.sync.run().created > 0
