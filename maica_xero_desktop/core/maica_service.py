@@ -184,16 +184,28 @@ class MaicaService:
 
     def _report(self, mapping: Mapping) -> MappingCheck:
         self._store.set_maica_meta("mapping_ok", "1" if mapping.ok else "0")
-        problems = mapping.missing_required()
+        changed = tuple(self._store.changed_hands())
+        said = sentence(mapping)
+        if changed and not mapping.missing_required():
+            count = f"{len(changed)} invoice{'s' if len(changed) > 1 else ''}"
+            said = " ".join(
+                part
+                for part in (
+                    said,
+                    f"{count} this program read (first {changed[0]}) were then sent to Xero by "
+                    "Maica's own sync: turn off the flow 'Maica - Xero Invoice Sync Scheduled "
+                    "Flow' in Maica while this program sends the invoices.",
+                )
+                if part
+            )
         return MappingCheck(
             ok=mapping.ok and bool(mapping.namespace),
             namespace=mapping.namespace,
             fields=mapping.checks,
             unconfirmed=tuple(sorted(mapping.unconfirmed)),
-            changed_hands=tuple(self._store.changed_hands()),
-            sentence=sentence(mapping) if problems or mapping.unconfirmed or not mapping.namespace
-            else "",
-        )  # fmt: skip
+            changed_hands=changed,
+            sentence=said,
+        )
 
     def _mapping(self, *, refresh: bool) -> Mapping:
         """The mapping against the org's objects (described now, or the last description)."""

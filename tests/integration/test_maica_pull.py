@@ -161,6 +161,7 @@ def test_an_invoice_maicas_own_sync_took_is_linked_not_sent(
     assert result.linked_elsewhere == 1
     check = service.maica.check()
     assert check.changed_hands == (number,)
+    assert "Maica's own sync" in check.sentence
     [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
     assert row.state == "synced"
     assert row.xero_invoice_id == "5b6c7d8e-0000-4000-8000-000000000001"
