@@ -147,6 +147,16 @@ class MaicaRecords(InvoiceImport):
                     if r.invoice_number in ids
                 ],
             )
+            if tenant_id:  # also those seen before an organisation was chosen
+                seen = {r.sf_id for r in elsewhere}
+                elsewhere = [*elsewhere] + [
+                    ElsewhereRecord(r[0], r[1], r[2] or "")
+                    for r in conn.execute(
+                        "SELECT sf_id, finance_external_id, xero_number_seen FROM maica_records "
+                        "WHERE changed_hands_at IS NOT NULL AND finance_external_id IS NOT NULL"
+                    )
+                    if r[0] not in seen
+                ]
             linked = _link_elsewhere(conn, tenant_id, elsewhere, now) if elsewhere else 0
             if mark:
                 conn.execute(
