@@ -58,15 +58,12 @@ class MaicaPullRejected(MaicaXeroError):
         self.result = result
         first = result.errors[0]
         count = len(result.errors)
-        which = (
-            f"invoice {first.invoice_number} ({first.sf_id})"
-            if first.invoice_number
-            else (first.sf_id or "a record")
-        )
-        more = f" and {count - 1} more problem{'s' if count > 2 else ''}" if count > 1 else ""
+        which = f"invoice {first.invoice_number}" if first.invoice_number else "a record"
+        problems = "1 problem" if count == 1 else f"{count} problems"
         super().__init__(
-            f"Nothing was read from the Maica org: {which} {first.reason.rstrip('.')}{more}. "
-            "Correct the record in Maica and try again.",
+            f"Nothing was read from the Maica org ({problems}; first: {which}, record "
+            f"{first.sf_id or '?'}, {first.reason.rstrip('.')}). Correct the records in Maica "
+            "and run again.",
             detail="\n".join(f"{e.sf_id} {e.invoice_number}: {e.reason}" for e in result.errors),
         )
 

@@ -11,7 +11,7 @@ import pytest
 from filelock import FileLock
 
 from maica_xero_desktop.core.errors import SalesforceLimitExceeded, SalesforceUnavailable
-from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
+from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete, MaicaPullRejected
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync import SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
@@ -239,3 +239,20 @@ def test_a_second_run_while_one_holds_the_maica_steps_is_busy(
     finally:
         held.release()
     assert service.sync.run().created > 0
+
+
+def test_a_bad_record_in_maica_refuses_the_run_and_sends_nothing(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    org = invoices(xero_env)
+    number = sorted(n for n, r in org.items() if not r.get(FEI))[0]
+    bad_id = org[number]["Id"]
+    xero_env.maica_upsert_records(
+        f"{NS}__Invoice__c", [{"Id": bad_id, f"{NS}__Participant__c": None}]
+    )
+    with pytest.raises(MaicaPullRejected, match=bad_id) as refused:
+        service.sync.run()
+    assert number in refused.value.fact
+    assert xero_env.invoices(service.settings().active_tenant_id) == []
+    assert internals(service).store.maica_records() == {}

@@ -234,27 +234,52 @@ class Puller:
         return (), errors
 
 
+#: the export's columns → the mapping roles they are read from
+_FIELD_OF = {
+    "invoice_number": "invoice.number",
+    "invoice_date": "invoice.invoice_date",
+    "due_date": "invoice.due_date",
+    "status": "invoice.status",
+    "funding_type": "invoice.funding_type",
+    "participant_id": "invoice.participant",
+    "participant_name": "contact.name",
+    "ndis_number": "contact.ndis_number",
+    "bill_to_email": "contact.email",
+    "quantity": "line.quantity",
+    "unit_price": "line.unit_price",
+    "service_date": "line.service_date",
+    "line_description": "line.description",
+    "support_item_number": "support_item.number",
+    "support_item_name": "support_item.name",
+    "account_code": "support_item.account_code",
+    "tax_type": "support_item.tax_type",
+}
+
+
 def _reason(message: str, column: str, mapping: Mapping) -> str:
-    """The import's message, with the export's column named as the Maica field it came from."""
-    field_of = {
-        "invoice_date": "invoice.invoice_date",
-        "due_date": "invoice.due_date",
-        "funding_type": "invoice.funding_type",
-        "participant_id": "invoice.participant",
-        "quantity": "line.quantity",
-        "unit_price": "line.unit_price",
-        "service_date": "line.service_date",
-        "support_item_number": "support_item.number",
-        "ndis_number": "contact.ndis_number",
-        "bill_to_email": "contact.email",
-        "line_description": "line.description",
-    }.get(column)
-    text = message.replace("export again", "try again").replace(
-        "(format the column as text in Excel)", ""
+    """The import's message in Maica's terms: the export's column named as the field it came
+    from (through the participant or the support item when it is theirs), the file's advice
+    made the org's."""
+    key = _FIELD_OF.get(column, "")
+    name = mapping.name(key) if key else ""
+    via = {"contact": "invoice.participant", "support_item": "line.support_item"}.get(
+        key.split(".", 1)[0]
     )
-    if field_of and mapping.has(field_of):
-        return f"{mapping.name(field_of)}: {text}"
-    return text
+    if name and via and mapping.relations.get(via):
+        name = f"{mapping.relations[via]}.{name}"
+    said = (
+        message.replace("every row needs one", "every line needs one")
+        .replace("retype the value in Maica and export again", "retype the value in Maica")
+        .replace("export again", "try again")
+        .replace(" (format the column as text in Excel)", "")
+    )
+    if column not in LINE_COLUMNS:
+        said = said.replace("every line needs one", "every invoice needs one")
+    if name and column and said.startswith(column):
+        return name + said[len(column) :]
+    if name:
+        return f"{name}: {said}"
+    return said
 
 
 def _later(a: str, b: str) -> bool:
