@@ -325,14 +325,17 @@ class MaicaService:
 
     def export_updates(self, path: str | os.PathLike[str]) -> ExportUpdatesResult:
         """Write import-ready CSV files (invoice updates; Payment rows) for an org without API
-        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic. Uses the confirmed
-        mapping's names (the org is not asked)."""
+        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic. Every invoice Xero
+        has, pulled or imported from a file (those have no Salesforce Id: matched on their
+        number). Uses the confirmed mapping's names, else the documented ones, else the labels
+        (the org is not asked)."""
         settings = self._service.settings()
         namespace = settings.maica_namespace or "maica_cc"
         mapping = resolve(namespace, {}, settings.maica_mapping)
         names = dict(mapping.names)
-        for check in mapping.checks:  # not described: the confirmed or documented names
-            names.setdefault(f"{check.object}.{check.role}", check.api_name)
+        for check in mapping.checks:  # not described: confirmed or documented names, else the
+            key = f"{check.object}.{check.role}"  # label (the import wizard maps labels too)
+            names[key] = names.get(key) or check.api_name or check.label
         usable = Mapping(namespace, mapping.objects, names, {}, frozenset(), mapping.checks)
         return export_updates(self._store, usable, settings.active_tenant_id, path)
 

@@ -256,3 +256,20 @@ def test_a_bad_record_in_maica_refuses_the_run_and_sends_nothing(
     assert number in refused.value.fact
     assert xero_env.invoices(service.settings().active_tenant_id) == []
     assert internals(service).store.maica_records() == {}
+
+
+def test_export_updates_for_an_org_without_api_access(
+    ready: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    """Invoices imported from a file (no Salesforce Id): matched on their number; the Xero number
+    column named by its label until the administrator confirms the field."""
+    ready.sync.run()
+    result = ready.maica.export_updates(tmp_path / "updates.csv")
+    synced = {r.invoice_number: r for r in ready.sync.invoices() if r.state == "synced"}
+    assert result.invoices == len(synced) > 0
+    with (tmp_path / "updates.csv").open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["Id", "Name", FEI, "Xero Invoice Number"]
+    number = sorted(synced)[0]
+    assert [number, synced[number].xero_invoice_id] in [r[1:3] for r in rows[1:]]
+    assert all(r[0] == "" for r in rows[1:])

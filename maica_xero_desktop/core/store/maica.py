@@ -246,12 +246,12 @@ class MaicaRecords(InvoiceImport):
 
     def written_invoices(self, tenant_id: str) -> list[InvoiceWriteBack]:
         """Invoices whose Xero id and number are known (written or still to write), for the
-        export."""
+        export — imported from a file too (no Salesforce Id: "")."""
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
-                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
-                "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                "SELECT l.invoice_id, i.invoice_number, COALESCE(m.sf_id, '') AS sf_id, "
+                "l.xero_invoice_id, COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "FROM xero_links l LEFT JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id WHERE l.tenant_id = ? "
                 "AND l.state IN ('synced', 'changed') AND l.xero_invoice_id IS NOT NULL "
                 "ORDER BY i.invoice_number",
@@ -350,12 +350,13 @@ class MaicaRecords(InvoiceImport):
 
     def written_payments(self, tenant_id: str) -> list[WrittenPayment]:
         """Every payment as it stands for Maica (current ones, and removed ones switched off),
-        for the export."""
+        for the export — of invoices imported from a file too."""
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT p.xero_payment_id, i.invoice_number, m.sf_id AS invoice_sf_id, "
+                "SELECT p.xero_payment_id, i.invoice_number, "
+                "COALESCE(m.sf_id, '') AS invoice_sf_id, "
                 "COALESCE(w.sf_id, '') AS sf_id, p.amount, p.date, 1 AS included "
-                "FROM payments p JOIN maica_records m ON m.invoice_id = p.invoice_id "
+                "FROM payments p LEFT JOIN maica_records m ON m.invoice_id = p.invoice_id "
                 "JOIN invoices i ON i.id = p.invoice_id LEFT JOIN maica_payments w "
                 "ON w.tenant_id = p.tenant_id AND w.xero_payment_id = p.xero_payment_id "
                 "WHERE p.tenant_id = ? UNION ALL "
