@@ -18,7 +18,7 @@ from ..routes import Router
 from ..tokens import s256_challenge, sha256_hex
 from ..web import Request, Response, html_response, json_response, oauth_error, redirect
 from .org import ORG_ID, USER, USER_ID
-from .runtime import SESSION_INVALID, bearer, endpoint_of
+from .runtime import SESSION_INVALID, bearer, endpoint_of, fault_response
 
 if TYPE_CHECKING:
     from ..app import SandboxApp
@@ -43,8 +43,12 @@ def register(router: Router) -> None:
     router.add("GET", BASE + "/revoke/?", revoke, "maica.revoke")
     router.add("GET", BASE + "/userinfo/?", userinfo, "maica.userinfo")
     router.add("POST", BASE + "/userinfo/?", userinfo, "maica.userinfo")
-    router.add("GET", r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
-               identity, "maica.identity")  # fmt: skip
+    router.add(
+        "GET",
+        r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
+        identity,
+        "maica.identity",
+    )
 
 
 def _token_name(request: Request) -> str:
@@ -323,7 +327,9 @@ def _exchange(app: SandboxApp, request: Request, client_id: str) -> Response:
 
 
 def revoke(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
+    refused = _armed(app, request)
+    if refused is not None:
+        return refused
     given = request.field("token") or request.arg("token") or ""
     state = app.state
     with state.lock:
@@ -342,7 +348,18 @@ def revoke(app: SandboxApp, request: Request, params: dict[str, str]) -> Respons
 # -- who is signed in -----------------------------------------------------------------------
 
 
+def _armed(app: SandboxApp, request: Request) -> Response | None:
+    """Count the call; the answer of an armed whole-call fault, if any."""
+    name = endpoint_of(request)
+    app.maica.count(name)
+    fault = app.maica.faults.take_call(name, per_record=False)
+    return None if fault is None or fault.error is None else fault_response(fault.error)
+
+
 def _session_or_401(app: SandboxApp, request: Request) -> Response | None:
+    refused = _armed(app, request)
+    if refused is not None:
+        return refused
     state = app.state
     with state.lock:
         token = bearer(request) or request.arg("oauth_token") or ""
@@ -352,7 +369,6 @@ def _session_or_401(app: SandboxApp, request: Request) -> Response | None:
 
 
 def userinfo(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
     refused = _session_or_401(app, request)
     if refused is not None:
         return refused
@@ -376,7 +392,6 @@ def userinfo(app: SandboxApp, request: Request, params: dict[str, str]) -> Respo
             "user_type": "STANDARD",
             "active": True,
             "is_app_installed": True,
-            "organization_name": app.config.maica_org_name,
             "urls": _urls(app),
             "updated_at": "2026-01-01T00:00:00Z",
         },
@@ -397,7 +412,6 @@ def _urls(app: SandboxApp) -> dict[str, str]:
 
 
 def identity(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
     refused = _session_or_401(app, request)
     if refused is not None:
         return refused
