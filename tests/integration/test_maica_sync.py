@@ -155,6 +155,13 @@ def test_an_expired_session_is_renewed_mid_run(service: Service, xero_env: Sandb
     result = service.sync.run()
     assert result.written_back > 0
     assert xero_env.maica_stats()["calls"]["token.refresh_token"] == renewals + 1
+    # and in the middle of a write-back: the refused collection is sent again once renewed
+    xero_env.maica_generate(invoices=3, lines_per_invoice=1)
+    xero_env.maica_add_fault(error="INVALID_SESSION_ID", endpoint="composite", count=1)
+    again = service.sync.run()
+    assert again.created == again.written_back == 3
+    assert xero_env.maica_stats()["calls"]["token.refresh_token"] == renewals + 2
+    assert internals(service).store.writeback_pending(service.settings().active_tenant_id) == []
 
 
 def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
