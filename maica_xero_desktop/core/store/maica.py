@@ -147,6 +147,12 @@ class MaicaRecords(InvoiceImport):
                     if r.invoice_number in ids
                 ],
             )
+            # read again with an empty Finance External ID although written: someone cleared it
+            # in Maica; the invoice is in Xero (never sent twice), so it is written back again
+            conn.executemany(
+                "DELETE FROM maica_writeback WHERE invoice_id = ? AND state = 'written'",
+                [(ids[r.invoice_number],) for r in records if r.invoice_number in ids],
+            )
             if tenant_id:  # also those seen before an organisation was chosen
                 seen = {r.sf_id for r in elsewhere}
                 elsewhere = [*elsewhere] + [
