@@ -37,6 +37,7 @@ from .flows import get_flow
 from .loopback import Callback, LoopbackReceiver
 from .maica.auth import MaicaSignIn
 from .maica.session import MaicaSession
+from .maica_service import MaicaService
 from .mapping import MappingChoices, read_choices, save_mapping
 from .oauth import new_state
 from .paths import AppPaths, app_paths
@@ -145,6 +146,7 @@ class Service:
         self._db: Store | None = None
         self._db_lock = threading.Lock()
         self.sync = SyncService(self)
+        self.maica = MaicaService(self)
         sources = Sources(
             store=lambda: self._store,
             active_tenant_id=lambda: self.settings().active_tenant_id,
