@@ -134,6 +134,11 @@ def _sf_login_url(text: str) -> str:
     value = text.strip().rstrip("/")
     parts = urlsplit(value)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            "The Maica login URL must not carry a user name or password: give the address alone "
+            "(https://login.salesforce.com or the org's My Domain URL); you sign in in the browser."
+        )
     if (
         parts.scheme not in ("https", "http")
         or not parts.hostname

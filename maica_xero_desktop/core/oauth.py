@@ -81,6 +81,11 @@ def check_transport(url: str, *, service: str = "The sign-in service") -> None:
     """https, or plain http to a loopback address; anything else is a
     :class:`ConfigurationError` (raised before any request)."""
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # a user name or password in the address: never sent, never shown
+        raise ConfigurationError(
+            f"{service} address for {parts.hostname or 'that host'} carries a user name or "
+            "password: give the address alone (the sign-in happens in the browser)."
+        )
     if parts.scheme == "https" and parts.hostname:
         return
     if is_loopback_http(url):

@@ -271,6 +271,23 @@ def test_plain_http_to_a_real_host_is_refused_before_any_request(url: str) -> No
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "https://admin:hunter2@login.salesforce.com",
+        "https://admin@mycompany.my.salesforce.com",
+        "http://user:pw@127.0.0.1:8080",
+    ],
+)
+def test_an_address_with_a_user_name_or_password_is_refused_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        check_transport(url)
+    assert "hunter2" not in str(caught.value)
+    assert "admin" not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="user name or password"):
+        _recording(url)
+
+
+@pytest.mark.parametrize(
     ("base", "sent"),
     [
         ("https://127.0.0.1:8443", "https://127.0.0.1:8443/token"),
