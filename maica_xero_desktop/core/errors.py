@@ -285,8 +285,9 @@ class SalesforceLimitExceeded(SalesforceError):
     ) -> None:
         usage = f" ({used} of {limit} calls)" if used is not None and limit is not None else ""
         super().__init__(
-            f"The Maica org's daily Salesforce API budget is used up{usage}; the run stopped "
-            "and nothing was half-written.",
+            f"The Maica org's daily Salesforce API budget is used up{usage}: the work with "
+            "Maica stopped before its next call and nothing was half-written (what is not "
+            "written yet waits for the next run).",
             detail=detail,
             status=403,
             error_code="REQUEST_LIMIT_EXCEEDED",
