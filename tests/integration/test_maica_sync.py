@@ -12,6 +12,7 @@ from filelock import FileLock
 
 from maica_xero_desktop.core.errors import (
     Remedy,
+    SalesforceError,
     SalesforceLimitExceeded,
     SalesforceUnavailable,
 )
@@ -355,3 +356,52 @@ def test_export_updates_for_an_org_without_api_access(
     number = sorted(synced)[0]
     assert [number, synced[number].xero_invoice_id] in [r[1:3] for r in rows[1:]]
     assert all(r[0] == "" for r in rows[1:])
+
+
+#: a validation rule's message as a hostile org could word it: a forged log line, a bidi
+#: override that reverses what follows, and 5,000 characters
+HOSTILE = "Refused by rule\n2026-11-27 INFO forged line \u202eevil\u202c " + "x" * 5000
+
+
+def _clean(text: str, limit: int) -> None:
+    assert "\n" not in text
+    assert "\u202e" not in text
+    assert len(text) <= limit
+
+
+def test_salesforce_text_is_cleaned_before_a_sentence_the_journal_or_a_log(
+    service: Service, xero_env: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    rule = {"error": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "endpoint": "composite"}
+    xero_env.maica_add_fault(**rule, message=HOSTILE)
+    with caplog.at_level("DEBUG"):
+        result = service.sync.run()
+        assert result.created > 0
+        assert result.written_back == 0  # the rule refused every record of the collection
+        xero_env.maica_add_fault(**rule, message=HOSTILE)
+        refused = service.maica.write_back()
+    assert refused.invoices == 0
+    assert len(refused.failed) == result.created + result.linked
+    for failure in refused.failed:
+        _clean(failure.reason, 600)
+        assert "Refused by rule\\n2026" in failure.reason  # shown escaped, not dropped
+        assert failure.sf_id.startswith("a0A")
+    with internals(service).store.db.read() as conn:
+        messages = [str(m) for (m,) in conn.execute("SELECT message FROM maica_writeback")]
+    assert messages
+    for message in messages:
+        _clean(message, 600)
+    for record in caplog.records:
+        _clean(record.getMessage(), 20_000)
+        assert "x" * 400 not in record.getMessage()
+    # the rule no longer refuses: everything is written
+    assert service.maica.write_back().invoices == result.created + result.linked
+    assert len(_written(xero_env, tenant)) == result.created + result.linked
+    # a whole call refused with such a message: one bounded sentence
+    xero_env.maica_add_fault(error="INVALID_FIELD", endpoint="describe", message=HOSTILE)
+    with pytest.raises(SalesforceError) as whole:
+        service.maica.check()
+    _clean(whole.value.sentence, 600)
+    assert "Refused by rule\\n2026" in whole.value.fact
