@@ -286,7 +286,7 @@ def by_label(fields: dict[str, dict[str, Any]], label: str) -> list[str]:
 
 
 def _state(role: Role, entry: dict[str, Any], can_query: bool) -> tuple[str, str]:
-    kind = str(entry.get("type", ""))
+    kind = outside(entry.get("type"), 40)
     if kind not in role.types:
         wanted = " or ".join(sorted(role.types))
         return (
