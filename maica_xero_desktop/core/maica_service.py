@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,9 @@ from .errors import ConfigurationError, MaicaXeroError, Remedy, SalesforceError
 from .maica.exports import export_updates
 from .maica.fields import (
     ALL_KEYS,
+    LINES_KEY,
     OBJECTS,
+    ROLE_BY_KEY,
     Mapping,
     detect_namespace,
     object_name,
@@ -24,7 +25,10 @@ from .maica.fields import (
     sentence,
 )
 from .maica.pull import BULK_THRESHOLD, Puller
+from .maica.text import API_NAME, outside
 from .maica.views import (
+    MISSING,
+    WRONG_TYPE,
     ExportUpdatesResult,
     MaicaStatus,
     MappingCheck,
@@ -42,13 +46,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-#: an API name the administrator may confirm: letters, digits and single underscores, as
-#: Salesforce allows (``ns__Name__c``, ``Name``, ``ns__Child__r``)
-_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
-
-
 class MaicaMappingIncomplete(ConfigurationError):
-    """A required Maica field is missing (or unusable): nothing is pulled or written."""
+    """A required Maica field is missing (or unusable), or a name found by label is not
+    confirmed yet: nothing is pulled or written."""
+
+
+class MaicaMappingUnconfirmed(MaicaMappingIncomplete):
+    """Names found by their label wait for the administrator's confirmation
+    (``confirm_mapping``): nothing is pulled or written until then."""
 
 
 class MaicaPullRejected(MaicaXeroError):
@@ -159,28 +164,65 @@ class MaicaService:
                     f"'{key[:60]}' is not a Maica mapping role: use one of "
                     f"{', '.join(sorted(ALL_KEYS))}."
                 )
-            if name and not _API_NAME.fullmatch(name):
+            if name and not API_NAME.fullmatch(name):
                 raise ConfigurationError(
                     f"'{name[:80]}' is not a Salesforce API name (letters, digits and "
                     "underscores, e.g. maica_cc__Xero_Invoice_No__c)."
                 )
-        mapping = self._mapping(refresh=False)
+        # a name the administrator gives is checked against the org as it is now
+        mapping = self._mapping(refresh=bool(changes))
         confirmed = {k: mapping.names[k] for k in mapping.unconfirmed if k in mapping.names}
 
-        def change(s: Any) -> None:
-            merged = {**s.maica_mapping, **confirmed}
+        def merge(current: dict[str, str]) -> dict[str, str]:
+            merged = {**current, **confirmed}
             for key, name in changes.items():
                 if name:
                     merged[key] = name
                 else:
                     merged.pop(key, None)  # back to the default or the label
-            s.maica_mapping = merged
+            return merged
+
+        if changes:
+            self._refuse_unusable(merge(dict(self._service.settings().maica_mapping)), changes)
+
+        def change(s: Any) -> None:
+            s.maica_mapping = merge(dict(s.maica_mapping))
 
         self._service.update_settings(change)
         return self._report(self._mapping(refresh=False))
 
+    def _refuse_unusable(self, merged: dict[str, str], changes: dict[str, str]) -> None:
+        """Refuse (saving nothing) a name the administrator gave that the org does not have
+        on that object, or whose type cannot serve the role."""
+        with self._lock:
+            described = self._described
+        if described is None:  # pragma: no cover - _mapping just described
+            return
+        namespace, describes, queryable = described
+        mapping = resolve(namespace, describes, merged, queryable)
+        by_key = {c.key: c for c in mapping.checks}
+        for key, name in changes.items():
+            check = by_key.get(key)
+            if not name or check is None or check.state not in (MISSING, WRONG_TYPE):
+                continue
+            obj = mapping.objects.get(key.split(".", 1)[0], key.split(".", 1)[0])
+            if key == LINES_KEY:
+                fact = f"The Maica invoice object has no child relationship {name} to its lines"
+            elif check.state == MISSING:
+                fact = f"The Maica org has no field {name} on {obj} that the API user can see"
+            else:
+                role = ROLE_BY_KEY[key]
+                fact = (
+                    f"The field {name} on {obj} cannot serve as {key} "
+                    f"({outside(check.suggestion, 160)}; a {role.label} field is needed)"
+                )
+            raise ConfigurationError(
+                f"{fact}: nothing was saved; choose one of the fields the mapping check lists.",
+                remedy=Remedy.CHECK_MAICA_MAPPING,
+            )
+
     def _report(self, mapping: Mapping) -> MappingCheck:
-        self._store.set_maica_meta("mapping_ok", "1" if mapping.ok else "0")
+        self._store.set_maica_meta("mapping_ok", "1" if mapping.ready else "0")
         changed = tuple(self._store.changed_hands())
         said = sentence(mapping)
         if changed and not mapping.missing_required():
@@ -196,7 +238,7 @@ class MaicaService:
                 if part
             )
         return MappingCheck(
-            ok=mapping.ok and bool(mapping.namespace),
+            ok=mapping.ready,
             namespace=mapping.namespace,
             fields=mapping.checks,
             unconfirmed=tuple(sorted(mapping.unconfirmed)),
@@ -243,13 +285,17 @@ class MaicaService:
         self._store.set_maica_meta("describe", json.dumps({"namespace": namespace}))
         return namespace, describes, queryable
 
-    def require_mapping(self) -> Mapping:
-        """The mapping, described now; a required field that is missing or unusable refuses
-        (naming it), before anything is read or written."""
-        mapping = self._mapping(refresh=self._described is None)
+    def require_mapping(self, *, refresh: bool = False) -> Mapping:
+        """The mapping (described now when ``refresh`` or never described); a required field
+        that is missing or unusable, or a name found by label and not confirmed, refuses (naming
+        them) before anything is read or written."""
+        mapping = self._mapping(refresh=refresh or self._described is None)
         if not mapping.namespace or not mapping.ok:
             self._store.set_maica_meta("mapping_ok", "0")
             raise MaicaMappingIncomplete(sentence(mapping), remedy=Remedy.CHECK_MAICA_MAPPING)
+        if mapping.unconfirmed:
+            self._store.set_maica_meta("mapping_ok", "0")
+            raise MaicaMappingUnconfirmed(sentence(mapping), remedy=Remedy.CHECK_MAICA_MAPPING)
         if self._store.maica_meta("mapping_ok") != "1":
             self._store.set_maica_meta("mapping_ok", "1")
         return mapping
@@ -347,4 +393,10 @@ def _describe_call(api: str) -> Callable[[Any], Any]:
     return call
 
 
-__all__ = ["MaicaMappingIncomplete", "MaicaPullRejected", "MaicaService", "PullError"]
+__all__ = [
+    "MaicaMappingIncomplete",
+    "MaicaMappingUnconfirmed",
+    "MaicaPullRejected",
+    "MaicaService",
+    "PullError",
+]

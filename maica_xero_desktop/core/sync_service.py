@@ -139,8 +139,9 @@ class SyncService:
         """The Maica org as the source: first the write-back a killed or stopped run left
         pending, then the pull, the engine, and the write-back of what it sent (a preview pulls
         but writes nothing to the org). A mapping with a missing required field refuses before
-        anything; a pull with a bad record stores nothing and sends nothing; the org's limit
-        stops the run with its sentence (what was confirmed stays journalled)."""
+        anything, and so do names found by label that are not confirmed yet; a pull with a bad
+        record stores nothing and sends nothing; the org's limit stops the run with its sentence
+        (what was confirmed stays journalled)."""
         tenant = self._service.active_tenant()
         # the Maica steps around the engine are one run too: a second one waits its turn
         lock = FileLock(
@@ -170,7 +171,9 @@ class SyncService:
     ) -> SyncResult:
         maica = self._service.maica
         calls_before = maica.calls()
-        maica.require_mapping()
+        # the org as it is now (a field made read-only or hidden since the last check refuses
+        # the run here, before anything is sent to Xero)
+        maica.require_mapping(refresh=True)
         written = 0
         if not dry_run:
             written += maica.write_back().invoices

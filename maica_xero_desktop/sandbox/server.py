@@ -198,6 +198,19 @@ class Sandbox:
         record_ids=[...])`` or ``maica_add_fault(drop_response="composite")``."""
         maica_controls.add_fault(self.app, spec)
 
+    def maica_fields(
+        self,
+        sobject: str,
+        *,
+        hide: list[str] | None = None,
+        show: list[str] | None = None,
+        readonly: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Field-level security for the API user (``POST /_sandbox/maica/fields``): hidden
+        fields vanish from describe and a query naming one is INVALID_FIELD; read-only ones are
+        not updateable and refused per record on writes; ``show`` gives fields back."""
+        return maica_controls.set_fields(self.app, sobject, hide, show, readonly)
+
     def maica_clear_faults(self) -> None:
         self.app.maica.faults.clear()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from maica_xero_desktop.core.errors import Remedy, SalesforceLimitExceeded
-from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
+from maica_xero_desktop.core.errors import ConfigurationError, Remedy, SalesforceLimitExceeded
+from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete, MaicaMappingUnconfirmed
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
@@ -28,10 +28,11 @@ def test_connect_and_check_find_every_field(service: Service, xero_env: Sandbox)
     assert status.connected
     assert status.namespace == "maica_cc"
     assert status.org_name
-    assert status.mapping_ok is True
+    assert status.mapping_ok is False  # the names found by label await confirmation
     check = service.maica.check()
-    assert check.ok
+    assert not check.ok
     assert check.namespace == "maica_cc"
+    assert f"Xero Invoice Number → {XERO_NO}" in check.sentence
     by_key = {f"{f.object}.{f.role}": f for f in check.fields}
     assert by_key["invoice.xero_invoice_number"].api_name == XERO_NO
     assert by_key["invoice.xero_invoice_number"].unconfirmed
@@ -40,27 +41,103 @@ def test_connect_and_check_find_every_field(service: Service, xero_env: Sandbox)
     assert all(f.state == "found" for f in check.fields if f.required)
     confirmed = service.maica.confirm_mapping()
     assert confirmed.unconfirmed == ()
+    assert confirmed.ok
+    assert confirmed.sentence == ""
     assert service.settings().maica_mapping["invoice.xero_invoice_number"] == XERO_NO
     assert confirmed.to_json()["ok"] is True
+    assert service.maica.status().mapping_ok is True
+
+
+#: the names the offline org's fields are found by (label → API name)
+FOUND_BY_LABEL = (
+    f"Xero Invoice Number → {XERO_NO}",
+    f"Invoice Date → {NS}__Invoice_Date__c",
+    f"Due Date → {NS}__Due_Date__c",
+    f"Description (invoice line) → {NS}__Line_Description__c",
+    f"Invoice Line Items (child relationship) → {NS}__Invoice_Line_Items__r",
+)
+
+
+def test_names_found_by_label_refuse_the_pull_until_confirmed(
+    service: Service, xero_env: Sandbox
+) -> None:
+    service.maica.connect(lambda url: None, timeout=10)
+    queries = xero_env.maica_stats()["calls"].get("query", 0)  # the sign-in read the org's name
+    with pytest.raises(MaicaMappingUnconfirmed) as refused:
+        service.maica.pull()
+    said = refused.value.fact
+    for name in FOUND_BY_LABEL:
+        assert name in said
+    assert said.count(".") == 1  # one sentence
+    assert said.endswith(".")
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    store = internals(service).store
+    assert store.maica_records() == {}
+    assert xero_env.maica_stats()["calls"].get("query", 0) == queries  # nothing was read
+    check = service.maica.check()
+    assert not check.ok
+    assert set(check.unconfirmed) == {
+        "invoice.xero_invoice_number",
+        "invoice.invoice_date",
+        "invoice.due_date",
+        "line.description",
+        "invoice.lines",
+    }
+    assert service.maica.status().mapping_ok is False
+    # the administrator confirms: the same names, now used
+    assert service.maica.confirm_mapping().ok
+    assert service.maica.pull().new == len(open_invoice_numbers(xero_env))
+
+
+def test_an_override_the_org_does_not_have_is_refused_and_nothing_saved(
+    service: Service, xero_env: Sandbox
+) -> None:
+    service.maica.connect(lambda url: None, timeout=10)
+    before = dict(service.settings().maica_mapping)
+    nope = f"{NS}__Xero_No__c"
+    with pytest.raises(ConfigurationError, match=f"no field {nope} on {INVOICE}") as refused:
+        service.maica.confirm_mapping({"invoice.xero_invoice_number": nope})
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    # a field the API user cannot see (field-level security) is refused the same way
+    hidden = f"{NS}__Due_Date__c"
+    xero_env.maica_fields(INVOICE, hide=[hidden])
+    with pytest.raises(ConfigurationError, match=f"no field {hidden}"):
+        service.maica.confirm_mapping({"invoice.due_date": hidden})
+    # a field of the wrong type
+    with pytest.raises(ConfigurationError, match=r"cannot serve as invoice\.invoice_date"):
+        service.maica.confirm_mapping({"invoice.invoice_date": "Name"})
+    with pytest.raises(ConfigurationError, match="no child relationship"):
+        service.maica.confirm_mapping({"invoice.lines": f"{NS}__Lines__r"})
+    assert dict(service.settings().maica_mapping) == before  # nothing confirmed either
+    assert service.maica.status().mapping_ok is False
+    # a field that exists, of the right type: taken, and the others confirmed with it
+    xero_env.maica_fields(INVOICE, show=[hidden])
+    check = service.maica.confirm_mapping({"invoice.due_date": hidden})
+    assert check.ok
+    assert service.settings().maica_mapping["invoice.due_date"] == hidden
 
 
 def test_a_missing_field_is_reported_and_refuses_the_pull(
     service: Service, xero_env: Sandbox
 ) -> None:
     connect_maica(service)
-    check = service.maica.confirm_mapping({"invoice.xero_invoice_number": f"{NS}__Xero_No__c"})
+    # the API user loses sight of the Xero number field (field-level security)
+    xero_env.maica_fields(INVOICE, hide=[XERO_NO])
+    check = service.maica.check()
     assert not check.ok
     [bad] = [f for f in check.fields if f.role == "xero_invoice_number"]
     assert bad.state == "missing"
-    assert f"{NS}__Xero_No__c" in check.sentence
-    assert XERO_NO in bad.suggestion or "Xero Invoice Number" in bad.suggestion
+    assert XERO_NO in check.sentence
+    assert "field-level security" in bad.suggestion
     assert service.maica.status().mapping_ok is False
     with pytest.raises(MaicaMappingIncomplete, match="xero_invoice_number") as refused:
         service.maica.pull()
     assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
     assert internals(service).store.maica_records() == {}
-    # back to the name found by label
-    assert service.maica.confirm_mapping({"invoice.xero_invoice_number": ""}).ok
+    # visible again: the confirmed name works again
+    xero_env.maica_fields(INVOICE, show=[XERO_NO])
+    assert service.maica.check().ok
+    assert service.maica.pull().new > 0
 
 
 def test_the_older_namespace(service: Service, xero_env: Sandbox) -> None:

@@ -10,13 +10,24 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
-from maica_xero_desktop.core.errors import SalesforceLimitExceeded, SalesforceUnavailable
-from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete, MaicaPullRejected
+from maica_xero_desktop.core.errors import (
+    Remedy,
+    SalesforceError,
+    SalesforceLimitExceeded,
+    SalesforceUnavailable,
+)
+from maica_xero_desktop.core.maica_service import (
+    MaicaMappingIncomplete,
+    MaicaMappingUnconfirmed,
+    MaicaPullRejected,
+)
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.core.sync import SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
+    DEMO,
     FEI,
+    INVOICE,
     NS,
     XERO_NO,
     invoices,
@@ -195,11 +206,76 @@ def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
 
 def test_sync_refuses_on_a_missing_required_field(service: Service, xero_env: Sandbox) -> None:
     maica_ready(service)
-    service.maica.confirm_mapping({"invoice.finance_external_id": f"{NS}__No_Such__c"})
-    with pytest.raises(MaicaMappingIncomplete, match="finance_external_id"):
+    xero_env.maica_fields(INVOICE, hide=[FEI])  # the API user cannot see it any more
+    with pytest.raises(MaicaMappingIncomplete, match="finance_external_id") as refused:
         service.sync.run()
+    assert FEI in refused.value.fact
     assert internals(service).store.maica_records() == {}  # nothing pulled
     assert service.sync.history() == []  # no run started
+
+
+def test_sync_refuses_until_the_names_found_by_label_are_confirmed(
+    service: Service, xero_env: Sandbox
+) -> None:
+    service.connect(lambda url: None, timeout=10)
+    service.use(DEMO)
+    service.maica.connect(lambda url: None, timeout=10)
+    service.config_set("source", "maica")
+    tenant = service.settings().active_tenant_id
+    with pytest.raises(MaicaMappingUnconfirmed) as refused:
+        service.sync.run()
+    said = refused.value.fact
+    assert f"Xero Invoice Number → {XERO_NO}" in said
+    assert f"Invoice Date → {NS}__Invoice_Date__c" in said
+    assert f"Due Date → {NS}__Due_Date__c" in said
+    assert f"Description (invoice line) → {NS}__Line_Description__c" in said
+    assert f"Invoice Line Items (child relationship) → {NS}__Invoice_Line_Items__r" in said
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    assert internals(service).store.maica_records() == {}
+    assert service.sync.history() == []
+    assert xero_env.invoices(tenant) == []
+    with pytest.raises(MaicaMappingUnconfirmed):
+        service.maica.write_back()
+    service.maica.confirm_mapping()
+    result = service.sync.run()
+    assert result.created > 0
+    assert result.written_back == result.created + result.linked
+
+
+def test_a_read_only_xero_number_field_is_not_writable_and_refuses_the_sync(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    xero_env.maica_fields(INVOICE, readonly=[XERO_NO])  # field-level security: read only
+    check = service.maica.check()
+    assert not check.ok
+    [field] = [f for f in check.fields if f.key == "invoice.xero_invoice_number"]
+    assert field.state == "not_writable"
+    assert check.to_json()["fields"][[f.key for f in check.fields].index(field.key)]["state"] == (
+        "not_writable"
+    )
+    with pytest.raises(MaicaMappingIncomplete, match="not writable") as refused:
+        service.sync.run()
+    assert XERO_NO in refused.value.fact
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    assert xero_env.invoices(tenant) == []  # nothing went to Xero
+    assert internals(service).store.maica_records() == {}
+    # edit access given back: the run goes through
+    xero_env.maica_fields(INVOICE, show=[XERO_NO])
+    assert service.sync.run().created > 0
+
+
+def test_a_field_made_read_only_since_the_last_check_refuses_the_next_run(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    service.maica.check()  # described now; the org changes after
+    xero_env.maica_fields(INVOICE, readonly=[FEI])
+    with pytest.raises(MaicaMappingIncomplete, match="finance_external_id"):
+        service.sync.run()
+    assert xero_env.invoices(tenant) == []
 
 
 def test_export_updates_writes_import_ready_formula_safe_files(
@@ -280,3 +356,52 @@ def test_export_updates_for_an_org_without_api_access(
     number = sorted(synced)[0]
     assert [number, synced[number].xero_invoice_id] in [r[1:3] for r in rows[1:]]
     assert all(r[0] == "" for r in rows[1:])
+
+
+#: a validation rule's message as a hostile org could word it: a forged log line, a bidi
+#: override that reverses what follows, and 5,000 characters
+HOSTILE = "Refused by rule\n2026-11-27 INFO forged line \u202eevil\u202c " + "x" * 5000
+
+
+def _clean(text: str, limit: int) -> None:
+    assert "\n" not in text
+    assert "\u202e" not in text
+    assert len(text) <= limit
+
+
+def test_salesforce_text_is_cleaned_before_a_sentence_the_journal_or_a_log(
+    service: Service, xero_env: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    rule = {"error": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "endpoint": "composite"}
+    xero_env.maica_add_fault(**rule, message=HOSTILE)
+    with caplog.at_level("DEBUG"):
+        result = service.sync.run()
+        assert result.created > 0
+        assert result.written_back == 0  # the rule refused every record of the collection
+        xero_env.maica_add_fault(**rule, message=HOSTILE)
+        refused = service.maica.write_back()
+    assert refused.invoices == 0
+    assert len(refused.failed) == result.created + result.linked
+    for failure in refused.failed:
+        _clean(failure.reason, 600)
+        assert "Refused by rule\\n2026" in failure.reason  # shown escaped, not dropped
+        assert failure.sf_id.startswith("a0A")
+    with internals(service).store.db.read() as conn:
+        messages = [str(m) for (m,) in conn.execute("SELECT message FROM maica_writeback")]
+    assert messages
+    for message in messages:
+        _clean(message, 600)
+    for record in caplog.records:
+        _clean(record.getMessage(), 20_000)
+        assert "x" * 400 not in record.getMessage()
+    # the rule no longer refuses: everything is written
+    assert service.maica.write_back().invoices == result.created + result.linked
+    assert len(_written(xero_env, tenant)) == result.created + result.linked
+    # a whole call refused with such a message: one bounded sentence
+    xero_env.maica_add_fault(error="INVALID_FIELD", endpoint="describe", message=HOSTILE)
+    with pytest.raises(SalesforceError) as whole:
+        service.maica.check()
+    _clean(whole.value.sentence, 600)
+    assert "Refused by rule\\n2026" in whole.value.fact

@@ -204,3 +204,95 @@ def test_records_and_sessions_persist_in_the_state_file(tmp_path: Path) -> None:
         assert answer.headers["Sforce-Limit-Info"] == "api-usage=78/15000"
         more = again.maica_generate(1, 1)
         assert more["first"] not in {r["Id"] for r in again.maica_records(INVOICE)[:45]}
+
+
+def _described(org: Org, sobject: str) -> dict[str, dict[str, object]]:
+    answer = org.call("GET", f"sobjects/{sobject}/describe")
+    assert answer.status_code == 200, answer.text
+    return {str(f["name"]): f for f in answer.json()["fields"]}
+
+
+def test_field_level_security_hides_and_freezes_fields(org: Org) -> None:
+    xero_no, due = NS + "Xero_Invoice_No__c", NS + "Due_Date__c"
+    (first,) = invoice_ids(org, "INV-002403")
+    assert xero_no in _described(org, INVOICE)
+    answer = org.admin("POST", "fields", {"sobject": INVOICE, "hide": [due], "readonly": [xero_no]})
+    assert answer == {"sobject": INVOICE, "hidden": [due], "readonly": [xero_no]}
+    fields = _described(org, INVOICE)
+    assert due not in fields  # hidden: gone from describe
+    assert fields[xero_no]["updateable"] is False
+    assert fields[xero_no]["createable"] is False
+    # a query naming a hidden field: INVALID_FIELD, as Salesforce answers under FLS
+    refused = org.query(f"SELECT Id, {due} FROM {INVOICE} LIMIT 1")
+    assert refused.status_code == 400
+    assert refused.json()[0]["errorCode"] == "INVALID_FIELD"
+    assert due not in org.call("GET", f"sobjects/{INVOICE}/{first}").json()
+    hidden_write = org.call("PATCH", f"sobjects/{INVOICE}/{first}", json={due: "2026-12-01"})
+    assert hidden_write.status_code == 400
+    assert hidden_write.json()[0]["errorCode"] == "INVALID_FIELD"
+    # a read-only field: refused per record inside a collection
+    body = {"records": [{"attributes": {"type": INVOICE}, "id": first, xero_no: "INV-0001"}]}
+    [result] = org.call("PATCH", "composite/sobjects", json=body).json()
+    assert result["success"] is False
+    assert result["errors"][0]["statusCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    # an administrator's write ignores the API user's field-level security
+    org.sandbox.maica_upsert_records(INVOICE, [{"Id": first, xero_no: "ADMIN", due: None}])
+    # show gives both back
+    assert org.sandbox.maica_fields(INVOICE, show=[due, xero_no]) == {
+        "sobject": INVOICE,
+        "hidden": [],
+        "readonly": [],
+    }
+    fields = _described(org, INVOICE)
+    assert due in fields
+    assert fields[xero_no]["updateable"] is True
+    assert org.query(f"SELECT Id, {due} FROM {INVOICE} LIMIT 1").status_code == 200
+    unknown = requests.post(
+        f"{org.url}/_sandbox/maica/fields",
+        json={"sobject": INVOICE, "hide": [NS + "Nope__c"]},
+        timeout=TIMEOUT,
+    )
+    assert unknown.status_code == 400
+    org.sandbox.maica_fields(INVOICE, hide=[due])
+    org.admin("POST", "reset")
+    assert due in _described(org, INVOICE)
+
+
+def test_field_level_security_is_kept_in_the_state_file(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.json")
+    due = NS + "Due_Date__c"
+    with Sandbox(SandboxConfig(port=0, auto_consent=True, state_file=state)) as sb:
+        sb.maica_fields(INVOICE, hide=[due], readonly=[NS + "Xero_Invoice_No__c"])
+    with Sandbox(SandboxConfig(port=0, auto_consent=True, state_file=state)) as sb:
+        client = Org(sb)
+        client.sign_in()
+        fields = _described(client, INVOICE)
+        assert due not in fields
+        assert fields[NS + "Xero_Invoice_No__c"]["updateable"] is False
+
+
+def test_a_fault_can_carry_its_own_message(org: Org) -> None:
+    (first,) = invoice_ids(org, "INV-002403")
+    hostile = "Refused\n\u202eevil" + "x" * 5000
+    org.sandbox.maica_add_fault(
+        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", message=hostile
+    )
+    body = {
+        "records": [{"attributes": {"type": INVOICE}, "id": first, NS + "Xero_Invoice_No__c": "1"}]
+    }
+    [result] = org.call("PATCH", "composite/sobjects", json=body).json()
+    assert result["errors"][0] == {
+        "statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "message": hostile,
+        "fields": [],
+    }
+    org.sandbox.maica_add_fault(error="INVALID_FIELD", endpoint="query", message="odd\x1b[2J")
+    answer = org.query(f"SELECT Id FROM {INVOICE} LIMIT 1")
+    assert answer.status_code == 400
+    assert answer.json()[0] == {"message": "odd\x1b[2J", "errorCode": "INVALID_FIELD", "fields": []}
+    refused = requests.post(
+        f"{org.url}/_sandbox/maica/faults",
+        json={"error": "INVALID_FIELD", "message": 5},
+        timeout=TIMEOUT,
+    )
+    assert refused.status_code == 400

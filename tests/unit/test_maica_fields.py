@@ -48,7 +48,10 @@ def test_documented_names_and_names_found_by_label() -> None:
     assert "invoice.finance_external_id" not in mapping.unconfirmed
     assert mapping.relations["invoice.participant"] == "maica_cc__Participant__r"
     assert "Xero" in mapping.source_values
-    assert "confirmation" in sentence(mapping)
+    assert not mapping.ready  # usable, but not until the administrator confirms
+    assert "Xero Invoice Number → maica_cc__Xero_Invoice_No__c" in sentence(mapping)
+    confirmed = {c.key: c.api_name for c in mapping.checks if c.unconfirmed}
+    assert resolve("maica_cc", org(), confirmed).ready
 
 
 def test_the_older_namespace_resolves_the_same_roles() -> None:
@@ -135,3 +138,21 @@ def test_an_object_absent_from_the_org_is_missing() -> None:
     mapping = resolve("maica_cc", describes, {})  # type: ignore[arg-type]
     assert _state(mapping, "payment.amount") == MISSING
     assert not mapping.ok
+
+
+def test_labels_and_names_from_describe_are_outside_text() -> None:
+    describes = org()
+    without(describes, "invoice", "maica_cc__Xero_Invoice_No__c")
+    hostile = "Xero Invoice Num\n\u202e" + "x" * 5000
+    describes["invoice"]["fields"] += [
+        fld("maica_cc__Xero_Inv__c", hostile),
+        fld("bad name\nforged", "Xero Invoice Number"),  # not an API name: never used
+    ]
+    mapping = resolve("maica_cc", describes, {})
+    assert _state(mapping, "invoice.xero_invoice_number") == MISSING
+    said = sentence(mapping)
+    for text in (said, *(c.suggestion for c in mapping.checks), *(c.label for c in mapping.checks)):
+        assert "\n" not in text
+        assert "\u202e" not in text
+        assert len(text) < 1000
+    assert "forged" not in said

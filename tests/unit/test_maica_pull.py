@@ -3,10 +3,12 @@ rows, tax labels made codes, Bulk API CSV made records."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from maica_xero_desktop.core.importing import parse_export
 from maica_xero_desktop.core.maica.fields import resolve
+from maica_xero_desktop.core.maica.pull import Puller
 from maica_xero_desktop.core.maica.records import (
     Rows,
     csv_records,
@@ -14,7 +16,9 @@ from maica_xero_desktop.core.maica.records import (
     invoice_rows,
     tax_code,
 )
+from maica_xero_desktop.core.maica.runner import Runner
 from maica_xero_desktop.core.maica.soql import Queries, soql_datetime
+from maica_xero_desktop.core.store import Store
 from tests.support.maica_describe import org
 
 NS = "maica_cc"
@@ -177,3 +181,18 @@ def test_bulk_csv_becomes_nested_records_with_nulls() -> None:
         {"Id": "a0A1", "maica_cc__Participant__r": {"Name": "Smith, Adam"},
          "maica_cc__Due_Date__c": None}
     ]  # fmt: skip
+
+
+def test_a_record_with_a_malformed_id_or_stamp_is_reported_not_stored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    puller = Puller(cast(Runner, None), store, _m(), "00D", "")  # _rows never calls the org
+    bad_id = _record(Id="a0A\n[INFO] forged\u202e", Name="INV-BAD-1")
+    bad_stamp = _record(Id="a0A000000000009AAA", SystemModstamp="yesterday", Name="INV-BAD-2")
+    good = _record()
+    rows, unchanged, mark, errors = puller._rows([bad_id, bad_stamp, good], "")
+    assert [e.invoice_number for e in errors] == ["INV-BAD-1", "INV-BAD-2"]
+    assert errors[0].sf_id == "a0A\\n[INFO] forged\\u202e"  # shown escaped
+    assert all("valid Id or SystemModstamp" in e.reason for e in errors)
+    assert [r.sf_id for r in rows.records] == ["a0A000000000001AAA"]
+    assert mark == "2026-11-27T09:00:00.000+0000"
+    assert unchanged == 0

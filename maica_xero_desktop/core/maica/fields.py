@@ -5,9 +5,13 @@ this order: the name the administrator confirmed (``settings.maica_mapping``), e
 default (names public sources state or imply, prefixed by the namespace found in the org), else —
 for names no public source gives, and for a default the org does not have — the field whose LABEL
 is the role's label (e.g. "Xero Invoice Number"). A name found by its label is *unconfirmed* until
-the administrator confirms it; it is used meanwhile (an exact label match on that object), and the
-check says so. The invoice's child relationship to its lines comes from ``describe``'s
-``childRelationships``.
+the administrator confirms it (``settings.maica_mapping``): until then the mapping is not ready
+(:attr:`Mapping.ready`), so nothing is read or written with it, and the check lists each one as
+"label → API name". The invoice's child relationship to its lines comes from ``describe``'s
+``childRelationships`` (also unconfirmed until confirmed).
+
+Names and labels from ``describe`` are Salesforce's text: a field whose name is not a well-formed
+API name is ignored, and labels are cleaned (:func:`.text.outside`) before they reach a sentence.
 
 Each mapped field is then checked against ``describe``: found, missing, wrong type, not readable
 (the object cannot be queried) or not writable (a field the product writes that is not
@@ -22,6 +26,8 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
 
+from .text import api_name as _api_name
+from .text import outside
 from .views import FOUND, MISSING, NOT_READABLE, NOT_WRITABLE, WRONG_TYPE, FieldCheck
 
 #: the namespaces Maica's packages use, current first
@@ -149,7 +155,14 @@ class Mapping:
 
     @property
     def ok(self) -> bool:
+        """Every required field is usable (names awaiting confirmation aside)."""
         return not self.missing_required()
+
+    @property
+    def ready(self) -> bool:
+        """Usable and every name found by label confirmed: a pull, a sync or a write-back
+        may use it."""
+        return bool(self.namespace) and self.ok and not self.unconfirmed
 
     def missing_required(self) -> tuple[FieldCheck, ...]:
         return tuple(c for c in self.checks if c.required and c.state != FOUND)
@@ -180,7 +193,9 @@ def resolve(
     for obj in OBJECTS:
         described = describes.get(obj)
         by_object[obj] = {
-            str(f["name"]): f for f in (described or {}).get("fields", []) if "name" in f
+            str(f["name"]): f
+            for f in (described or {}).get("fields", [])
+            if isinstance(f, dict) and _api_name(f.get("name"))
         }
     names: dict[str, str] = {}
     relations: dict[str, str] = {}
@@ -221,7 +236,7 @@ def resolve(
                 role=role.role,
                 api_name=api_name,
                 state=state,
-                label=str(entry.get("label", "")) if entry else role.label,
+                label=outside(entry.get("label"), 80) if entry else role.label,
                 required=role.required,
                 suggestion=suggestion,
                 unconfirmed=unsure,
@@ -271,7 +286,7 @@ def by_label(fields: dict[str, dict[str, Any]], label: str) -> list[str]:
 
 
 def _state(role: Role, entry: dict[str, Any], can_query: bool) -> tuple[str, str]:
-    kind = str(entry.get("type", ""))
+    kind = outside(entry.get("type"), 40)
     if kind not in role.types:
         wanted = " or ".join(sorted(role.types))
         return (
@@ -295,17 +310,21 @@ def _state(role: Role, entry: dict[str, Any], can_query: bool) -> tuple[str, str
 
 
 def _similar(role: Role, fields: dict[str, dict[str, Any]], api_name: str) -> str:
-    labels = {str(entry.get("label", "")): name for name, entry in fields.items()}
+    labels = {outside(entry.get("label"), 80): name for name, entry in fields.items()}
     close = difflib.get_close_matches(role.label, list(labels), n=3, cutoff=0.6)
     exact = by_label(fields, role.label)
     if len(exact) > 1:
         return f"several fields are labelled '{role.label}' ({', '.join(exact)}): confirm one"
+    wanted = api_name or "labelled " + repr(role.label)
     if close:
-        shown = ", ".join(f"{labels[c]} ('{c}')" for c in close)
-        return f"no field {api_name or 'labelled ' + repr(role.label)}; similar: {shown}"
+        shown = ", ".join(f"'{c}' ({labels[c]})" for c in close)
+        return (
+            f"no field {wanted} that the API user can see (check its field-level security); "
+            f"similar labels: {shown}"
+        )
     return (
-        f"no field {api_name or 'labelled ' + repr(role.label)} on this object: check the package "
-        "version and the API user's field-level security"
+        f"no field {wanted} on this object: check the package version and the API user's "
+        "field-level security"
     )
 
 
@@ -319,7 +338,9 @@ def _lines_check(
     relations = [
         r
         for r in (describes.get("invoice") or {}).get("childRelationships", [])
-        if r.get("childSObject") == objects["line"] and r.get("relationshipName")
+        if isinstance(r, dict)
+        and r.get("childSObject") == objects["line"]
+        and _api_name(r.get("relationshipName"))
     ]
     wanted = confirmed.get(LINES_KEY, "").strip()
     field_name = names.get("line.invoice", "")
@@ -369,9 +390,28 @@ def sentence(mapping: Mapping) -> str:
             f"{more}: {first.suggestion or 'check the mapping'}."
         )
     if mapping.unconfirmed:
-        keys = ", ".join(sorted(mapping.unconfirmed))
-        return f"Fields found by their label wait for the administrator's confirmation: {keys}."
+        return (
+            "Nothing is read from or written to the Maica org until the administrator confirms "
+            f"the field names found by their label: {unconfirmed_names(mapping)}."
+        )
     return ""
+
+
+def unconfirmed_names(mapping: Mapping) -> str:
+    """The names awaiting confirmation as "label → API name", in the check's order."""
+    return ", ".join(
+        f"{ROLE_LABELS.get(c.key, c.label)} → {c.api_name}"
+        for c in mapping.checks
+        if c.key in mapping.unconfirmed
+    )
+
+
+#: how each role is named to the administrator (the label it is found by)
+ROLE_LABELS = {
+    **{role.key: role.label for role in ROLES},
+    "line.description": "Description (invoice line)",
+    LINES_KEY: "Invoice Line Items (child relationship)",
+}
 
 
 def _said(state: str) -> str:

@@ -15,12 +15,18 @@ External ID someone else wrote (Maica's own sync: they are linked, never sent).
 Validation is the file import's, all or nothing: the records become the rows of a Maica export
 (``importing.parse_export``), so the same checks apply; each bad record is reported with its
 Salesforce Id and the reason, and nothing is stored when any is bad. Status eligibility stays the
-flow's job.
+flow's job. Beyond the file's checks, a pull refuses what only an org can send: an invoice with no
+line to send (none, or every one excluded), two invoices with one number (or a number an invoice
+already pulled from another record has), an Id or a ``SystemModstamp`` that is not one. A problem
+the import words with a row of its file ("repeats line 12") names the Salesforce record instead.
+Every text from the org that reaches a reason or a log is cleaned (:func:`.text.outside`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
@@ -43,6 +49,7 @@ from .records import (
 )
 from .runner import Runner
 from .soql import Queries, soql_datetime
+from .text import outside, record_id
 from .views import PullError, PullResult
 
 log = logging.getLogger(__name__)
@@ -95,8 +102,9 @@ class Puller:
         else:
             records = self.runner.run(lambda sf: list(_rest(sf, queries.invoices(), self.mapping)))
         elsewhere = self._elsewhere(queries) if mark else []
-        rows, unchanged, new_mark = self._rows(records, mark)
-        invoices, errors = self._check(rows)
+        rows, unchanged, new_mark, errors = self._rows(records, mark)
+        invoices, problems = self._check(rows)
+        errors += problems
         calls = self.runner.calls - calls_before
         if errors:
             return PullResult(
@@ -171,8 +179,8 @@ class Puller:
             found.append(
                 ElsewhereRecord(
                     sf_id,
-                    text(record.get(m.name("invoice.finance_external_id"))),
-                    text(record.get(m.name("invoice.xero_invoice_number")))
+                    outside(record.get(m.name("invoice.finance_external_id")), 255),
+                    outside(record.get(m.name("invoice.xero_invoice_number")), 255)
                     if m.has("invoice.xero_invoice_number")
                     else "",
                 )
@@ -181,33 +189,75 @@ class Puller:
 
     # -- checking
 
-    def _rows(self, records: list[dict[str, Any]], mark: str) -> tuple[Rows, int, str]:
+    def _rows(
+        self, records: list[dict[str, Any]], mark: str
+    ) -> tuple[Rows, int, str, list[PullError]]:
         known = self.store.maica_records()
+        owner = {number: sf_id for sf_id, (_, number, _) in known.items()}
         rows = Rows()
+        errors: list[PullError] = []
         unchanged = 0
         new_mark = mark
         cancelled_key = self.mapping.name("invoice.cancelled")
+        taken: dict[str, str] = {}  # invoice number -> the record of this pull that has it
         for record in records:
-            sf_id = str(record.get("Id", ""))
+            sf_id = record_id(record.get("Id"))
             stamp = text(record.get("SystemModstamp"))
-            if stamp and (not new_mark or _later(stamp, new_mark)):
+            number = _number(record.get(self.mapping.name("invoice.number")))
+            shown = outside(number, 80)
+            if not sf_id or not _stamp_ok(stamp):
+                errors.append(
+                    PullError(
+                        outside(record.get("Id"), 40),
+                        shown,
+                        "the Maica org sent this invoice without a valid Id or SystemModstamp; "
+                        "try again, and tell the Maica administrator if it stays",
+                    )
+                )
+                continue
+            if not new_mark or _later(stamp, new_mark):
                 new_mark = stamp
             seen = known.get(sf_id)
             if seen is not None and seen[2] == stamp:
                 unchanged += 1
                 continue
-            if seen is None and true(record.get(cancelled_key)):
+            cancelled = true(record.get(cancelled_key))
+            if seen is None and cancelled:
                 continue  # cancelled before this product ever read it: nothing to do
             made = invoice_rows(record, self.mapping)
-            number = text(record.get(self.mapping.name("invoice.number")))
             if not made:
-                log.info("Maica invoice %s (%s) has no lines to send: skipped.", number, sf_id)
+                if cancelled:  # cancelled and emptied: nothing left to send or withdraw
+                    log.info("Maica invoice %s (%s) is cancelled and has no lines.", shown, sf_id)
+                    continue
+                errors.append(
+                    PullError(
+                        sf_id,
+                        shown,
+                        "this invoice has no line to send (none, or every line is excluded): "
+                        "add its lines in Maica, or cancel it",
+                    )
+                )
                 continue
+            other = taken.get(number) or (
+                owner[number] if number and owner.get(number, sf_id) != sf_id else ""
+            )
+            if other:
+                errors.append(
+                    PullError(
+                        sf_id,
+                        shown,
+                        f"another Maica invoice ({other}) has the same number {shown}: Xero "
+                        "needs one invoice per number, so renumber one of them in Maica",
+                    )
+                )
+                continue
+            if number:
+                taken[number] = sf_id
             rows.records.append(PulledRecord(number, sf_id, stamp))
             for row in made:
                 rows.origin.append((sf_id, number, row.pop("_line_id", "")))
                 rows.rows.append(row)
-        return rows, unchanged, new_mark
+        return rows, unchanged, new_mark, errors
 
     def _check(self, rows: Rows) -> tuple[tuple[Invoice, ...], list[PullError]]:
         """The file import's checks on the rows: the invoices, or every problem."""
@@ -222,15 +272,28 @@ class Puller:
         for problem in parsed.errors:
             index = bisect_right(starts, problem.line) - 1 if problem.line else -1
             if index < 0:
-                errors.append(PullError("", "", problem.message))
+                errors.append(PullError("", "", outside(problem.message, 500)))
                 continue
             invoice_id, number, line_id = rows.origin[index]
             sf_id = line_id if problem.column in LINE_COLUMNS and line_id else invoice_id
-            reason = _reason(problem.message, problem.column, self.mapping)
+            if not problem.column and problem.message.startswith("this line") and line_id:
+                sf_id = line_id  # a duplicated line: named by its own Id
+
+            def record_at(match: re.Match[str], invoice_id: str = invoice_id) -> str:
+                at = bisect_right(starts, int(match.group(1))) - 1
+                if at < 0:
+                    return match.group(0)
+                other_invoice, other_number, other_line = rows.origin[at]
+                if other_invoice == invoice_id and other_line:
+                    return f"line {other_line}"
+                return f"the Maica invoice {other_invoice} ({outside(other_number, 80)})"
+
+            message = _ROW.sub(record_at, problem.message)
+            reason = _reason(message, problem.column, self.mapping)
             if (sf_id, reason) in seen:
                 continue
             seen.add((sf_id, reason))
-            errors.append(PullError(sf_id, number, reason))
+            errors.append(PullError(sf_id, outside(number, 80), outside(reason, 500)))
         return (), errors
 
 
@@ -280,6 +343,26 @@ def _reason(message: str, column: str, mapping: Mapping) -> str:
     if name:
         return f"{name}: {said}"
     return said
+
+
+#: a row of the export the records became, as the import's messages name one
+_ROW = re.compile(r"\bline (\d+)\b")
+
+
+def _number(value: Any) -> str:
+    """An invoice number as the import stores it (NFKC, trimmed), to match the stored one."""
+    number = text(value)
+    if number.isascii() and number.isprintable():
+        return number
+    return unicodedata.normalize("NFKC", number).strip()
+
+
+def _stamp_ok(stamp: str) -> bool:
+    try:
+        soql_datetime(stamp)
+    except ValueError:
+        return False
+    return True
 
 
 def _later(a: str, b: str) -> bool:

@@ -31,6 +31,7 @@ from ..errors import (
 from ..secrets import MaicaTokens
 from ..textsafe import printable
 from .auth import API_VERSION, MaicaSignIn
+from .text import outside
 from .transport import Meter, mount_instance
 
 __all__ = ["MaicaSession", "salesforce_error"]
@@ -139,8 +140,8 @@ def salesforce_error(
     """The product's error for a refusal simple-salesforce raised (one sentence, Salesforce's
     message escaped and cut short)."""
     found = _errors(exc)
-    code = printable(str(found[0].get("errorCode", ""))).strip()[:80] if found else ""
-    message = printable(str(found[0].get("message", ""))).strip().rstrip(".")[:300] if found else ""
+    code = outside(found[0].get("errorCode", ""), 80) if found else ""
+    message = outside(found[0].get("message", ""), 300).rstrip(".") if found else ""
     detail = _detail(exc)
     if code == "REQUEST_LIMIT_EXCEEDED":
         used, limit = usage if usage else (None, None)

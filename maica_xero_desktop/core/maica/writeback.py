@@ -15,6 +15,9 @@ is never deleted in Maica: the same record is upserted with Include and Paid off
 roll-ups (and its Status) drop it while its history keeps it. Only payments that changed since
 they were last written are sent.
 
+Salesforce's codes and messages are cleaned (:func:`.text.outside`: no control or bidi
+character, bounded) before they reach a reason, the journal or a log.
+
 The journals (``store.maica``) are written after each call: a run stopped by the org's daily
 limit (``SalesforceLimitExceeded``, raised by the session) keeps what was confirmed and has
 half-written nothing, since a refused call wrote nothing.
@@ -33,6 +36,7 @@ from ..store import Store
 from ..store.maica import InvoiceWriteBack, PaymentWriteBack
 from .fields import Mapping
 from .runner import Runner
+from .text import outside, record_id
 from .views import WriteBackError, WriteBackResult
 
 log = logging.getLogger(__name__)
@@ -219,14 +223,14 @@ def _answer(result: Any) -> _Answer:
     if not isinstance(result, dict):
         return _Answer(False, "", "NO_ANSWER", "Salesforce gave no answer for this record")
     if result.get("success"):
-        return _Answer(True, str(result.get("id") or ""), "", "")
-    errors = result.get("errors") or [{}]
-    first = errors[0] if isinstance(errors[0], dict) else {}
+        return _Answer(True, record_id(result.get("id")), "", "")
+    errors = result.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
     return _Answer(
         False,
-        str(result.get("id") or ""),
-        str(first.get("statusCode") or first.get("errorCode") or "UNKNOWN"),
-        str(first.get("message") or ""),
+        record_id(result.get("id")),
+        outside(first.get("statusCode") or first.get("errorCode") or "UNKNOWN", 60),
+        outside(first.get("message"), 300),
     )
 
 

@@ -56,6 +56,63 @@ def upsert_records(app: SandboxApp, sobject: str, rows: list[dict[str, Any]]) ->
         return {"sobject": obj.name, "ids": ids}
 
 
+def _names(value: Any, what: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be a list of field names")
+    return list(value)
+
+
+def set_fields(
+    app: SandboxApp,
+    sobject: str,
+    hide: list[str] | None = None,
+    show: list[str] | None = None,
+    readonly: list[str] | None = None,
+) -> dict[str, Any]:
+    """Field-level security for the API user on one object, as an admin sets it in a
+    permission set: ``show`` gives fields back in full (visible and, when the field allows it,
+    editable), then ``hide`` takes them away (gone from describe; a query or a write naming one
+    answers 400 INVALID_FIELD) and ``readonly`` leaves them readable only (not createable nor
+    updateable in describe; a write is refused per record). Admin writes through the records
+    control ignore it. Kept until reset or a namespace change."""
+    shown, hidden, read_only = (
+        _names(show, "show"),
+        _names(hide, "hide"),
+        _names(readonly, "readonly"),
+    )
+    state = app.state
+    with state.lock:
+        org = state.maica
+        obj = org.object(sobject)
+        if obj is None:
+            raise ValueError(f"the Maica org has no object {sobject!r}")
+
+        def canonical(names: list[str]) -> list[str]:
+            found = []
+            for name in names:
+                fdef = obj.any_field(name)
+                if fdef is None:
+                    raise ValueError(f"{obj.name} has no field {name!r}")
+                if fdef.name == "Id":
+                    raise ValueError("the Id field cannot be hidden or made read-only")
+                found.append(fdef.name)
+            return found
+
+        to_show, to_hide, to_freeze = canonical(shown), canonical(hidden), canonical(read_only)
+        obj.hidden.difference_update(to_show)
+        obj.readonly.difference_update(to_show)
+        obj.hidden.update(to_hide)
+        obj.readonly.update(to_freeze)
+        state.mark_dirty()
+        return {
+            "sobject": obj.name,
+            "hidden": sorted(obj.hidden),
+            "readonly": sorted(obj.readonly),
+        }
+
+
 def generate(app: SandboxApp, invoices: int, lines_per_invoice: int = 3) -> dict[str, Any]:
     if not 0 < invoices <= MAX_GENERATE or not 0 <= lines_per_invoice <= 50:
         raise ValueError(f"invoices must be 1 to {MAX_GENERATE} and lines_per_invoice 0 to 50")
@@ -179,6 +236,16 @@ def _post_records(app: SandboxApp, request: Request) -> dict[str, Any]:
     return upsert_records(app, str(body["sobject"]), body.get("records") or [])
 
 
+def _fields(app: SandboxApp, request: Request) -> dict[str, Any]:
+    body = _body(request)
+    unknown = set(body) - {"sobject", "hide", "show", "readonly"}
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    return set_fields(
+        app, str(body["sobject"]), body.get("hide"), body.get("show"), body.get("readonly")
+    )
+
+
 def _limits(app: SandboxApp, request: Request) -> dict[str, Any]:
     body = _body(request)
     unknown = set(body) - {"daily", "used"}
@@ -200,6 +267,7 @@ def register(router: Router) -> None:
         ("POST", "faults", lambda app, r: add_fault(app, _body(r))),
         ("DELETE", "faults", _clear_faults),
         ("POST", "limits", _limits),
+        ("POST", "fields", _fields),
         ("GET", "stats", lambda app, r: stats(app)),
         ("POST", "expire-sessions", lambda app, r: expire_sessions(app)),
         ("POST", "namespace", lambda app, r: set_namespace(app, str(_body(r)["namespace"]))),

@@ -52,7 +52,7 @@ def resolve(org: MaicaOrg, obj: ObjectDef, path: tuple[str, ...]) -> Resolved:
     if len(parts) > 1 and parts[0].lower() == obj.name.lower():
         parts = parts[1:]  # "Invoice__c.Name" names the object itself
     for part in parts[:-1]:
-        ref = current.relationships.get(part.lower())
+        ref = current.relationship(part)
         if ref is None or ref.relationship_name is None:
             raise SoqlError(
                 "INVALID_FIELD",

@@ -165,12 +165,12 @@ class MaicaOrg:
         for name, value in values.items():
             if name == "attributes":
                 continue
-            fdef = obj.field(name)
+            fdef = obj.any_field(name) if trusted else obj.field(name)
             if fdef is None:
                 raise UnknownField(f"No such column '{name}' on sobject of type {obj.name}")
             if fdef.name == "Id":
                 continue
-            allowed = fdef.createable if creating else fdef.updateable
+            allowed = obj.can_write(fdef, creating=creating)
             if not allowed and not creating and fdef.type == "reference" and current is not None:
                 same = normalize_id(str(value)) if value else None
                 if same == current.get(fdef.name):
@@ -497,6 +497,14 @@ class MaicaOrg:
             "counters": dict(self.counters),
             "auto_numbers": dict(self.auto_numbers),
             "generated": self.generated,
+            "security": {
+                base_name(name, self.namespace): {
+                    "hidden": sorted(base_name(f, self.namespace) for f in obj.hidden),
+                    "readonly": sorted(base_name(f, self.namespace) for f in obj.readonly),
+                }
+                for name, obj in self.schema.items()
+                if obj.hidden or obj.readonly
+            },
             "tables": {
                 base_name(name, self.namespace): [dict(r) for r in table.records.values()]
                 for name, table in self.tables.items()
@@ -511,6 +519,16 @@ class MaicaOrg:
         org.counters = {str(k): int(v) for k, v in data.get("counters", {}).items()}
         org.auto_numbers = {str(k): int(v) for k, v in data.get("auto_numbers", {}).items()}
         org.generated = int(data.get("generated", 0))
+        security: dict[str, dict[str, list[str]]] = data.get("security", {})
+        for name, obj in org.schema.items():
+            kept = security.get(base_name(name, org.namespace), {})
+            for attr in ("hidden", "readonly"):
+                for field_base in kept.get(attr, []):
+                    fdef = obj.any_field(f"{org.namespace}__{field_base}") or obj.any_field(
+                        field_base
+                    )
+                    if fdef is not None:
+                        getattr(obj, attr).add(fdef.name)
         tables: dict[str, list[Record]] = data.get("tables", {})
         # parents first, so that the children indexes find them
         for name in org.schema:

@@ -219,4 +219,6 @@ def get_record(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
                         f"No such column '{name.strip()}' on sobject of type {obj.name}",
                     )
                 fields.append(fdef.name)
+        if fields is None:  # every field the API user can see
+            fields = [name for name in record if obj.field(name) is not None]
         return json_response(200, record_json(obj.name, record, ctx.version, fields))

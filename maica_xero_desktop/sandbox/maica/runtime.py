@@ -67,7 +67,20 @@ def sf_error(status: int, code: str, message: str, fields: list[str] | None = No
     return json_response(status, [item])
 
 
-def fault_response(error: str, record_id: str = "") -> Response:
+#: the longest message a fault may carry (a test's hostile text; Salesforce's own are short)
+MAX_MESSAGE = 100_000
+
+
+def fault_message(error: str, record_id: str = "", message: str | None = None) -> str:
+    """The fault's own message when the test gave one, else Salesforce's usual text."""
+    return message if message is not None else MESSAGES[error].format(id=record_id)
+
+
+def fault_response(error: str, record_id: str = "", message: str | None = None) -> Response:
+    if message is not None and error not in ("INVALID_SESSION_ID", "REQUEST_LIMIT_EXCEEDED"):
+        status = 500 if error == "SERVER_ERROR" else 400
+        code = "UNKNOWN_EXCEPTION" if error == "SERVER_ERROR" else error
+        return sf_error(status, code, message, [])
     if error == "INVALID_SESSION_ID":
         return json_response(401, SESSION_INVALID, {"WWW-Authenticate": "Token"})
     if error == "REQUEST_LIMIT_EXCEEDED":
@@ -84,6 +97,8 @@ class SfFault:
     error: str | None = None
     drop: bool = False
     record_ids: list[str] = field(default_factory=list)
+    #: the message Salesforce answers with (None: its usual text for ``error``)
+    message: str | None = None
 
     def matches(self, endpoint: str) -> bool:
         return self.count > 0 and (
@@ -110,7 +125,10 @@ def fault_from_spec(spec: dict[str, Any]) -> SfFault:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ValueError("record_ids must be a list of strings")
     keys = [normalize_id(i) or i for i in ids]
-    return SfFault(endpoint, count, str(error), record_ids=keys)
+    message = spec.get("message")
+    if message is not None and (not isinstance(message, str) or len(message) > MAX_MESSAGE):
+        raise ValueError(f"message must be a string of at most {MAX_MESSAGE} characters")
+    return SfFault(endpoint, count, str(error), record_ids=keys, message=message)
 
 
 class MaicaFaults:
@@ -148,9 +166,10 @@ class MaicaFaults:
                 return fault
         return None
 
-    def take_records(self, endpoint: str, keys: list[str]) -> dict[str, str]:
-        """Record-level errors for the records of one call: key -> error code."""
-        hits: dict[str, str] = {}
+    def take_records(self, endpoint: str, keys: list[str]) -> dict[str, tuple[str, str | None]]:
+        """Record-level errors for the records of one call: key -> (error code, the fault's
+        own message or None)."""
+        hits: dict[str, tuple[str, str | None]] = {}
         with self._lock:
             for fault in list(self._faults):
                 if fault.error not in RECORD_LEVEL or not fault.matches(endpoint):
@@ -159,7 +178,7 @@ class MaicaFaults:
                 chosen = [k for k in chosen if k not in hits]
                 if chosen:
                     for key in chosen:
-                        hits[key] = str(fault.error)
+                        hits[key] = (str(fault.error), fault.message)
                     self._fire(fault)
         return hits
 
@@ -233,7 +252,7 @@ def rest(fn: RestHandler, *, per_record: bool = False, counted: bool = True) -> 
         state = app.state
         fault = runtime.faults.take_call(name, per_record=per_record)
         if fault is not None and fault.error is not None:
-            response = fault_response(fault.error)
+            response = fault_response(fault.error, message=fault.message)
         else:
             with state.lock:
                 session = state.maica_auth.session(bearer(request), state.now())

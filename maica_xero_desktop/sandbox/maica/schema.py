@@ -7,7 +7,7 @@ sandbox's choice: the product must find them by label, never by these exact name
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 #: the key prefix of each object's Ids (first three characters), as Salesforce assigns them
@@ -128,6 +128,11 @@ class ObjectDef:
     by_lower: dict[str, FieldDef] = field(default_factory=dict)
     #: relationship name (lower case) -> its reference field
     relationships: dict[str, FieldDef] = field(default_factory=dict)
+    #: field-level security for the API user (the ``/_sandbox/maica/fields`` control): fields
+    #: it cannot see (gone from describe, INVALID_FIELD in a query or a write) and fields it may
+    #: read but not edit (not createable/updateable in describe, refused per record on writes)
+    hidden: set[str] = field(default_factory=set)
+    readonly: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.by_lower = {f.name.lower(): f for f in self.fields}
@@ -136,7 +141,30 @@ class ObjectDef:
         }
 
     def field(self, name: str) -> FieldDef | None:
+        """The field named ``name`` as the API user sees it (None when hidden by field-level
+        security)."""
+        found = self.by_lower.get(name.lower())
+        return None if found is None or found.name in self.hidden else found
+
+    def any_field(self, name: str) -> FieldDef | None:
+        """The field named ``name`` whatever the field-level security (admin writes)."""
         return self.by_lower.get(name.lower())
+
+    def relationship(self, name: str) -> FieldDef | None:
+        found = self.relationships.get(name.lower())
+        return None if found is None or found.name in self.hidden else found
+
+    def visible(self, fdef: FieldDef) -> FieldDef:
+        """``fdef`` as describe shows it to the API user (read-only: not createable nor
+        updateable)."""
+        if fdef.name in self.readonly:
+            return replace(fdef, createable=False, updateable=False)
+        return fdef
+
+    def can_write(self, fdef: FieldDef, *, creating: bool) -> bool:
+        if fdef.name in self.readonly:
+            return False
+        return fdef.createable if creating else fdef.updateable
 
     def child(self, relationship: str) -> ChildRel | None:
         wanted = relationship.lower()
@@ -168,7 +196,9 @@ class ObjectDef:
     def describe(self, version: str) -> dict[str, Any]:
         data = self.summary()
         data["urls"] = {k: v.replace("vXX.X", f"v{version}") for k, v in data["urls"].items()}
-        data["fields"] = [f.describe() for f in self.fields]
+        data["fields"] = [
+            self.visible(f).describe() for f in self.fields if f.name not in self.hidden
+        ]
         data["childRelationships"] = [
             {
                 "childSObject": c.child,

@@ -13,7 +13,7 @@ from ..routes import Router
 from ..web import Request, Response, empty, json_response
 from .org import MaicaOrg, Record, UnknownField, WriteError
 from .rest import RECORD_ID, SOBJECT, V, record_json
-from .runtime import MESSAGES, Context, rest, sf_error
+from .runtime import Context, fault_message, rest, sf_error
 from .schema import ObjectDef
 from .values import normalize_id
 
@@ -53,8 +53,9 @@ def register(router: Router) -> None:
     )
 
 
-def _fault_error(code: str, key: str) -> WriteError:
-    return WriteError(code, MESSAGES[code].format(id=key), [])
+def _fault_error(hit: tuple[str, str | None], key: str) -> WriteError:
+    code, message = hit
+    return WriteError(code, fault_message(code, key, message), [])
 
 
 def _json_body(request: Request) -> Any:
