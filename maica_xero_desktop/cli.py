@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import __version__, cli_webhooks
+from . import __version__, cli_maica, cli_webhooks
 from .cli_wording import say
 from .core.errors import MaicaXeroError
 from .core.importing import ImportRejected
@@ -158,6 +158,16 @@ def cmd_status(service: Service, args: argparse.Namespace) -> int:
     _out(f"Webhook site:     {status.webhook_site or 'not set'}")
     last = "never" if status.last_run is None else run_sentence(status.last_run)
     _out(f"Last run:         {last}")
+    maica = service.maica.status()
+    if maica.source != "maica":
+        source = "an imported file (maica-xero import FILE)"
+    elif maica.needs_reconnect:
+        source = "the Maica org, which needs reconnecting (maica-xero maica connect)"
+    elif maica.connected:
+        source = f"the Maica org {maica.org_name or maica.instance_url}"
+    else:
+        source = "the Maica org, not connected yet (maica-xero maica connect)"
+    _out(f"Invoices from:    {source}")
     for message in status.messages:
         _out(f"Note: {say(message)}")
     return 0
@@ -210,12 +220,32 @@ def cmd_config(service: Service, args: argparse.Namespace) -> int:
         raise MaicaXeroError(f"Give a value: maica-xero config set {args.key} VALUE")
     shown = service.config_set(args.key, args.value)
     _out(f"{args.key} = {shown}")
+    if args.key == "source":
+        _source_note(service)
     if args.key == "client-id" and service.client_id_info().source == "environment":
         _out(
             f"Note: the environment variable {CLIENT_ID_ENV} is set, so its value is used while it "
             "stays set."
         )
     return 0
+
+
+def _source_note(service: Service) -> None:
+    """After ``config set source``: what the next sync reads, and what is missing for it."""
+    maica = service.maica.status()
+    if maica.source != "maica":
+        _out("Sync sends the invoices imported from a file (maica-xero import FILE).")
+        return
+    if not maica.connected:
+        _out(
+            "Sync reads the Maica org first once it is connected: run maica-xero maica connect, "
+            "then maica-xero maica check."
+        )
+        return
+    _out(
+        f"Sync reads the Maica org {maica.org_name or maica.instance_url} first and writes the "
+        "Xero ids and payments back to it."
+    )
 
 
 def _print_connections(view: ConnectionsView) -> None:
@@ -417,10 +447,16 @@ def _sync_summary(result: SyncResult) -> str:
         if n
     ]
     calls = _plural(result.api_calls, "Xero call")
-    return (
+    text = (
         f"Sync of {result.tenant_name} with flow {result.flow}: {', '.join(counts)}; "
         f"{calls} in {result.duration_s:.1f} s."
     )
+    if result.pulled or result.written_back or result.maica_calls:
+        text += (
+            f" Maica org: {_plural(result.pulled, 'invoice')} read, "
+            f"{result.written_back} written back ({_plural(result.maica_calls, 'Maica API call')})."
+        )
+    return text
 
 
 def cmd_sync(service: Service, args: argparse.Namespace) -> int:
@@ -695,6 +731,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("retry", cmd_retry, "send failed invoices again on the next sync")
     add("payments", cmd_payments, "refresh payments of synced invoices from Xero")
     cli_webhooks.add_commands(sub, add)
+    cli_maica.add_commands(sub, add)
 
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
