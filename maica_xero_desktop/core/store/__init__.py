@@ -8,6 +8,7 @@ from .db import Database, StoreError
 from .events import StoredEvent, WebhookEvents
 from .invoice_import import ImportSummary
 from .invoices import InvoiceRow, InvoiceStore, StoredInvoice, SupportItem
+from .maica import MaicaRecords
 from .records import OpenBatch, Outcome, PaymentState, RunRecord, SyncRecords
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class Store(InvoiceStore, SyncRecords, WebhookEvents):
+class Store(InvoiceStore, SyncRecords, WebhookEvents, MaicaRecords):
     def __init__(self, path: Path) -> None:
         self.db = Database(path)
 

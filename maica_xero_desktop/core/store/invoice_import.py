@@ -103,63 +103,66 @@ class InvoiceImport:
         Between the payment statuses (Not Paid, Partially Paid, Fully Paid) of a sent invoice Xero
         is the record — the payments refresh sets them — so the export's stale one is ignored.
         """
+        with self.db.tx() as conn:
+            return self.apply_import_in(conn, invoices)
+
+    def apply_import_in(self, conn: Any, invoices: Sequence[Invoice]) -> ImportSummary:
+        """:meth:`apply_import` inside the caller's transaction (a Maica pull stores its
+        Salesforce ids and its mark in the same one)."""
         now = time.time()
         counts: Counter[str] = Counter()
-        with self.db.tx() as conn:
-            existing = {
-                row["invoice_number"]: (row["id"], row["fingerprint"], row["status"])
-                for row in conn.execute(
-                    "SELECT id, invoice_number, fingerprint, status FROM invoices"
+        existing = {
+            row["invoice_number"]: (row["id"], row["fingerprint"], row["status"])
+            for row in conn.execute("SELECT id, invoice_number, fingerprint, status FROM invoices")
+        }
+        for invoice in invoices:
+            self._upsert_participant(conn, invoice)
+            fingerprint = sync_fingerprint(invoice)
+            found = existing.get(invoice.invoice_number)
+            if found is None:
+                invoice_id = self._insert(conn, invoice, fingerprint, now)
+                existing[invoice.invoice_number] = (invoice_id, fingerprint, invoice.status)
+                counts["new"] += 1
+                continue
+            invoice_id, old_fingerprint, old_status = found
+            links = conn.execute(
+                "SELECT tenant_id, state, message, synced_fingerprint, xero_status "
+                "FROM xero_links WHERE invoice_id = ? AND state IN ('synced', 'changed')",
+                (invoice_id,),
+            ).fetchall()
+            status = invoice.status
+            if links and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
+                status = old_status  # Xero's payments decide it, not the export
+            if fingerprint == old_fingerprint and status == old_status:
+                counts["unchanged"] += 1
+                continue
+            self._replace(conn, invoice_id, invoice, fingerprint, status, now)
+            existing[invoice.invoice_number] = (invoice_id, fingerprint, status)
+            if not links:
+                # unsent (or on its way): the flow decides again at the next look
+                conn.execute(
+                    "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
+                    "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
+                    "'not_eligible')",
+                    (now, invoice_id),
                 )
-            }
-            for invoice in invoices:
-                self._upsert_participant(conn, invoice)
-                fingerprint = sync_fingerprint(invoice)
-                found = existing.get(invoice.invoice_number)
-                if found is None:
-                    invoice_id = self._insert(conn, invoice, fingerprint, now)
-                    existing[invoice.invoice_number] = (invoice_id, fingerprint, invoice.status)
-                    counts["new"] += 1
-                    continue
-                invoice_id, old_fingerprint, old_status = found
-                links = conn.execute(
-                    "SELECT tenant_id, state, message, synced_fingerprint, xero_status "
-                    "FROM xero_links WHERE invoice_id = ? AND state IN ('synced', 'changed')",
-                    (invoice_id,),
-                ).fetchall()
-                status = invoice.status
-                if links and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
-                    status = old_status  # Xero's payments decide it, not the export
-                if fingerprint == old_fingerprint and status == old_status:
-                    counts["unchanged"] += 1
-                    continue
-                self._replace(conn, invoice_id, invoice, fingerprint, status, now)
-                existing[invoice.invoice_number] = (invoice_id, fingerprint, status)
-                if not links:
-                    # unsent (or on its way): the flow decides again at the next look
-                    conn.execute(
-                        "UPDATE xero_links SET state = 'pending', message = '', updated_at = ? "
-                        "WHERE invoice_id = ? AND state IN ('blocked', 'failed', 'pending', "
-                        "'not_eligible')",
-                        (now, invoice_id),
-                    )
-                    counts["updated"] += 1
-                    continue
-                outcome = "updated"
-                for link in links:
-                    state, message = _sent_link(link, fingerprint, old_status, status)
-                    conn.execute(
-                        "UPDATE xero_links SET state = ?, message = ?, updated_at = ? "
-                        "WHERE invoice_id = ? AND tenant_id = ?",
-                        (state, message, now, invoice_id, link["tenant_id"]),
-                    )
-                    if state == LinkState.CHANGED:
-                        outcome = "flagged"
-                    elif message:
-                        counts["status_notes"] += 1
-                counts[outcome] += 1
-                if outcome == "flagged" and status == "Cancelled" != old_status:
-                    counts["cancelled"] += 1
+                counts["updated"] += 1
+                continue
+            outcome = "updated"
+            for link in links:
+                state, message = _sent_link(link, fingerprint, old_status, status)
+                conn.execute(
+                    "UPDATE xero_links SET state = ?, message = ?, updated_at = ? "
+                    "WHERE invoice_id = ? AND tenant_id = ?",
+                    (state, message, now, invoice_id, link["tenant_id"]),
+                )
+                if state == LinkState.CHANGED:
+                    outcome = "flagged"
+                elif message:
+                    counts["status_notes"] += 1
+            counts[outcome] += 1
+            if outcome == "flagged" and status == "Cancelled" != old_status:
+                counts["cancelled"] += 1
         return ImportSummary(
             new=counts["new"],
             updated=counts["updated"],

@@ -32,6 +32,10 @@ class RunRecord:
     message: str
     #: counted from the run's results (the runs table has no column for it)
     conflict: int = 0
+    #: when the source is the Maica org: its API calls, invoices pulled and written back
+    maica_calls: int = 0
+    pulled: int = 0
+    written_back: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -87,6 +91,16 @@ class RunRecords:
                     message,
                     run_id,
                 ),
+            )
+
+    def record_maica_run(
+        self, run_id: int, *, maica_calls: int, pulled: int, written_back: int
+    ) -> None:
+        """The Maica side of a run (source "maica"): API calls, invoices pulled, written back."""
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE runs SET maica_calls = ?, pulled = ?, written_back = ? WHERE id = ?",
+                (maica_calls, pulled, written_back, run_id),
             )
 
     def close_abandoned_runs(self, tenant_id: str) -> None:

@@ -238,4 +238,55 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX payments_invoice ON payments (tenant_id, invoice_id);
     """,
+    # 7: the Maica org as source and destination. 'maica_records': each invoice pulled from the
+    # org, with its Salesforce Id, SystemModstamp and the Finance External ID last seen on it (one
+    # this product did not write means it changed hands). 'maica_writeback': the journal of what
+    # was written to Maica for each invoice (the Xero id and number; 'elsewhere' = linked to what
+    # Maica's own sync wrote, nothing to write). 'maica_payments': per Xero PaymentID, what was
+    # last upserted as a Maica Payment (a changed or removed payment is sent again). 'maica_marks':
+    # each org's pull high-water mark. The runs count the Maica API calls and what moved.
+    """
+    CREATE TABLE maica_records (
+        invoice_id          INTEGER PRIMARY KEY REFERENCES invoices (id) ON DELETE CASCADE,
+        sf_id               TEXT NOT NULL UNIQUE,
+        org                 TEXT NOT NULL DEFAULT '',
+        system_modstamp     TEXT NOT NULL DEFAULT '',
+        finance_external_id TEXT,
+        xero_number_seen    TEXT,
+        changed_hands_at    REAL,
+        pulled_at           REAL NOT NULL
+    );
+    CREATE TABLE maica_writeback (
+        invoice_id          INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        tenant_id           TEXT NOT NULL,
+        xero_invoice_id     TEXT NOT NULL,
+        xero_invoice_number TEXT NOT NULL DEFAULT '',
+        state               TEXT NOT NULL CHECK (state IN ('written','failed','elsewhere')),
+        message             TEXT NOT NULL DEFAULT '',
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        updated_at          REAL NOT NULL,
+        PRIMARY KEY (invoice_id, tenant_id)
+    );
+    CREATE TABLE maica_payments (
+        tenant_id       TEXT NOT NULL,
+        xero_payment_id TEXT NOT NULL,
+        invoice_id      INTEGER NOT NULL REFERENCES invoices (id) ON DELETE CASCADE,
+        sf_id           TEXT,
+        amount          TEXT NOT NULL,
+        date            TEXT NOT NULL,
+        included        INTEGER NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('written','failed')),
+        message         TEXT NOT NULL DEFAULT '',
+        updated_at      REAL NOT NULL,
+        PRIMARY KEY (tenant_id, xero_payment_id)
+    );
+    CREATE TABLE maica_marks (
+        org             TEXT PRIMARY KEY,
+        system_modstamp TEXT NOT NULL,
+        updated_at      REAL NOT NULL
+    );
+    ALTER TABLE runs ADD COLUMN maica_calls INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN pulled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN written_back INTEGER NOT NULL DEFAULT 0;
+    """,
 )

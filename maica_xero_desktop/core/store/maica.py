@@ -1,0 +1,437 @@
+"""The Maica org's side of the store: which invoice is which Salesforce record, the pull's
+high-water mark, and the journals of what was written back (invoice ids and numbers, payments).
+
+The write-back is journalled on what the store already knows: an invoice Xero confirmed has its
+link (``xero_links``: state synced, the Xero id and number) written in the same transaction as
+Xero's answer, so the invoices still to write back are those whose link differs from what
+``maica_writeback`` says was written. A process killed between Xero's answer and Maica's update
+therefore loses nothing and sends nothing twice: the next run finds the link and writes it back
+first. Payments likewise: what ``payments`` holds (webhooks, catch-up, refresh) against what
+``maica_payments`` says was last upserted. Every method is one transaction; never calls anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Invoice
+from ..states import LinkState
+from .db import Database
+from .invoice_import import ImportSummary, InvoiceImport
+
+ELSEWHERE_MESSAGE = (
+    "Sent to Xero by Maica's own sync (its Finance External ID was set there): linked, not sent "
+    "again. Turn off Maica's own Xero flow while this program sends the invoices."
+)
+
+
+@dataclass(frozen=True)
+class PulledRecord:
+    """One pulled invoice's Salesforce side."""
+
+    invoice_number: str
+    sf_id: str
+    system_modstamp: str
+
+
+@dataclass(frozen=True)
+class ElsewhereRecord:
+    """An invoice whose Finance External ID is set in Maica (by whoever): the Xero id there."""
+
+    sf_id: str
+    finance_external_id: str
+    xero_number: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceWriteBack:
+    """An invoice to write back: its Salesforce Id and the Xero id and number Xero confirmed."""
+
+    invoice_id: int
+    invoice_number: str
+    sf_id: str
+    xero_invoice_id: str
+    xero_invoice_number: str
+
+
+@dataclass(frozen=True)
+class PaymentWriteBack:
+    """A payment to upsert: what Xero says now (``included`` False: removed in Xero)."""
+
+    xero_payment_id: str
+    invoice_id: int
+    invoice_number: str
+    invoice_sf_id: str
+    amount: str
+    date: str
+    included: bool
+
+
+@dataclass(frozen=True)
+class WrittenPayment:
+    """A payment as last upserted to Maica (for the export)."""
+
+    xero_payment_id: str
+    invoice_number: str
+    invoice_sf_id: str
+    sf_id: str
+    amount: str
+    date: str
+    included: bool
+
+
+class MaicaRecords(InvoiceImport):
+    """Writes and reads the ``maica_*`` tables. Any thread; each method one transaction."""
+
+    db: Database
+
+    # -- the pull ------------------------------------------------------------------------
+
+    def maica_mark(self, org: str) -> str:
+        """The org's pull high-water mark (a SystemModstamp; "" before the first pull)."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT system_modstamp FROM maica_marks WHERE org = ?", (org,)
+            ).fetchone()
+        return str(row[0]) if row else ""
+
+    def maica_records(self) -> dict[str, tuple[int, str, str]]:
+        """Every pulled invoice: Salesforce Id → (invoice id, invoice number, SystemModstamp)."""
+        with self.db.read() as conn:
+            return {
+                r["sf_id"]: (int(r["invoice_id"]), r["invoice_number"], r["system_modstamp"])
+                for r in conn.execute(
+                    "SELECT m.sf_id, m.invoice_id, m.system_modstamp, i.invoice_number "
+                    "FROM maica_records m JOIN invoices i ON i.id = m.invoice_id"
+                )
+            }
+
+    def store_pull(
+        self,
+        org: str,
+        invoices: Sequence[Invoice],
+        records: Sequence[PulledRecord],
+        mark: str,
+        tenant_id: str,
+        elsewhere: Sequence[ElsewhereRecord] = (),
+    ) -> tuple[ImportSummary, int]:
+        """A pull in one transaction: the invoices (as an import), their Salesforce Ids, the new
+        mark, and the invoices that changed hands linked; returns the import's summary and how
+        many were linked elsewhere."""
+        now = time.time()
+        with self.db.tx() as conn:
+            summary = self.apply_import_in(conn, invoices)
+            ids = _ids_by_number(conn, [r.invoice_number for r in records])
+            conn.executemany(
+                "INSERT INTO maica_records (invoice_id, sf_id, org, system_modstamp, pulled_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (invoice_id) DO UPDATE SET "
+                "sf_id = excluded.sf_id, org = excluded.org, "
+                "system_modstamp = excluded.system_modstamp, pulled_at = excluded.pulled_at",
+                [
+                    (ids[r.invoice_number], r.sf_id, org, r.system_modstamp, now)
+                    for r in records
+                    if r.invoice_number in ids
+                ],
+            )
+            linked = _link_elsewhere(conn, tenant_id, elsewhere, now) if elsewhere else 0
+            if mark:
+                conn.execute(
+                    "INSERT INTO maica_marks (org, system_modstamp, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (org) DO UPDATE SET system_modstamp = excluded.system_modstamp,"
+                    " updated_at = excluded.updated_at",
+                    (org, mark, now),
+                )
+        return summary, linked
+
+    def link_elsewhere(self, tenant_id: str, records: Sequence[ElsewhereRecord]) -> int:
+        """Pulled invoices now carrying a Finance External ID this product did not write: linked
+        to that Xero invoice (never sent) and remembered as changed hands; returns how many."""
+        with self.db.tx() as conn:
+            return _link_elsewhere(conn, tenant_id, records, time.time())
+
+    def changed_hands(self) -> list[str]:
+        """Invoice numbers whose Finance External ID someone else wrote after this product
+        pulled them."""
+        with self.db.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT i.invoice_number FROM maica_records m JOIN invoices i "
+                    "ON i.id = m.invoice_id WHERE m.changed_hands_at IS NOT NULL "
+                    "ORDER BY i.invoice_number"
+                )
+            ]
+
+    # -- writing back invoices -------------------------------------------------------------
+
+    def writeback_pending(self, tenant_id: str) -> list[InvoiceWriteBack]:
+        """Invoices Xero confirmed whose Xero id and number are not (all) in Maica yet."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
+                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                "JOIN invoices i ON i.id = l.invoice_id "
+                "LEFT JOIN maica_writeback w ON w.invoice_id = l.invoice_id "
+                "AND w.tenant_id = l.tenant_id "
+                "WHERE l.tenant_id = ? AND l.state IN ('synced', 'changed') "
+                "AND l.xero_invoice_id IS NOT NULL AND (w.invoice_id IS NULL OR "
+                "w.state = 'failed' OR (w.state = 'written' AND (w.xero_invoice_id != "
+                "l.xero_invoice_id OR w.xero_invoice_number != COALESCE(l.xero_invoice_number, "
+                "'')))) ORDER BY i.invoice_number",
+                (tenant_id,),
+            ).fetchall()
+        return [
+            InvoiceWriteBack(
+                int(r["invoice_id"]),
+                r["invoice_number"],
+                r["sf_id"],
+                r["xero_invoice_id"],
+                r["xero_invoice_number"],
+            )
+            for r in rows
+        ]
+
+    def record_writeback(
+        self,
+        tenant_id: str,
+        written: Iterable[InvoiceWriteBack],
+        failed: Iterable[tuple[InvoiceWriteBack, str]] = (),
+    ) -> None:
+        """What Maica accepted (written) and refused (failed, with its reason)."""
+        now = time.time()
+        rows: list[tuple[Any, ...]] = [
+            (i.invoice_id, tenant_id, i.xero_invoice_id, i.xero_invoice_number, "written", "", now)
+            for i in written
+        ]
+        rows += [
+            (i.invoice_id, tenant_id, i.xero_invoice_id, i.xero_invoice_number, "failed", m, now)
+            for i, m in failed
+        ]
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT INTO maica_writeback (invoice_id, tenant_id, xero_invoice_id, "
+                "xero_invoice_number, state, message, attempts, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (invoice_id, tenant_id) DO UPDATE "
+                "SET xero_invoice_id = excluded.xero_invoice_id, xero_invoice_number = "
+                "excluded.xero_invoice_number, state = excluded.state, message = "
+                "excluded.message, attempts = maica_writeback.attempts + 1, "
+                "updated_at = excluded.updated_at",
+                rows,
+            )
+
+    def written_invoices(self, tenant_id: str) -> list[InvoiceWriteBack]:
+        """Invoices whose Xero id and number are known (written or still to write), for the
+        export."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
+                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                "JOIN invoices i ON i.id = l.invoice_id WHERE l.tenant_id = ? "
+                "AND l.state IN ('synced', 'changed') AND l.xero_invoice_id IS NOT NULL "
+                "ORDER BY i.invoice_number",
+                (tenant_id,),
+            ).fetchall()
+        return [
+            InvoiceWriteBack(
+                int(r["invoice_id"]),
+                r["invoice_number"],
+                r["sf_id"],
+                r["xero_invoice_id"],
+                r["xero_invoice_number"],
+            )
+            for r in rows
+        ]
+
+    # -- writing back payments ------------------------------------------------------------
+
+    def payments_pending(self, tenant_id: str) -> list[PaymentWriteBack]:
+        """Payments not yet in Maica as they are now: new, changed, refused last time, or
+        removed in Xero since they were written (sent again with Include and Paid off)."""
+        with self.db.read() as conn:
+            current = conn.execute(
+                "SELECT p.xero_payment_id, p.invoice_id, i.invoice_number, m.sf_id, p.amount, "
+                "p.date FROM payments p JOIN maica_records m ON m.invoice_id = p.invoice_id "
+                "JOIN invoices i ON i.id = p.invoice_id "
+                "LEFT JOIN maica_payments w ON w.tenant_id = p.tenant_id "
+                "AND w.xero_payment_id = p.xero_payment_id WHERE p.tenant_id = ? AND "
+                "(w.xero_payment_id IS NULL OR w.state = 'failed' OR w.included = 0 OR "
+                "w.amount != p.amount OR w.date != p.date) ORDER BY p.date, p.xero_payment_id",
+                (tenant_id,),
+            ).fetchall()
+            removed = conn.execute(
+                "SELECT w.xero_payment_id, w.invoice_id, i.invoice_number, m.sf_id, w.amount, "
+                "w.date FROM maica_payments w JOIN maica_records m ON m.invoice_id = w.invoice_id "
+                "JOIN invoices i ON i.id = w.invoice_id WHERE w.tenant_id = ? AND "
+                "(w.included = 1 OR w.state = 'failed') AND NOT EXISTS (SELECT 1 FROM payments p "
+                "WHERE p.tenant_id = w.tenant_id AND p.xero_payment_id = w.xero_payment_id) "
+                "ORDER BY w.date, w.xero_payment_id",
+                (tenant_id,),
+            ).fetchall()
+        return [
+            PaymentWriteBack(
+                r["xero_payment_id"],
+                int(r["invoice_id"]),
+                r["invoice_number"],
+                r["sf_id"],
+                r["amount"],
+                r["date"],
+                True,
+            )
+            for r in current
+        ] + [
+            PaymentWriteBack(
+                r["xero_payment_id"],
+                int(r["invoice_id"]),
+                r["invoice_number"],
+                r["sf_id"],
+                r["amount"],
+                r["date"],
+                False,
+            )
+            for r in removed
+        ]
+
+    def record_payment_writeback(
+        self,
+        tenant_id: str,
+        written: Iterable[tuple[PaymentWriteBack, str]],
+        failed: Iterable[tuple[PaymentWriteBack, str]] = (),
+    ) -> None:
+        """Payments Maica accepted (with the Payment record's Id) and refused (with why)."""
+        now = time.time()
+        rows: list[tuple[Any, ...]] = [
+            (tenant_id, p.xero_payment_id, p.invoice_id, sf_id, p.amount, p.date,
+             int(p.included), "written", "", now)
+            for p, sf_id in written
+        ]  # fmt: skip
+        rows += [
+            (tenant_id, p.xero_payment_id, p.invoice_id, None, p.amount, p.date,
+             int(p.included), "failed", reason, now)
+            for p, reason in failed
+        ]  # fmt: skip
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT INTO maica_payments (tenant_id, xero_payment_id, invoice_id, sf_id, "
+                "amount, date, included, state, message, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, xero_payment_id) "
+                "DO UPDATE SET invoice_id = excluded.invoice_id, "
+                "sf_id = COALESCE(excluded.sf_id, maica_payments.sf_id), "
+                "amount = excluded.amount, date = excluded.date, included = excluded.included, "
+                "state = excluded.state, message = excluded.message, "
+                "updated_at = excluded.updated_at",
+                rows,
+            )
+
+    def written_payments(self, tenant_id: str) -> list[WrittenPayment]:
+        """Every payment as it stands for Maica (current ones, and removed ones switched off),
+        for the export."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT p.xero_payment_id, i.invoice_number, m.sf_id AS invoice_sf_id, "
+                "COALESCE(w.sf_id, '') AS sf_id, p.amount, p.date, 1 AS included "
+                "FROM payments p JOIN maica_records m ON m.invoice_id = p.invoice_id "
+                "JOIN invoices i ON i.id = p.invoice_id LEFT JOIN maica_payments w "
+                "ON w.tenant_id = p.tenant_id AND w.xero_payment_id = p.xero_payment_id "
+                "WHERE p.tenant_id = ? UNION ALL "
+                "SELECT w.xero_payment_id, i.invoice_number, m.sf_id, COALESCE(w.sf_id, ''), "
+                "w.amount, w.date, 0 FROM maica_payments w JOIN maica_records m "
+                "ON m.invoice_id = w.invoice_id JOIN invoices i ON i.id = w.invoice_id "
+                "WHERE w.tenant_id = ? AND NOT EXISTS (SELECT 1 FROM payments p WHERE "
+                "p.tenant_id = w.tenant_id AND p.xero_payment_id = w.xero_payment_id) "
+                "ORDER BY 2, 6, 1",
+                (tenant_id, tenant_id),
+            ).fetchall()
+        return [
+            WrittenPayment(
+                r["xero_payment_id"],
+                r["invoice_number"],
+                r["invoice_sf_id"],
+                r["sf_id"],
+                r["amount"],
+                r["date"],
+                bool(r["included"]),
+            )
+            for r in rows
+        ]
+
+
+def _ids_by_number(conn: Any, numbers: Sequence[str]) -> dict[str, int]:
+    wanted = set(numbers)
+    return {
+        r["invoice_number"]: int(r["id"])
+        for r in conn.execute("SELECT id, invoice_number FROM invoices")
+        if r["invoice_number"] in wanted
+    }
+
+
+def _link_elsewhere(
+    conn: Any, tenant_id: str, records: Sequence[ElsewhereRecord], now: float
+) -> int:
+    """Link each pulled invoice whose Finance External ID someone else wrote. One this product
+    wrote itself (its journal says so) is not "elsewhere" and is left alone."""
+    linked = 0
+    for record in records:
+        row = conn.execute(
+            "SELECT m.invoice_id, m.finance_external_id FROM maica_records m WHERE m.sf_id = ?",
+            (record.sf_id,),
+        ).fetchone()
+        if row is None:
+            continue
+        invoice_id = int(row["invoice_id"])
+        ours = conn.execute(
+            "SELECT 1 FROM maica_writeback WHERE invoice_id = ? AND xero_invoice_id = ? "
+            "AND state = 'written'",
+            (invoice_id, record.finance_external_id),
+        ).fetchone()
+        if ours is not None:
+            continue
+        link = conn.execute(
+            "SELECT state, xero_invoice_id FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+            (invoice_id, tenant_id),
+        ).fetchone()
+        first_time = row["finance_external_id"] != record.finance_external_id
+        conn.execute(
+            "UPDATE maica_records SET finance_external_id = ?, xero_number_seen = ?, "
+            "changed_hands_at = COALESCE(changed_hands_at, ?) WHERE invoice_id = ?",
+            (record.finance_external_id, record.xero_number or None, now, invoice_id),
+        )
+        if not tenant_id:
+            continue
+        if link is not None and link["state"] in (LinkState.SYNCED, LinkState.CHANGED):
+            continue  # in Xero already through this product: the check reports the clash
+        if link is not None and link["state"] == LinkState.SENDING:
+            continue  # its batch is settled against Xero first
+        conn.execute(
+            "INSERT INTO xero_links (invoice_id, tenant_id, state, message, xero_invoice_id, "
+            "xero_invoice_number, synced_fingerprint, updated_at) SELECT id, ?, 'synced', ?, ?, "
+            "?, fingerprint, ? FROM invoices WHERE id = ? ON CONFLICT (invoice_id, tenant_id) "
+            "DO UPDATE SET state = 'synced', message = excluded.message, "
+            "xero_invoice_id = excluded.xero_invoice_id, "
+            "xero_invoice_number = excluded.xero_invoice_number, "
+            "synced_fingerprint = excluded.synced_fingerprint, batch_id = NULL, "
+            "updated_at = excluded.updated_at",
+            (
+                tenant_id,
+                ELSEWHERE_MESSAGE,
+                record.finance_external_id,
+                record.xero_number or None,
+                now,
+                invoice_id,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO maica_writeback (invoice_id, tenant_id, xero_invoice_id, "
+            "xero_invoice_number, state, message, updated_at) VALUES (?, ?, ?, ?, 'elsewhere', "
+            "'', ?) ON CONFLICT (invoice_id, tenant_id) DO UPDATE SET state = 'elsewhere', "
+            "xero_invoice_id = excluded.xero_invoice_id, "
+            "xero_invoice_number = excluded.xero_invoice_number, updated_at = excluded.updated_at",
+            (invoice_id, tenant_id, record.finance_external_id, record.xero_number, now),
+        )
+        if first_time or link is None or link["xero_invoice_id"] != record.finance_external_id:
+            linked += 1
+    return linked
