@@ -51,6 +51,21 @@ WORDS: RemedyWords = {
     Remedy.CHOOSE_FLOW: (
         "Choose one: maica-xero config set flow NAME (maica-xero flows describes them)."
     ),
+    Remedy.CONNECT_MAICA: "Connect to the Maica org first: maica-xero maica connect.",
+    Remedy.RECONNECT_MAICA: "Connect to the Maica org again: maica-xero maica connect.",
+    Remedy.SET_SF_CLIENT_ID: (
+        "Create an External Client App in the Maica org (scopes api and refresh_token, PKCE on, "
+        "the redirect URIs registered), then save its consumer key: maica-xero config set "
+        "sf-client-id KEY."
+    ),
+    Remedy.CHECK_SF_LOGIN: (
+        "Check maica-xero config get sf-login-url and sf-client-id against the External Client "
+        "App, then run maica-xero maica connect again."
+    ),
+    Remedy.CHECK_MAICA_MAPPING: "Run maica-xero maica check and fix or confirm the mapping.",
+    Remedy.WAIT_FOR_SF_LIMIT: (
+        "Run it again tomorrow, or once a Salesforce administrator raises the org's API limit."
+    ),
 }
 
 

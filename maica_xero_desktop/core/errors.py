@@ -33,6 +33,12 @@ class Remedy(StrEnum):
     UNLOCK_KEYRING = "unlock_keyring"
     FIX_HOME = "fix_home"
     CHOOSE_FLOW = "choose_flow"
+    CONNECT_MAICA = "connect_maica"
+    RECONNECT_MAICA = "reconnect_maica"
+    SET_SF_CLIENT_ID = "set_sf_client_id"
+    CHECK_SF_LOGIN = "check_sf_login"
+    CHECK_MAICA_MAPPING = "check_maica_mapping"
+    WAIT_FOR_SF_LIMIT = "wait_for_sf_limit"
 
 
 #: The remedy said without naming a front end (logs, stored messages, callers that do not word).
@@ -63,6 +69,20 @@ NEUTRAL: dict[Remedy, str] = {
     ),
     Remedy.FIX_HOME: "Then try again.",
     Remedy.CHOOSE_FLOW: "Choose one of the sync flows.",
+    Remedy.CONNECT_MAICA: "Connect to the Maica org first.",
+    Remedy.RECONNECT_MAICA: "Connect to the Maica org again.",
+    Remedy.SET_SF_CLIENT_ID: (
+        "Create an External Client App in the Maica org (scopes api and refresh_token, PKCE on, "
+        "the redirect URIs registered) and save its consumer key."
+    ),
+    Remedy.CHECK_SF_LOGIN: (
+        "Check the Maica org's login address and the consumer key saved for its External Client "
+        "App, then connect again."
+    ),
+    Remedy.CHECK_MAICA_MAPPING: "Check the Maica field mapping and confirm it.",
+    Remedy.WAIT_FOR_SF_LIMIT: (
+        "The run can resume tomorrow, or as soon as a Salesforce administrator raises the limit."
+    ),
 }
 
 
@@ -216,3 +236,62 @@ class NoActiveOrganisation(MaicaXeroError):
 
 class UnknownOrganisation(MaicaXeroError):
     pass
+
+
+class MaicaNotConnected(MaicaXeroError):
+    """No Maica sign-in is kept on this computer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This computer is not connected to the Maica org.", remedy=Remedy.CONNECT_MAICA
+        )
+
+
+class MaicaNeedsReconnect(MaicaXeroError):
+    """The Maica org no longer accepts the saved sign-in (invalid_grant): connect again."""
+
+    def __init__(self, sentence: str, *, detail: str = "") -> None:
+        super().__init__(sentence, detail=detail, remedy=Remedy.RECONNECT_MAICA)
+
+
+class SalesforceError(MaicaXeroError):
+    """The Maica org (Salesforce) refused a request; ``error_code`` is Salesforce's own code
+    (``INVALID_FIELD``, ``UNABLE_TO_LOCK_ROW`` …) when it sent one."""
+
+    def __init__(
+        self,
+        sentence: str,
+        *,
+        detail: str = "",
+        status: int = 0,
+        error_code: str = "",
+        remedy: Remedy | None = None,
+        facts: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(sentence, detail=detail, remedy=remedy, facts=facts)
+        self.status = status
+        self.error_code = error_code
+
+
+class SalesforceUnavailable(SalesforceError):
+    """The Maica org could not be reached, or answered with a server error."""
+
+
+class SalesforceLimitExceeded(SalesforceError):
+    """REQUEST_LIMIT_EXCEEDED: the org's daily API budget is used up."""
+
+    def __init__(
+        self, used: int | None = None, limit: int | None = None, *, detail: str = ""
+    ) -> None:
+        usage = f" ({used} of {limit} calls)" if used is not None and limit is not None else ""
+        super().__init__(
+            f"The Maica org's daily Salesforce API budget is used up{usage}; the run stopped "
+            "and nothing was half-written.",
+            detail=detail,
+            status=403,
+            error_code="REQUEST_LIMIT_EXCEEDED",
+            remedy=Remedy.WAIT_FOR_SF_LIMIT,
+            facts={"used": str(used or ""), "limit": str(limit or "")},
+        )
+        self.used = used
+        self.limit = limit

@@ -63,6 +63,29 @@ color:#1f2933}} h1{{font-size:1.4em}}</style></head>
 
 
 @dataclass(frozen=True)
+class SignInWords:
+    """What the receiver's pages and sentences call the provider (Xero, or the Maica org)."""
+
+    #: before "sign-in": "the Xero sign-in", "the Maica sign-in"
+    name: str = "Xero"
+    #: the one who answers: "Xero", "the Maica org"
+    source: str = "Xero"
+    #: the next step after an error reply
+    app_advice: str = "Check the app's settings in the Xero developer portal and connect again."
+    #: after "No reply came back from … within N seconds." ({redirect_uri} is filled in)
+    timeout_advice: str = (
+        "If Xero showed an error page, check that the client id is right, that the redirect URI "
+        "{redirect_uri} is registered exactly in the Xero app, and that the app accepts the "
+        "requested scopes (apps made since 2 March 2026 accept only granular ones such as "
+        "accounting.invoices, not accounting.transactions — the scopes are a setting); then "
+        "connect again."
+    )
+
+
+XERO_WORDS = SignInWords()
+
+
+@dataclass(frozen=True)
 class Callback:
     code: str
     scope: str
@@ -144,7 +167,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _refuse(self) -> None:
-        body = page("Not here", "This address only receives the Xero sign-in reply.")
+        words = self.server.receiver.words
+        body = page("Not here", f"This address only receives the {words.name} sign-in reply.")
         self._send(405, body, allow="GET")
 
     do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
@@ -174,8 +198,14 @@ class LoopbackReceiver:
     caller's thread; the connection threads only hand over the callback and write pages."""
 
     def __init__(
-        self, ports: list[int], callback_path: str, state: str, redirect_host: str = "localhost"
+        self,
+        ports: list[int],
+        callback_path: str,
+        state: str,
+        redirect_host: str = "localhost",
+        words: SignInWords = XERO_WORDS,
     ) -> None:
+        self.words = words
         self._ports = ports
         self._host = redirect_host
         self._path = callback_path
@@ -258,7 +288,9 @@ class LoopbackReceiver:
     def handle(self, raw_path: str) -> tuple[int, bytes]:
         parts = urlsplit(raw_path)
         if parts.path != self._path:
-            return 404, page("Not found", "This address only receives the Xero sign-in reply.")
+            return 404, page(
+                "Not found", f"This address only receives the {self.words.name} sign-in reply."
+            )
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         expected = self._state
         got = query.get("state", "")
@@ -276,13 +308,15 @@ class LoopbackReceiver:
             )
         self._state = None  # single use
         if "error" in query:
-            self._error = _error_from(query["error"], query.get("error_description", ""))
+            self._error = _error_from(
+                query["error"], query.get("error_description", ""), self.words
+            )
             self._finish()
             return 200, page("Sign-in not completed", self._error.sentence)
         code = query.get("code", "")
         if not code:
             self._error = AuthorizationError(
-                "Xero's reply had no authorization code. Connect again."
+                f"The reply from {self.words.source} had no authorization code. Connect again."
             )
             self._finish()
             return 400, page("Sign-in not completed", self._error.sentence)
@@ -354,7 +388,7 @@ class LoopbackReceiver:
         try:
             while not self._done.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
                 if cancel is not None and cancel.is_set():
-                    raise AuthorizationCancelled("The Xero sign-in was cancelled.")
+                    raise AuthorizationCancelled(f"The {self.words.name} sign-in was cancelled.")
                 if time.monotonic() >= deadline:
                     raise self._timeout_error(timeout)
             if self._error is not None:
@@ -375,7 +409,7 @@ class LoopbackReceiver:
                 )
                 raise
             self._settle(
-                "Connected to Xero",
+                f"Connected to {self.words.source}",
                 "Maica Xero Desktop is connected. You can close this tab and return to the app.",
             )
             return outcome
@@ -389,13 +423,9 @@ class LoopbackReceiver:
                 "that did not match this sign-in (state mismatch), possibly from an older browser "
                 "tab. Connect again and finish the sign-in in the newest tab."
             )
+        advice = self.words.timeout_advice.replace("{redirect_uri}", self.redirect_uri)
         return AuthorizationError(
-            f"No reply came back from Xero within {timeout:g} seconds. If Xero showed an error "
-            "page, check that the client id is right, that the redirect URI "
-            f"{self.redirect_uri} is registered exactly in the Xero app, and that the app "
-            "accepts the requested scopes (apps made since 2 March 2026 accept only granular "
-            "ones such as accounting.invoices, not accounting.transactions — the scopes are a "
-            "setting); then connect again."
+            f"No reply came back from {self.words.source} within {timeout:g} seconds. {advice}"
         )
 
     def close(self) -> None:
@@ -410,16 +440,17 @@ class LoopbackReceiver:
         self._threads = []
 
 
-def _error_from(error: str, description: str) -> AuthorizationError:
-    """The sentence for an ``error`` reply; Xero's words escaped and cut short."""
+def _error_from(
+    error: str, description: str, words: SignInWords = XERO_WORDS
+) -> AuthorizationError:
+    """The sentence for an ``error`` reply; the provider's words escaped and cut short."""
     if error == "access_denied":
         return AuthorizationError(
-            "Access was not granted in Xero (the consent page was cancelled). "
+            f"Access was not granted in {words.source} (the consent page was cancelled). "
             "Connect again and choose Allow access."
         )
     said = printable(description.strip())[:300]
     return AuthorizationError(
-        f"Xero ended the sign-in with the error '{printable(error)[:60]}'"
-        + (f": {said}" if said else "")
-        + ". Check the app's settings in the Xero developer portal and connect again."
+        f"{words.source[:1].upper()}{words.source[1:]} ended the sign-in with the error "
+        f"'{printable(error)[:60]}'" + (f": {said}" if said else "") + f". {words.app_advice}"
     )

@@ -1,6 +1,8 @@
 """The one wrapper around the OS keyring.
 
-Holds the Xero token set, the optional client secret and the webhook key as small separate entries
+Holds the Xero token set, the optional client secret, the webhook key, and the Maica org's sign-in
+(refresh token, access token, instance and identity URLs) and optional consumer secret, as small
+separate entries
 (Windows Credential Manager keeps only about 2.5 KB per secret; longer values are split). It
 refuses to work without a real backend — there is no silent plaintext fallback — and turns every
 keyring failure into one sentence that says what to do. Values are registered with :mod:`redact`
@@ -38,6 +40,11 @@ ACCESS = "access_token"
 META = "token_meta"
 CLIENT_SECRET = "client_secret"
 WEBHOOK_KEY = "webhook_key"
+#: the Maica org (Salesforce): the sign-in's entries and the External Client App's optional secret
+SF_REFRESH = "sf_refresh_token"
+SF_ACCESS = "sf_access_token"
+SF_META = "sf_meta"
+SF_CLIENT_SECRET = "sf_client_secret"
 
 T = TypeVar("T")
 
@@ -67,6 +74,18 @@ class TokenSet:
     scope: tuple[str, ...] = ()
     token_type: str = "Bearer"
     user: ConnectedUser | None = None
+
+
+@dataclass(frozen=True)
+class MaicaTokens:
+    """The Maica org's sign-in: kept in the keyring only, never in a file. ``issued_at`` is when
+    the access token was issued (seconds since the epoch)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    instance_url: str
+    id_url: str
+    issued_at: float
 
 
 def backend_description(backend: KeyringBackend | None = None) -> str:
@@ -226,6 +245,44 @@ class SecretStore:
 
     def forget_tokens(self) -> None:
         for name in (ACCESS, META, REFRESH):
+            self.delete(name)
+
+    # -- the Maica org's sign-in ------------------------------------------------------------
+
+    def load_maica(self) -> MaicaTokens | None:
+        """The Maica sign-in, or None when there is none (no refresh token or no instance)."""
+        refresh_token = self.get(SF_REFRESH)
+        if not refresh_token:
+            return None
+        meta = _loads(self.get(SF_META))
+        instance_url = str(meta.get("instance_url", ""))
+        if not instance_url:
+            return None
+        try:
+            issued_at = float(meta.get("issued_at", 0.0))
+        except (TypeError, ValueError):
+            issued_at = 0.0
+        return MaicaTokens(
+            access_token=self.get(SF_ACCESS) or "",
+            refresh_token=refresh_token,
+            instance_url=instance_url,
+            id_url=str(meta.get("id_url", "")),
+            issued_at=issued_at,
+        )
+
+    def save_maica(self, tokens: MaicaTokens) -> None:
+        """Persist the Maica sign-in; the refresh token first."""
+        self.set(SF_REFRESH, tokens.refresh_token)
+        self.set(SF_ACCESS, tokens.access_token)
+        meta = {
+            "instance_url": tokens.instance_url,
+            "id_url": tokens.id_url,
+            "issued_at": tokens.issued_at,
+        }
+        self.set(SF_META, json.dumps(meta))
+
+    def forget_maica(self) -> None:
+        for name in (SF_ACCESS, SF_META, SF_REFRESH):
             self.delete(name)
 
 

@@ -36,6 +36,8 @@ from .errors import (
 )
 from .flows import get_flow
 from .loopback import Callback, LoopbackReceiver
+from .maica.auth import MaicaSignIn
+from .maica.session import MaicaSession
 from .maica_service import MaicaService
 from .mapping import MappingChoices, read_choices, save_mapping
 from .paths import AppPaths, app_paths
@@ -133,6 +135,14 @@ class Service:
         self._xero = XeroClient(
             self._http, self._endpoints, self._tokens, self._limits, sleep=sleep
         )
+        self._maica_signin = MaicaSignIn(
+            self._settings_store,
+            self._secrets,
+            self.paths.data_dir / "maica-token.lock",
+            clock=clock,
+            browser=browser,
+        )
+        self._maica_session = MaicaSession(self._maica_signin)
         self._db: Store | None = None
         self._db_lock = threading.Lock()
         self.sync = SyncService(self)
