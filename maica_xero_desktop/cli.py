@@ -504,6 +504,7 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
     if not runs:
         _out("No runs yet.")
         return 0
+    from_maica = any(run.maica_calls for run in runs)
     _table(
         (
             "Run",
@@ -517,6 +518,7 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
             "Blocked",
             "Failed",
             "Calls",
+            *(("Read", "Written back", "Maica calls") if from_maica else ()),
             "Time",
             "Message",
         ),
@@ -533,12 +535,13 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
                 run.blocked,
                 run.failed,
                 run.api_calls,
+                *((run.pulled, run.written_back, run.maica_calls) if from_maica else ()),
                 f"{run.duration_s:.1f} s",
                 run.message,
             )
             for run in runs
         ],
-        right=tuple(range(5, 12)),
+        right=tuple(range(5, 15 if from_maica else 12)),
     )
     return 0
 

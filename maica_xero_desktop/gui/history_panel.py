@@ -42,8 +42,13 @@ RUN_COLUMNS = (
     ("Linked", lambda r: str(r.linked)),
     ("Blocked", lambda r: str(r.blocked)),
     ("Failed", lambda r: str(r.failed)),
+    ("Read from Maica", lambda r: str(r.pulled) if r.maica_calls else ""),
+    ("Written back", lambda r: str(r.written_back) if r.maica_calls else ""),
+    ("Maica calls", lambda r: str(r.maica_calls) if r.maica_calls else ""),
     ("Time", lambda r: f"{r.duration_s:.2f} s"),
 )
+#: the Maica columns: shown once a listed run read from the Maica org
+MAICA_COLUMNS = (9, 10, 11)
 RESULT_COLUMNS = (
     ("Invoice", lambda o: o.invoice_number),
     ("Outcome", lambda o: o.outcome),
@@ -147,6 +152,9 @@ class HistoryPanel(Panel, QWidget):
     def _show_runs(self, runs: list[RunRecord], select_latest: bool = False) -> None:
         selected = None if select_latest else self.selected_run()
         self.runs.set_rows(runs)
+        from_maica = any(run.maica_calls for run in runs)
+        for column in MAICA_COLUMNS:
+            self.runs_table.setColumnHidden(column, not from_maica)
         row = 0
         if selected is not None:
             row = next((i for i, r in enumerate(runs) if r.id == selected.id), 0)
