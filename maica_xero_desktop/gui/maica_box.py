@@ -81,8 +81,8 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.client_id.setPlaceholderText("the External Client App's consumer key")
         setup = QFormLayout(self.setup)
         setup.setContentsMargins(0, 0, 0, 0)
-        setup.addRow("Login &host:", self.login_url)
-        setup.addRow("Consumer &key:", self.client_id)
+        setup.addRow("Login host:", self.login_url)
+        setup.addRow("Consumer ke&y:", self.client_id)
 
         # once signed in: who and where, and the mapping
         self.details = QWidget()
@@ -100,14 +100,14 @@ class MaicaOrgBox(Panel, QGroupBox):
 
         self.connect_button = QPushButton("Connect to &Maica…")
         self.connect_button.setAccessibleName("Connect to the Maica org")
-        self.check_button = QPushButton("Check ma&pping")
+        self.check_button = QPushButton("Chec&k mapping")
         self.check_button.setAccessibleName("Check the Maica field mapping")
         self.check_button.setToolTip("Describe the Maica objects again and check every field")
-        self.details_button = QPushButton("Mapping detai&ls…")
+        self.details_button = QPushButton("Mapping d&etails…")
         self.details_button.setAccessibleName("Show every mapped Maica field")
-        self.confirm_button = QPushButton("Confirm field &names…")
+        self.confirm_button = QPushButton("Confirm field names…")
         self.confirm_button.setAccessibleName("Confirm the Maica field names")
-        self.disconnect_button = QPushButton("Disconn&ect from Maica…")
+        self.disconnect_button = QPushButton("Disconnect from Maica…")
         self.disconnect_button.setAccessibleName("Disconnect from the Maica org")
         buttons = QHBoxLayout()
         for button in (
@@ -122,9 +122,17 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.flow_note = WrappedLabel(FLOW_NOTE)
         self.flow_note.setAccessibleName("Maica's own Xero flow")
         self.signin = SignInBox(
-            service, runner, connect=self._connect, prompt=WAITING, name="maica_connect"
+            service,
+            runner,
+            connect=self._connect,
+            prompt=WAITING,
+            name="maica_connect",
+            copy_text="Copy address",
+            cancel_text="Stop waiting",
         )
         self.signin.url_field.setAccessibleName("Maica sign-in address")
+        self.signin.copy_button.setAccessibleName("Copy the Maica sign-in address")
+        self.signin.cancel_button.setAccessibleName("Cancel the Maica sign-in")
         self.status = StatusLine()
         self.status.setAccessibleName("Maica message")
 

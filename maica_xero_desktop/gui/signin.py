@@ -52,6 +52,8 @@ class SignInBox(QFrame):
         connect: Connect | None = None,
         prompt: str = WAITING,
         name: str = "connect",
+        copy_text: str = "Copy &address",
+        cancel_text: str = "Stop &waiting",
     ) -> None:
         super().__init__(parent)
         self.service = service
@@ -66,10 +68,10 @@ class SignInBox(QFrame):
         self.url_field.setReadOnly(True)
         self.url_field.setAccessibleName("Sign-in address")
         self.url_field.setPlaceholderText("Preparing the sign-in…")
-        self.copy_button = QPushButton("Copy &address")
+        self.copy_button = QPushButton(copy_text)
         self.copy_button.setAccessibleName("Copy the sign-in address")
         self.copy_button.setEnabled(False)
-        self.cancel_button = QPushButton("Stop &waiting")
+        self.cancel_button = QPushButton(cancel_text)
         self.cancel_button.setAccessibleName("Cancel the sign-in")
         row = QHBoxLayout()
         row.addWidget(self.url_field, 1)
