@@ -4,19 +4,37 @@ and the CSV export for organisations without API access. Qt-free; every method m
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .errors import ConfigurationError, MaicaXeroError, Remedy
+from .maica.exports import export_updates
+from .maica.fields import (
+    ALL_KEYS,
+    OBJECTS,
+    Mapping,
+    detect_namespace,
+    object_name,
+    resolve,
+    sentence,
+)
+from .maica.pull import Puller
 from .maica.views import (
     ExportUpdatesResult,
     MaicaStatus,
     MappingCheck,
+    PullError,
     PullResult,
     WriteBackResult,
 )
+from .maica.writeback import WriteBack
+from .store import Store
+from .sync.reused import flag_reused_numbers
 
 if TYPE_CHECKING:
     from .service import Service
@@ -24,18 +42,72 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: an API name the administrator may confirm: letters, digits and single underscores, as
+#: Salesforce allows (``ns__Name__c``, ``Name``, ``ns__Child__r``)
+_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,79}")
+
+
+class MaicaMappingIncomplete(ConfigurationError):
+    """A required Maica field is missing (or unusable): nothing is pulled or written."""
+
+
+class MaicaPullRejected(MaicaXeroError):
+    """Some Maica records cannot be used: nothing of the pull was stored."""
+
+    def __init__(self, result: PullResult) -> None:
+        self.result = result
+        first = result.errors[0]
+        count = len(result.errors)
+        which = (
+            f"invoice {first.invoice_number} ({first.sf_id})"
+            if first.invoice_number
+            else (first.sf_id or "a record")
+        )
+        more = f" and {count - 1} more problem{'s' if count > 2 else ''}" if count > 1 else ""
+        super().__init__(
+            f"Nothing was read from the Maica org: {which} {first.reason.rstrip('.')}{more}. "
+            "Correct the record in Maica and try again.",
+            detail="\n".join(f"{e.sf_id} {e.invoice_number}: {e.reason}" for e in result.errors),
+        )
+
+
 class MaicaService:
-    """``service.maica``: everything the CLI and the window ask of the Maica org. Owns nothing
-    of its own beyond what it reads from the facade (store, settings, the Maica session). Same
-    thread rules as :class:`~maica_xero_desktop.core.service.Service`."""
+    """``service.maica``: everything the CLI and the window ask of the Maica org. Owns the last
+    ``describe`` answers (in memory); reads the facade's store, settings, sign-in and session.
+    Same thread rules as :class:`~maica_xero_desktop.core.service.Service`."""
 
     def __init__(self, service: Service) -> None:
         self._service = service
+        self._lock = threading.Lock()
+        #: the last describe answers: (namespace, {object role: describe or None}, queryable)
+        self._described: tuple[str, dict[str, Any], dict[str, bool]] | None = None
+
+    @property
+    def _store(self) -> Store:
+        return self._service._store
+
+    # -- connection --------------------------------------------------------------------------
 
     def status(self) -> MaicaStatus:
         """Connected or not, who and which org, the namespace and the last mapping state (no
         network)."""
-        raise NotImplementedError
+        service = self._service
+        settings = service.settings()
+        signin = service._maica_signin
+        identity = signin.identity()
+        remembered = self._store.maica_meta("mapping_ok")
+        return MaicaStatus(
+            connected=identity is not None,
+            instance_url=identity.instance_url if identity else "",
+            org_name=settings.sf_org_name if identity else "",
+            user=settings.sf_user if identity else "",
+            namespace=settings.maica_namespace,
+            mapping_ok=None if remembered is None else remembered == "1",
+            login_url=signin.login_url(settings),
+            client_id_set=bool(signin.client_id(settings)),
+            needs_reconnect=settings.sf_needs_reconnect,
+            source=settings.source,
+        )
 
     def connect(
         self,
@@ -47,35 +119,196 @@ class MaicaService:
         cancel: threading.Event | None = None,
     ) -> MaicaStatus:
         """Sign in to the Maica org through the system browser (``on_url`` gets the address to
-        show); saves the tokens in the keyring, then checks the mapping."""
-        raise NotImplementedError
+        show); saves the tokens in the keyring, then checks the mapping (a check that fails is
+        logged; ``check`` says it again)."""
+        self._service._maica_signin.connect(
+            on_url,
+            login_url=login_url,
+            open_browser=open_browser,
+            timeout=timeout,
+            cancel=cancel,
+        )
+        with self._lock:
+            self._described = None
+        try:
+            self.check()
+        except MaicaXeroError as exc:
+            log.info("The mapping check after the Maica sign-in failed: %s", exc.fact)
+        return self.status()
 
-    def disconnect(self) -> None:
-        """Revoke the Maica sign-in (best effort) and forget its keyring entries."""
-        raise NotImplementedError
+    def disconnect(self) -> str | None:
+        """Revoke the Maica sign-in (best effort) and forget its keyring entries. Returns None,
+        or the sentence saying the org did not confirm the sign-out (forgotten here anyway)."""
+        with self._lock:
+            self._described = None
+        return self._service._maica_signin.disconnect()
+
+    # -- mapping -----------------------------------------------------------------------------
 
     def check(self, *, refresh: bool = True) -> MappingCheck:
         """Describe the Maica objects (``refresh``; else the last description) and report every
         mapped field: found, missing, wrong type, not readable or not writable, with a
         suggestion; saves the namespace found. Also lists invoices that changed hands."""
-        raise NotImplementedError
+        mapping = self._mapping(refresh=refresh)
+        return self._report(mapping)
 
     def confirm_mapping(self, changes: dict[str, str] | None = None) -> MappingCheck:
         """The administrator confirms the names found by label, with ``changes`` ("object.role"
         -> API name) overriding any; saved in ``settings.maica_mapping``; answers a new check."""
-        raise NotImplementedError
+        changes = {k.strip(): v.strip() for k, v in (changes or {}).items()}
+        for key, name in changes.items():
+            if key not in ALL_KEYS:
+                raise ConfigurationError(
+                    f"'{key[:60]}' is not a Maica mapping role: use one of "
+                    f"{', '.join(sorted(ALL_KEYS))}."
+                )
+            if name and not _API_NAME.fullmatch(name):
+                raise ConfigurationError(
+                    f"'{name[:80]}' is not a Salesforce API name (letters, digits and "
+                    "underscores, e.g. maica_cc__Xero_Invoice_No__c)."
+                )
+        mapping = self._mapping(refresh=False)
+        confirmed = {k: mapping.names[k] for k in mapping.unconfirmed if k in mapping.names}
+
+        def change(s: Any) -> None:
+            merged = {**s.maica_mapping, **confirmed}
+            for key, name in changes.items():
+                if name:
+                    merged[key] = name
+                else:
+                    merged.pop(key, None)  # back to the default or the label
+            s.maica_mapping = merged
+
+        self._service.update_settings(change)
+        return self._report(self._mapping(refresh=False))
+
+    def _report(self, mapping: Mapping) -> MappingCheck:
+        self._store.set_maica_meta("mapping_ok", "1" if mapping.ok else "0")
+        problems = mapping.missing_required()
+        return MappingCheck(
+            ok=mapping.ok and bool(mapping.namespace),
+            namespace=mapping.namespace,
+            fields=mapping.checks,
+            unconfirmed=tuple(sorted(mapping.unconfirmed)),
+            changed_hands=tuple(self._store.changed_hands()),
+            sentence=sentence(mapping) if problems or mapping.unconfirmed or not mapping.namespace
+            else "",
+        )  # fmt: skip
+
+    def _mapping(self, *, refresh: bool) -> Mapping:
+        """The mapping against the org's objects (described now, or the last description)."""
+        with self._lock:
+            described = self._described
+        if refresh or described is None:
+            described = self._describe()
+            with self._lock:
+                self._described = described
+        namespace, describes, queryable = described
+        confirmed = dict(self._service.settings().maica_mapping)
+        return resolve(namespace, describes, confirmed, queryable)
+
+    def _describe(self) -> tuple[str, dict[str, Any], dict[str, bool]]:
+        session = self._service._maica_session
+        listing = session.run(lambda sf: sf.describe())
+        sobjects = list((listing or {}).get("sobjects") or [])
+        namespace = detect_namespace(sobjects)
+        names = {str(s.get("name")): s for s in sobjects}
+        describes: dict[str, Any] = {}
+        queryable: dict[str, bool] = {}
+        for obj in OBJECTS:
+            api = object_name(namespace, obj)
+            entry = names.get(api)
+            if not namespace and obj != "contact":
+                entry = None
+            if entry is None:
+                describes[obj] = None
+                continue
+            queryable[obj] = bool(entry.get("queryable", True))
+            describes[obj] = session.run(_describe_call(api))
+        if namespace and namespace != self._service.settings().maica_namespace:
+
+            def change(s: Any) -> None:
+                s.maica_namespace = namespace
+
+            self._service.update_settings(change)
+        self._store.set_maica_meta("describe", json.dumps({"namespace": namespace}))
+        return namespace, describes, queryable
+
+    def require_mapping(self) -> Mapping:
+        """The mapping, described now; a required field that is missing or unusable refuses
+        (naming it), before anything is read or written."""
+        mapping = self._mapping(refresh=self._described is None)
+        if not mapping.namespace or not mapping.ok:
+            self._store.set_maica_meta("mapping_ok", "0")
+            raise MaicaMappingIncomplete(sentence(mapping), remedy=Remedy.CHECK_MAICA_MAPPING)
+        return mapping
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _org(self) -> str:
+        identity = self._service._maica_signin.identity()
+        if identity is None:
+            return ""
+        return identity.org_id or identity.instance_url
 
     def pull(self) -> PullResult:
         """Read the invoices to send from the Maica org (incremental by SystemModstamp) into the
-        store: all of them, or nothing when any is bad (each reported with its Salesforce Id)."""
-        raise NotImplementedError
+        store: all of them, or nothing when any is bad (each reported with its Salesforce Id in
+        ``errors``; nothing stored)."""
+        mapping = self.require_mapping()
+        tenant = self._service.settings().active_tenant_id
+        result = Puller(
+            self._service._maica_session, self._store, mapping, self._org(), tenant
+        ).pull()
+        if result.errors:
+            return result
+        if tenant:
+            flag_reused_numbers(self._store, tenant)
+            try:
+                self._service.refresh_eligibility()
+            except MaicaXeroError as exc:  # no organisation yet: the next run decides
+                log.info("Eligibility not refreshed after the pull: %s", exc.fact)
+        return result
+
+    def pull_or_refuse(self) -> PullResult:
+        """:meth:`pull`, with a refused pull raised as :class:`MaicaPullRejected`."""
+        result = self.pull()
+        if result.errors:
+            raise MaicaPullRejected(result)
+        return result
 
     def write_back(self) -> WriteBackResult:
         """Write the Xero InvoiceID and number of every invoice Xero confirmed, and every changed
         payment (upserted on Finance External ID = Xero PaymentID), to the Maica org."""
-        raise NotImplementedError
+        tenant = self._service.settings().active_tenant_id
+        if not tenant:
+            return WriteBackResult(0, 0)
+        mapping = self.require_mapping()
+        return WriteBack(self._service._maica_session, self._store, mapping, tenant).run()
+
+    def calls(self) -> int:
+        """Salesforce API calls this process made so far (for a run's count)."""
+        return self._service._maica_session.calls
 
     def export_updates(self, path: str | os.PathLike[str]) -> ExportUpdatesResult:
         """Write import-ready CSV files (invoice updates; Payment rows) for an org without API
-        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic."""
-        raise NotImplementedError
+        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic. Uses the confirmed
+        mapping's names (the org is not asked)."""
+        settings = self._service.settings()
+        namespace = settings.maica_namespace or "maica_cc"
+        mapping = resolve(namespace, {}, settings.maica_mapping)
+        names = dict(mapping.names)
+        for check in mapping.checks:  # not described: the confirmed or documented names
+            names.setdefault(f"{check.object}.{check.role}", check.api_name)
+        usable = Mapping(namespace, mapping.objects, names, {}, frozenset(), mapping.checks)
+        return export_updates(self._store, usable, settings.active_tenant_id, path)
+
+
+def _describe_call(api: str) -> Callable[[Any], Any]:
+    def call(sf: Any) -> Any:
+        return sf.restful(f"sobjects/{api}/describe")
+
+    return call
+
+
+__all__ = ["MaicaMappingIncomplete", "MaicaPullRejected", "MaicaService", "PullError"]

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 from .errors import (
     ConfigurationError,
+    MaicaXeroError,
     UnknownOrganisation,
 )
 from .flows import all_flows, get_flow
 from .importing import parse_export_file, stored_numbers
 from .mapping import save_mapping
+from .states import RunState
 from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
 from .sync import PaymentSync, Progress, SyncEngine, SyncResult
 from .sync.reused import flag_reused_numbers
@@ -95,6 +97,21 @@ class SyncService:
             )
         service._tokens.current()  # NotConnected before any work
         settings = service.settings()
+        if settings.source == "maica":
+            return self._run_maica(flow, dry_run, trigger, progress, cancel)
+        return self._engine(flow, trigger, dry_run, progress, cancel)
+
+    def _engine(
+        self,
+        flow: str | None,
+        trigger: str,
+        dry_run: bool,
+        progress: Callable[[Progress], None] | None,
+        cancel: threading.Event | None,
+    ) -> SyncResult:
+        service = self._service
+        tenant = service.active_tenant()
+        settings = service.settings()
         engine = SyncEngine(
             self._store,
             service._xero,
@@ -108,6 +125,48 @@ class SyncService:
             home=service._settings_store,
         )
         return engine.run(trigger=trigger, dry_run=dry_run)
+
+    def _run_maica(
+        self,
+        flow: str | None,
+        dry_run: bool,
+        trigger: str,
+        progress: Callable[[Progress], None] | None,
+        cancel: threading.Event | None,
+    ) -> SyncResult:
+        """The Maica org as the source: first the write-back a killed or stopped run left
+        pending, then the pull, the engine, and the write-back of what it sent (a preview pulls
+        but writes nothing to the org). A mapping with a missing required field refuses before
+        anything; a pull with a bad record stores nothing and sends nothing; the org's limit
+        stops the run with its sentence (what was confirmed stays journalled)."""
+        maica = self._service.maica
+        calls_before = maica.calls()
+        maica.require_mapping()
+        written = 0
+        if not dry_run:
+            written += maica.write_back().invoices
+        pulled = maica.pull_or_refuse()
+        result = self._engine(flow, trigger, dry_run, progress, cancel)
+        if not dry_run and not (cancel is not None and cancel.is_set()):
+            try:
+                written += maica.write_back().invoices
+            except MaicaXeroError as exc:
+                # the invoices are in Xero and linked: their write-back waits for the next run
+                log.warning("The write-back to the Maica org stopped: %s", exc.fact)
+                result.state = RunState.FAILED
+                result.message = " ".join(p for p in (result.message, exc.sentence) if p)
+        result.pulled = pulled.pulled
+        result.written_back = written
+        result.maica_calls = maica.calls() - calls_before
+        self._store.record_maica_run(
+            result.run_id,
+            maica_calls=result.maica_calls,
+            pulled=result.pulled,
+            written_back=written,
+            state=result.state,
+            message=result.message,
+        )
+        return result
 
     def history(self, limit: int = 20) -> list[RunRecord]:
         return self._store.runs(limit=limit)

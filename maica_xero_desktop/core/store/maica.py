@@ -20,6 +20,7 @@ from typing import Any
 from ..models import Invoice
 from ..states import LinkState
 from .db import Database
+from .identity import meta, set_meta
 from .invoice_import import ImportSummary, InvoiceImport
 
 ELSEWHERE_MESSAGE = (
@@ -87,6 +88,15 @@ class MaicaRecords(InvoiceImport):
     """Writes and reads the ``maica_*`` tables. Any thread; each method one transaction."""
 
     db: Database
+
+    # -- what the last check found -----------------------------------------------------------
+
+    def maica_meta(self, key: str) -> str | None:
+        """A remembered Maica fact (``store_meta`` key ``maica:<key>``)."""
+        return meta(self.db, f"maica:{key}")
+
+    def set_maica_meta(self, key: str, value: str) -> None:
+        set_meta(self.db, f"maica:{key}", value)
 
     # -- the pull ------------------------------------------------------------------------
 

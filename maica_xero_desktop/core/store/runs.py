@@ -94,13 +94,22 @@ class RunRecords:
             )
 
     def record_maica_run(
-        self, run_id: int, *, maica_calls: int, pulled: int, written_back: int
+        self,
+        run_id: int,
+        *,
+        maica_calls: int,
+        pulled: int,
+        written_back: int,
+        state: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """The Maica side of a run (source "maica"): API calls, invoices pulled, written back."""
+        """The Maica side of a run (source "maica"): API calls, invoices pulled, written back;
+        and the run's state and message when the write-back after it stopped it."""
         with self.db.tx() as conn:
             conn.execute(
-                "UPDATE runs SET maica_calls = ?, pulled = ?, written_back = ? WHERE id = ?",
-                (maica_calls, pulled, written_back, run_id),
+                "UPDATE runs SET maica_calls = ?, pulled = ?, written_back = ?, "
+                "state = COALESCE(?, state), message = COALESCE(?, message) WHERE id = ?",
+                (maica_calls, pulled, written_back, state, message, run_id),
             )
 
     def close_abandoned_runs(self, tenant_id: str) -> None:

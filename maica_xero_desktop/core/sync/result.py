@@ -57,6 +57,11 @@ class SyncResult:
     not_eligible: int = 0
     not_eligible_statuses: dict[str, int] = field(default_factory=dict)
     api_calls: int = 0
+    #: source "maica": invoices read from the Maica org, invoices whose Xero id and number were
+    #: written back to it, and the Salesforce API calls the run made (0 for the file source)
+    pulled: int = 0
+    written_back: int = 0
+    maica_calls: int = 0
     duration_s: float = 0.0
     message: str = ""
     outcomes: list[Outcome] = field(default_factory=list)
@@ -97,6 +102,9 @@ class SyncResult:
             "pending": self.pending,
             "not_eligible": self.not_eligible,
             "api_calls": self.api_calls,
+            "pulled": self.pulled,
+            "written_back": self.written_back,
+            "maica_calls": self.maica_calls,
         }
 
     def summary(self) -> str:
@@ -108,6 +116,12 @@ class SyncResult:
             f"created, {self.linked} linked, {self.blocked} blocked, {self.failed} failed, "
             f"{self.conflict} in conflict, "
             f"{self.skipped} already sent; {self.api_calls} Xero calls in {self.duration_s} s."
+            + (
+                f" Maica: {self.pulled} pulled, {self.written_back} written back, "
+                f"{self.maica_calls} calls."
+                if self.maica_calls
+                else ""
+            )
         )
 
     def to_json(self) -> dict[str, Any]:
