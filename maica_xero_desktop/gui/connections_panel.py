@@ -94,13 +94,12 @@ class ConnectionsPanel(Panel, QGroupBox):
         body.addWidget(self.signin)
         body.addWidget(self.status)
         body.addStretch(1)
-        self.xero_box = QGroupBox("Xero")
-        xero = QVBoxLayout(self.xero_box)
-        xero.addWidget(self.setup)
-        xero.addWidget(self.body, 1)
+        # the Maica org first (framed), then Xero as before: its app's client id and the
+        # organisations, the list taking the rest of the page
         layout = QVBoxLayout(self)
         layout.addWidget(self.maica)
-        layout.addWidget(self.xero_box, 1)
+        layout.addWidget(self.setup)
+        layout.addWidget(self.body, 1)
 
         self.connect_button.clicked.connect(lambda: self.signin.start(self.connect_button))
         self.reconnect_button.clicked.connect(lambda: self.signin.start(self.reconnect_button))
@@ -114,9 +113,10 @@ class ConnectionsPanel(Panel, QGroupBox):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemSelectionChanged.connect(self._show_selected)
         order = (
+            self.maica.connect_button,
+            self.maica.settings_button,
             self.maica.login_url,
             self.maica.client_id,
-            self.maica.connect_button,
             self.maica.check_button,
             self.maica.details_button,
             self.maica.confirm_button,

@@ -11,16 +11,17 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..core.errors import MaicaXeroError
+from ..core.errors import MaicaXeroError, Remedy
 from ..core.maica import MaicaStatus, MappingCheck
 from ..core.service import Service
 from ..core.textsafe import printable
@@ -34,7 +35,7 @@ from .widgets import ElidedLabel, StatusLine, WrappedLabel
 from .wording import say
 
 MAICA_OWN_FLOW = "Maica - Xero Invoice Sync Scheduled Flow"
-NOT_CONNECTED = "Not connected to a Maica org: invoices come from an imported file."
+NOT_CONNECTED = "Maica org: not connected (invoices come from an imported file)."
 FLOW_NOTE = (
     f"Turn off Maica's own scheduled Xero flow (“{MAICA_OWN_FLOW}”) in the org while this "
     "program sends its invoices, so that both do not push the same invoices to Xero."
@@ -55,7 +56,9 @@ class MaicaOrgBox(Panel, QGroupBox):
     def __init__(
         self, service: Service, runner: TaskRunner, hub: StatusHub, parent: QWidget | None = None
     ) -> None:
-        super().__init__(service, runner, hub, "Maica org", parent)
+        # no title row: the first line names the block ("Maica org: …"), the page stays short
+        super().__init__(service, runner, hub, "", parent)
+        self.setAccessibleName("Maica org")
         self.maica: MaicaStatus | None = None
         self.check: MappingCheck | None = None
         self._typed_key = ""
@@ -79,10 +82,14 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.client_id = QLineEdit()
         self.client_id.setAccessibleName("Consumer key of the External Client App")
         self.client_id.setPlaceholderText("the External Client App's consumer key")
-        setup = QFormLayout(self.setup)
+        # shown on "Sign-in settings…", or when a sign-in needs the consumer key
+        setup = QHBoxLayout(self.setup)
         setup.setContentsMargins(0, 0, 0, 0)
-        setup.addRow("Login host:", self.login_url)
-        setup.addRow("Consumer ke&y:", self.client_id)
+        for text, field in (("Login host:", self.login_url), ("Consumer ke&y:", self.client_id)):
+            label = QLabel(text)
+            label.setBuddy(field)
+            setup.addWidget(label)
+            setup.addWidget(field, 1)
 
         # once signed in: who and where, and the mapping
         self.details = QWidget()
@@ -91,12 +98,20 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.instance = ElidedLabel()
         self.mapping = StatusLine()
         self.mapping.setAccessibleName("Field mapping")
-        details = QFormLayout(self.details)
+        details = QGridLayout(self.details)  # two rows of two: the page stays short
         details.setContentsMargins(0, 0, 0, 0)
-        details.addRow("Org:", self.org)
-        details.addRow("User:", self.user)
-        details.addRow("Instance:", self.instance)
-        details.addRow("Field mapping:", self.mapping)
+        cells = (
+            ("Org:", self.org),
+            ("User:", self.user),
+            ("Instance:", self.instance),
+            ("Field mapping:", self.mapping),
+        )
+        for number, (text, value) in enumerate(cells):
+            row, column = divmod(number, 2)
+            details.addWidget(QLabel(text), row, column * 2)
+            details.addWidget(value, row, column * 2 + 1)
+        details.setColumnStretch(1, 1)
+        details.setColumnStretch(3, 1)
 
         self.connect_button = QPushButton("Connect to &Maica…")
         self.connect_button.setAccessibleName("Connect to the Maica org")
@@ -109,9 +124,15 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.confirm_button.setAccessibleName("Confirm the Maica field names")
         self.disconnect_button = QPushButton("Disconnect from Maica…")
         self.disconnect_button.setAccessibleName("Disconnect from the Maica org")
+        self.settings_button = QPushButton("Sign-in settings…")
+        self.settings_button.setAccessibleName("Show the Maica login host and consumer key")
+        self.settings_button.setCheckable(True)
+        head = QHBoxLayout()  # the state, and (not connected) the buttons that sign in
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.connect_button)
+        head.addWidget(self.settings_button)
         buttons = QHBoxLayout()
         for button in (
-            self.connect_button,
             self.check_button,
             self.details_button,
             self.confirm_button,
@@ -137,7 +158,7 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.status.setAccessibleName("Maica message")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
+        layout.addLayout(head)
         layout.addWidget(self.reconnect_line)
         layout.addWidget(self.setup)
         layout.addWidget(self.details)
@@ -147,6 +168,7 @@ class MaicaOrgBox(Panel, QGroupBox):
         layout.addWidget(self.status)
 
         self.connect_button.clicked.connect(self.start_connect)
+        self.settings_button.toggled.connect(lambda _: self._update_buttons())
         self.signin.connected.connect(self._connected)
         self.signin.failed.connect(self._failed)
         self.check_button.clicked.connect(lambda: self.run_check(refresh=True))
@@ -170,7 +192,7 @@ class MaicaOrgBox(Panel, QGroupBox):
                 )
             )
         elif reconnect:
-            self.summary.set_full_text("Not connected: the Maica sign-in needs reconnecting.")
+            self.summary.set_full_text("Maica org: the sign-in needs reconnecting.")
         else:
             self.summary.set_full_text(NOT_CONNECTED)
         if reconnect:
@@ -181,8 +203,8 @@ class MaicaOrgBox(Panel, QGroupBox):
             self._show_login_url(maica.login_url)
         if maica is not None and maica.client_id_set:
             self.client_id.setPlaceholderText("saved (type another to replace it)")
-        self.setup.setVisible(not connected)
         self.details.setVisible(connected or reconnect)
+        self.summary.setVisible(not connected)  # once connected the details say who and where
         if maica is not None and (connected or reconnect):
             self._elided(self.org, "Org", maica.org_name or "unknown")
             self._elided(self.user, "User", maica.user or "unknown")
@@ -223,8 +245,15 @@ class MaicaOrgBox(Panel, QGroupBox):
         maica = self.maica
         connected = bool(maica and maica.connected)
         idle = not self.signin.waiting
-        self.connect_button.setVisible(not connected or bool(maica and maica.needs_reconnect))
+        signing_in = not connected or bool(maica and maica.needs_reconnect)
+        no_key = maica is not None and not maica.client_id_set
+        self.connect_button.setVisible(signing_in)
         self.connect_button.setEnabled(idle)
+        self.settings_button.setVisible(signing_in)
+        self.setup.setVisible(signing_in and self.settings_button.isChecked())
+        if no_key:
+            self.settings_button.setToolTip("No consumer key is saved yet: enter it here")
+        self.flow_note.setVisible(connected)
         unconfirmed = bool(self.check and self.check.unconfirmed)
         if not self.runner.is_busy("maica"):
             self.check_button.setEnabled(connected and idle)
@@ -269,6 +298,9 @@ class MaicaOrgBox(Panel, QGroupBox):
 
     def _failed(self, error: MaicaXeroError) -> None:
         self.status.show_message(say(error), "error")
+        if error.remedy in (Remedy.SET_SF_CLIENT_ID, Remedy.CHECK_SF_LOGIN):
+            self.settings_button.setChecked(True)  # the fields it is about
+            self.client_id.setFocus()
         self.hub.refresh()
         self._update_buttons()
 

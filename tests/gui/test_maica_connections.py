@@ -48,20 +48,24 @@ def test_the_maica_org_comes_first_and_says_it_is_not_connected(
     box = panel.maica
     layout = panel.layout()
     assert layout is not None
-    assert layout.indexOf(box) == 0  # the Maica org, then the Xero organisations
-    assert layout.indexOf(panel.xero_box) == 1
+    assert layout.indexOf(box) == 0  # the Maica org, then Xero's client id and organisations
+    assert layout.indexOf(panel.setup) == 1
+    assert layout.indexOf(panel.body) == 2
     window.show_section(panel)
     assert box.isVisible()
+    assert box.accessibleName() == "Maica org"
     assert box.summary.full_text() == NOT_CONNECTED
     assert box.connect_button.isVisible()
     assert box.connect_button.isEnabled()
-    assert box.setup.isVisible()  # login host and consumer key before the first sign-in
+    assert not box.setup.isVisible()  # the login host and key: on "Sign-in settings…"
+    box.settings_button.click()
+    assert box.setup.isVisible()
+    assert box.login_url.currentText() == window.hub.maica.login_url  # type: ignore[union-attr]
     assert not box.details.isVisible()
     for hidden in (box.check_button, box.details_button, box.confirm_button):
         assert not hidden.isVisible()
     assert not box.disconnect_button.isVisible()
-    assert box.flow_note.isVisible()
-    assert MAICA_OWN_FLOW in box.flow_note.text() == FLOW_NOTE
+    assert MAICA_OWN_FLOW in FLOW_NOTE
 
     source = window.sync.source_box
     assert not source.isEnabled()  # the Maica org cannot be chosen before it is connected
@@ -84,8 +88,11 @@ def test_connect_check_confirm_and_choose_the_maica_source(
     assert box.instance.full_text() == sandbox.base_url
     assert box.user.accessibleName() == f"User: {maica.user}"
     assert not box.setup.isVisible()
+    assert not box.connect_button.isVisible()
     assert box.details.isVisible()
     assert box.disconnect_button.isVisible()
+    assert box.flow_note.isVisible()  # turn Maica's own Xero flow off
+    assert box.flow_note.text() == FLOW_NOTE
     check = box.check
     assert check is not None
     assert check.ok
@@ -245,12 +252,14 @@ def test_the_maica_block_by_keyboard(qtbot: QtBot, window: MainWindow) -> None:
     enable(qtbot, window)
     window.show_section(window.connections)
     box = window.connections.maica
-    controls: list[QWidget] = [box.login_url, box.client_id, box.connect_button]
+    box.settings_button.click()
+    controls: list[QWidget] = [box.connect_button, box.settings_button, box.login_url]
+    controls.append(box.client_id)
     for control in controls:
         assert control.accessibleName(), control
         assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, control
     chain: list[QWidget] = []
-    widget: QWidget | None = box.login_url
+    widget: QWidget | None = box.connect_button
     for _ in range(100):
         if widget in controls and widget not in chain:
             chain.append(widget)
