@@ -26,6 +26,8 @@ from . import (
 )
 from .config import SandboxConfig
 from .faults import CallStats, FaultBook
+from .maica import routes as maica_routes
+from .maica.runtime import MaicaRuntime
 from .ratelimit import Limits, RateLimiter
 from .routes import Router
 from .state import SandboxState
@@ -65,6 +67,9 @@ class SandboxApp:
         modules = (authorize, identity, connections, accounting, settings_api, contacts, invoices)
         for module in (*modules, payments, credits, admin, admin_books, webhooks):
             module.register(self.router)
+        #: the offline Maica org's faults, call counts, query cursors and bulk jobs
+        self.maica = MaicaRuntime()
+        maica_routes.register(self.router)
         self.webhooks = webhooks.WebhookSender(lambda: self.base_url, self.state.now)
         self.state.listeners.append(self.webhooks.on_event)
 
@@ -76,6 +81,7 @@ class SandboxApp:
         self.limiter.reset(limits_from_config(self.config))
         self.auto_consent = self.config.auto_consent
         self.webhooks.reset()
+        self.maica.reset()
 
     def delay_fault(self, endpoint: str) -> None:
         fault = self.faults.take("delay", endpoint)
@@ -114,4 +120,6 @@ class SandboxApp:
                 json_response(500, {"error": "server_error", "message": "internal error"})
             )
         drop = self.faults.take("drop_response", request.endpoint) is not None
+        if not drop and request.endpoint.startswith("maica."):
+            drop = self.maica.faults.take_drop(request.endpoint.removeprefix("maica."))
         return Outcome(response, drop)

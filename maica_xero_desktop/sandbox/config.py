@@ -38,6 +38,13 @@ DEFAULT_REDIRECT_URIS: tuple[str, ...] = tuple(
     for host in ("localhost", "127.0.0.1")
 )
 
+#: The Maica org's External Client App: its consumer key (3MVG…-style), PKCE and no secret.
+DEFAULT_SF_CLIENT_ID = (
+    "3MVG9SandboxMaicaOrgKey4Bx7Qd2Lw9Ze1Rt6Yu3Io8Pa5Sd0Fg7Hj2Kl4Zx9Cv6Bn1Mq3We8Rt5Yu0Ip2As7Df"
+)
+#: Salesforce namespaces of the Maica package: current (default) and the older edition's.
+MAICA_NAMESPACES = ("maica_cc", "maica")
+
 #: Scopes the identity server knows. Anything else is refused at the authorize page.
 KNOWN_SCOPES: frozenset[str] = frozenset(
     {
@@ -155,6 +162,15 @@ class SandboxConfig:
     idempotency_lifetime: float = 360.0
     #: with a state file, accounting changes are written at most this often (and on stop)
     state_save_interval: float = 2.0
+    #: the offline Maica org (a Salesforce imitation on the same server)
+    sf_client_id: str = DEFAULT_SF_CLIENT_ID
+    #: the Maica package's namespace prefix: "maica_cc" (current) or "maica" (older edition)
+    maica_namespace: str = "maica_cc"
+    maica_org_name: str = "Maica Care Services"
+    #: seconds an access token of the Maica org stays valid (Salesforce's default session: 2 h)
+    sf_session_lifetime: int = 7200
+    #: the org's daily API request budget (Sforce-Limit-Info's MAX)
+    sf_api_daily_limit: int = 15000
 
     def client_secret(self, client_id: str) -> str | None:
         """The secret a client must present: None for the PKCE app (and unknown apps)."""
@@ -169,6 +185,13 @@ class SandboxConfig:
 
     def is_pkce_client(self, client_id: str) -> bool:
         return client_id == self.client_id
+
+    def __post_init__(self) -> None:
+        if self.maica_namespace not in MAICA_NAMESPACES:
+            raise ValueError(
+                f"maica_namespace must be one of {', '.join(MAICA_NAMESPACES)}, "
+                f"not {self.maica_namespace!r}"
+            )
 
     def initial_orgs(self) -> tuple[SandboxOrg, ...]:
         return (*self.organisations, self.practice_org) if self.practice else self.organisations

@@ -16,9 +16,10 @@ from typing import Any, TextIO
 
 from . import admin, admin_books
 from .app import SandboxApp
-from .config import MAX_PORT, SandboxConfig
+from .config import MAICA_NAMESPACES, MAX_PORT, SandboxConfig
 from .httpd import SandboxHandler, SandboxServer
 from .ledger import Listener
+from .maica import controls as maica_controls
 from .state import SandboxState
 from .webhooks import WebhookSender
 
@@ -117,6 +118,11 @@ class Sandbox:
         return self.config.client_id
 
     @property
+    def sf_client_id(self) -> str:
+        """The Maica org's consumer key (the External Client App, PKCE, no secret)."""
+        return self.config.sf_client_id
+
+    @property
     def state(self) -> SandboxState:
         return self.app.state
 
@@ -127,6 +133,8 @@ class Sandbox:
             f"MAICA_XERO_IDENTITY_URL={url}",
             f"MAICA_XERO_API_URL={url}",
             f"MAICA_XERO_CLIENT_ID={self.client_id}",
+            f"MAICA_XERO_SF_LOGIN_URL={url}",
+            f"MAICA_XERO_SF_CLIENT_ID={self.sf_client_id}",
         ]
 
     # -- test controls (the same as the /_sandbox/ endpoints) ------------------------------
@@ -168,6 +176,48 @@ class Sandbox:
 
     def reset(self) -> None:
         self.app.reset()
+
+    # -- the Maica org (the same as the /_sandbox/maica/ endpoints) --------------------------
+
+    def maica_records(self, sobject: str) -> list[dict[str, Any]]:
+        """Every record of a Maica org object (API names), e.g. ``"maica_cc__Invoice__c"``."""
+        rows: list[dict[str, Any]] = maica_controls.records(self.app, sobject)["records"]
+        return rows
+
+    def maica_upsert_records(self, sobject: str, records: list[dict[str, Any]]) -> list[str]:
+        """Create (no ``Id``) or update (``Id`` given) records as an admin would; their Ids."""
+        ids: list[str] = maica_controls.upsert_records(self.app, sobject, records)["ids"]
+        return ids
+
+    def maica_generate(self, invoices: int, lines_per_invoice: int = 3) -> dict[str, Any]:
+        """``invoices`` more invoices (Not Paid, no Finance External ID) with their lines."""
+        return maica_controls.generate(self.app, invoices, lines_per_invoice)
+
+    def maica_add_fault(self, **spec: Any) -> None:
+        """E.g. ``maica_add_fault(error="UNABLE_TO_LOCK_ROW", endpoint="composite",
+        record_ids=[...])`` or ``maica_add_fault(drop_response="composite")``."""
+        maica_controls.add_fault(self.app, spec)
+
+    def maica_clear_faults(self) -> None:
+        self.app.maica.faults.clear()
+
+    def maica_set_limits(
+        self, *, daily: int | None = None, used: int | None = None
+    ) -> dict[str, Any]:
+        return maica_controls.set_limits(self.app, daily, used)
+
+    def maica_stats(self) -> dict[str, Any]:
+        return maica_controls.stats(self.app)
+
+    def maica_expire_sessions(self) -> int:
+        return int(maica_controls.expire_sessions(self.app)["expired"])
+
+    def maica_set_namespace(self, namespace: str) -> None:
+        """Reseed the org with the other package namespace ("maica" or "maica_cc")."""
+        maica_controls.set_namespace(self.app, namespace)
+
+    def maica_reset(self) -> None:
+        maica_controls.reset(self.app)
 
     # -- accounting data (the same as /_sandbox/invoices, contacts, payments, void) --------
 
@@ -268,14 +318,29 @@ def state_file_problem(state_file: str) -> str | None:
     return None
 
 
-def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | None = None) -> int:
-    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the four
-    ``export MAICA_XERO_*=…`` lines to ``out`` (standard output by default) once listening, then
-    a ``#`` comment saying what to do with them. Returns the exit code: 2 for a bad port or state
-    file, 1 when the port is busy or the state file cannot be read."""
+def serve(
+    port: int,
+    state_file: str | None,
+    auto_consent: bool,
+    out: TextIO | None = None,
+    *,
+    maica_namespace: str = "maica_cc",
+) -> int:
+    """Run a sandbox until interrupted (Ctrl+C or SIGTERM). Prints the six
+    ``export MAICA_XERO_*=…`` lines (Xero's four, then the Maica org's login URL and consumer key)
+    to ``out`` (standard output by default) once listening, then a ``#`` comment saying what to
+    do with them. ``maica_namespace`` is the Maica org's package prefix ("maica_cc" or "maica").
+    Returns the exit code: 2 for a bad port, namespace or state file, 1 when the port is busy or
+    the state file cannot be read."""
     stream = out if out is not None else sys.stdout
     if not 0 <= port <= MAX_PORT:
         print(f"{port} is not a port: use a whole number from 0 to {MAX_PORT}.", file=sys.stderr)
+        return 2
+    if maica_namespace not in MAICA_NAMESPACES:
+        print(
+            f"{maica_namespace!r} is not a Maica namespace: use {' or '.join(MAICA_NAMESPACES)}.",
+            file=sys.stderr,
+        )
         return 2
     problem = state_file_problem(state_file) if state_file else None
     if problem:
@@ -283,7 +348,12 @@ def serve(port: int, state_file: str | None, auto_consent: bool, out: TextIO | N
         return 2
     try:
         sandbox = Sandbox(
-            SandboxConfig(port=port, state_file=state_file, auto_consent=auto_consent)
+            SandboxConfig(
+                port=port,
+                state_file=state_file,
+                auto_consent=auto_consent,
+                maica_namespace=maica_namespace,
+            )
         )
     except (OSError, ValueError) as exc:
         reason = _reason(exc) if isinstance(exc, OSError) else str(exc)

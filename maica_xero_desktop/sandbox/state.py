@@ -23,6 +23,9 @@ from typing import Any
 
 from .config import SandboxConfig, SandboxOrg
 from .ledger import Ledger, LedgerEvent, Listener
+from .maica.auth import AuthStore
+from .maica.org import USER, MaicaOrg
+from .maica.seed import seeded_org
 from .records import (
     AccessRecord,
     Code,
@@ -71,6 +74,9 @@ class SandboxState:
         self.stores = Stores()
         self.signing_key = ""
         self.ledgers: dict[str, Ledger] = {}
+        #: the offline Maica org (a Salesforce imitation): its records and its sign-ins
+        self.maica: MaicaOrg
+        self.maica_auth = AuthStore(daily=config.sf_api_daily_limit)
         #: called with each :class:`LedgerEvent` (invoice/contact created or changed): the hook
         #: for webhook delivery. Exceptions are logged and ignored.
         self.listeners: list[Listener] = []
@@ -108,6 +114,18 @@ class SandboxState:
             created = self.now()
             for seed in self.config.initial_orgs():
                 self.stores.orgs[seed.tenant_id] = org_from_seed(seed, created)
+            self.maica = self.seeded_maica(self.config.maica_namespace)
+            self.maica_auth = AuthStore(daily=self.config.sf_api_daily_limit)
+
+    def seeded_maica(self, namespace: str) -> MaicaOrg:
+        """A fresh Maica org with the sample invoices, for ``namespace``."""
+        return seeded_org(namespace, self.now, self.config.maica_org_name, USER)
+
+    def reset_maica(self, namespace: str | None = None) -> None:
+        """The Maica org's records seeded again (sign-ins and the API budget are kept)."""
+        with self.lock:
+            self.maica = self.seeded_maica(namespace or self.maica.namespace)
+            self.save()
 
     # -- convenience views -------------------------------------------------------------------
 
@@ -201,6 +219,8 @@ class SandboxState:
                 store: dict[str, Any] = getattr(self.stores, name)
                 data[name] = [asdict(record) for record in store.values()]
             data["ledgers"] = {t: ledger.to_json() for t, ledger in self.ledgers.items()}
+            data["maica"] = self.maica.to_json()
+            data["maica_auth"] = self.maica_auth.to_json()
             return data
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -218,7 +238,13 @@ class SandboxState:
             org = stores.orgs.get(tenant_id)
             ledgers[tenant_id] = Ledger(tenant_id, bool(org and org.is_demo))
             ledgers[tenant_id].load_json(books)
+        maica = MaicaOrg.from_json(data["maica"], self.now) if "maica" in data else None
+        maica_auth = AuthStore.from_json(data["maica_auth"]) if "maica_auth" in data else None
         with self.lock:
+            if maica is not None:
+                self.maica = maica
+            if maica_auth is not None:
+                self.maica_auth = maica_auth
             self.stores = stores
             self.ledgers = ledgers
             self.clock_offset = float(data.get("clock_offset", 0.0))

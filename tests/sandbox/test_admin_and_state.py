@@ -143,6 +143,8 @@ def test_sandbox_keyword_overrides_and_env_lines() -> None:
             f"MAICA_XERO_IDENTITY_URL={url}",
             f"MAICA_XERO_API_URL={url}",
             f"MAICA_XERO_CLIENT_ID={sb.client_id}",
+            f"MAICA_XERO_SF_LOGIN_URL={url}",
+            f"MAICA_XERO_SF_CLIENT_ID={sb.sf_client_id}",
         ]
         assert len(sb.client_id) == 32
         assert sb.client_id == sb.client_id.upper()
