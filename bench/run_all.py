@@ -2,7 +2,8 @@
 
 Runs bench/sync_bench.py, bench/webhook_bench.py, bench/import_bench.py,
 bench/payments_bench.py (the first payment pull and a daily refresh in a 50,000-invoice
-organisation), the window's start-up
+organisation), bench/maica_pull.py (pulling 10,000 invoices with 30,000 lines from the offline
+Maica org and writing back 10,000), the window's start-up
 time (demo mode, offscreen) and the GUI heartbeat test (the worst delay of a 10 ms timer on the GUI
 thread during a big sync), each in its own process, shows their output, and ends with a table of
 figure, target and verdict. Takes a few minutes.
@@ -13,6 +14,7 @@ Run: .venv/bin/python bench/run_all.py [--quick]
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -81,6 +83,9 @@ def main() -> int:
         ["--total", "10000", "--ours", "2000", "--skip-old"] if args.quick else ["--skip-old"]
     )
     payments = run("payment pull", [PY, "bench/payments_bench.py", *pay_args])
+    maica_args = ["--invoices", "2000"] if args.quick else []
+    maica = run("Maica org: pull and write-back", [PY, "bench/maica_pull.py", *maica_args])
+    maica_n = 2000 if args.quick else 10_000
     start = startup()
     beat = run(
         "GUI heartbeat during a big sync",
@@ -151,6 +156,24 @@ def main() -> int:
             number(r"daily refresh (\d+) calls", payments),
             "<= 10",
             lambda v: v <= 10,
+        ),
+        (
+            "maica: pull calls (REST pages)",
+            number(r"maica: pull (\d+) calls", maica),
+            f"<= {math.ceil(maica_n / 2000) + 1}",
+            lambda v: v <= math.ceil(maica_n / 2000) + 1,
+        ),
+        (
+            "maica: write-back calls",
+            number(r"write-back (\d+) calls", maica),
+            f"<= {math.ceil(maica_n / 200)} + 3",
+            lambda v: v <= math.ceil(maica_n / 200) + 4,  # + the seeded sample's 39
+        ),
+        (
+            "maica: pull + write-back, seconds",
+            number(r"maica: .*? total \d+ calls ([\d.]+) s", maica),
+            "< 60",
+            lambda v: v < 60,
         ),
         (
             "window shown: seconds",

@@ -23,7 +23,7 @@ from .maica.fields import (
     resolve,
     sentence,
 )
-from .maica.pull import Puller
+from .maica.pull import BULK_THRESHOLD, Puller
 from .maica.views import (
     ExportUpdatesResult,
     MaicaStatus,
@@ -251,14 +251,21 @@ class MaicaService:
             return ""
         return identity.org_id or identity.instance_url
 
-    def pull(self) -> PullResult:
+    def pull(self, *, bulk: bool | None = None) -> PullResult:
         """Read the invoices to send from the Maica org (incremental by SystemModstamp) into the
         store: all of them, or nothing when any is bad (each reported with its Salesforce Id in
-        ``errors``; nothing stored)."""
+        ``errors``; nothing stored). ``bulk``: None decides by the measured threshold (REST
+        pages below it, Bulk API 2.0 past it); True or False forces one (benchmarks)."""
         mapping = self.require_mapping()
         tenant = self._service.settings().active_tenant_id
+        threshold = {None: BULK_THRESHOLD, True: -1, False: 2**62}[bulk]
         result = Puller(
-            self._service._maica_session, self._store, mapping, self._org(), tenant
+            self._service._maica_session,
+            self._store,
+            mapping,
+            self._org(),
+            tenant,
+            bulk_threshold=threshold,
         ).pull()
         if result.errors:
             return result

@@ -1,0 +1,168 @@
+"""The Maica org as the source, against the sandbox's offline org over HTTP: connect, the mapping
+check (and a missing field), the pull (all or nothing, incremental), invoices that changed
+hands."""
+
+from __future__ import annotations
+
+import pytest
+
+from maica_xero_desktop.core.errors import Remedy
+from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
+from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.sandbox import Sandbox
+from tests.integration.maica_support import (
+    FEI,
+    INVOICE,
+    LINE,
+    NS,
+    XERO_NO,
+    connect_maica,
+    invoices,
+    maica_ready,
+    open_invoice_numbers,
+)
+
+
+def test_connect_and_check_find_every_field(service: Service, xero_env: Sandbox) -> None:
+    status = service.maica.connect(lambda url: None, timeout=10)
+    assert status.connected
+    assert status.namespace == "maica_cc"
+    assert status.org_name
+    assert status.mapping_ok is True
+    check = service.maica.check()
+    assert check.ok
+    assert check.namespace == "maica_cc"
+    by_key = {f"{f.object}.{f.role}": f for f in check.fields}
+    assert by_key["invoice.xero_invoice_number"].api_name == XERO_NO
+    assert by_key["invoice.xero_invoice_number"].unconfirmed
+    assert "invoice.xero_invoice_number" in check.unconfirmed
+    assert by_key["invoice.lines"].api_name == f"{NS}__Invoice_Line_Items__r"
+    assert all(f.state == "found" for f in check.fields if f.required)
+    confirmed = service.maica.confirm_mapping()
+    assert confirmed.unconfirmed == ()
+    assert service.settings().maica_mapping["invoice.xero_invoice_number"] == XERO_NO
+    assert confirmed.to_json()["ok"] is True
+
+
+def test_a_missing_field_is_reported_and_refuses_the_pull(
+    service: Service, xero_env: Sandbox
+) -> None:
+    connect_maica(service)
+    check = service.maica.confirm_mapping({"invoice.xero_invoice_number": f"{NS}__Xero_No__c"})
+    assert not check.ok
+    [bad] = [f for f in check.fields if f.role == "xero_invoice_number"]
+    assert bad.state == "missing"
+    assert f"{NS}__Xero_No__c" in check.sentence
+    assert XERO_NO in bad.suggestion or "Xero Invoice Number" in bad.suggestion
+    assert service.maica.status().mapping_ok is False
+    with pytest.raises(MaicaMappingIncomplete, match="xero_invoice_number") as refused:
+        service.maica.pull()
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    assert internals(service).store.maica_records() == {}
+    # back to the name found by label
+    assert service.maica.confirm_mapping({"invoice.xero_invoice_number": ""}).ok
+
+
+def test_the_older_namespace(service: Service, xero_env: Sandbox) -> None:
+    xero_env.maica_set_namespace("maica")
+    status = service.maica.connect(lambda url: None, timeout=10)
+    assert status.namespace == "maica"
+    check = service.maica.confirm_mapping()
+    assert check.ok
+    assert check.namespace == "maica"
+    result = service.maica.pull()
+    assert result.pulled > 0
+    assert not result.errors
+
+
+def test_pull_reads_every_open_invoice_with_its_lines(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    expected = open_invoice_numbers(xero_env)
+    result = service.maica.pull()
+    assert not result.errors
+    assert result.pulled == len(expected) == result.new
+    assert not result.bulk
+    assert result.api_calls <= 3  # the count, one page (describe was done by the check)
+    store = internals(service).store
+    stored = {n: sf_id for sf_id, (_, n, _) in store.maica_records().items()}
+    assert set(stored) == expected
+    org = invoices(xero_env)
+    assert all(org[n]["Id"] == sf_id for n, sf_id in stored.items())
+    # lines: the org's, without excluded ones
+    by_invoice: dict[str, int] = {}
+    for line in xero_env.maica_records(LINE):
+        if not line.get(f"{NS}__Exclude__c"):
+            by_invoice[line[f"{NS}__Invoice__c"]] = by_invoice.get(line[f"{NS}__Invoice__c"], 0) + 1
+    loaded = {s.invoice.invoice_number: s.invoice for s in store.load_invoices("")}
+    for number in expected:
+        assert len(loaded[number].lines) == by_invoice.get(org[number]["Id"], 0), number
+    some = loaded[sorted(expected)[0]]
+    assert some.participant_id.startswith("003")
+    assert some.participant_name
+
+
+def test_a_bad_record_stores_nothing_and_is_named(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    org = invoices(xero_env)
+    number = sorted(open_invoice_numbers(xero_env))[0]
+    bad_id = org[number]["Id"]
+    xero_env.maica_upsert_records(INVOICE, [{"Id": bad_id, f"{NS}__Invoice_Date__c": None}])
+    result = service.maica.pull()
+    assert result.errors
+    assert result.new == 0
+    assert [(e.sf_id, e.invoice_number) for e in result.errors] == [(bad_id, number)]
+    assert "Invoice_Date__c" in result.errors[0].reason
+    store = internals(service).store
+    assert store.maica_records() == {}
+    assert store.load_invoices("") == []
+    assert store.maica_mark(service.maica._org()) == ""
+    # corrected in Maica: the next pull takes everything
+    xero_env.maica_upsert_records(INVOICE, [{"Id": bad_id, f"{NS}__Invoice_Date__c": "2026-10-12"}])
+    result = service.maica.pull()
+    assert not result.errors
+    assert result.new == len(open_invoice_numbers(xero_env))
+
+
+def test_incremental_pulls_read_only_what_changed(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    first = service.maica.pull()
+    assert first.new > 0
+    again = service.maica.pull()
+    assert (again.new, again.changed) == (0, 0)
+    # only the records tied with the mark come back, skipped as unchanged
+    assert again.pulled == again.unchanged < first.pulled
+    number = sorted(open_invoice_numbers(xero_env))[0]
+    line = next(
+        r for r in xero_env.maica_records(LINE)
+        if r[f"{NS}__Invoice__c"] == invoices(xero_env)[number]["Id"]
+    )  # fmt: skip
+    xero_env.maica_upsert_records(LINE, [{"Id": line["Id"], f"{NS}__Quantity__c": 9.25}])
+    # a line's change touches its invoice's SystemModstamp (master-detail)
+    changed = service.maica.pull()
+    assert changed.changed == 1
+    assert changed.new == 0
+    stored = {
+        s.invoice.invoice_number: s.invoice for s in internals(service).store.load_invoices("")
+    }
+    assert any(str(li.quantity) == "9.25" for li in stored[number].lines)
+
+
+def test_an_invoice_maicas_own_sync_took_is_linked_not_sent(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    assert service.maica.pull().new > 0
+    number = sorted(open_invoice_numbers(xero_env))[0]
+    sf_id = invoices(xero_env)[number]["Id"]
+    xero_env.maica_upsert_records(
+        INVOICE, [{"Id": sf_id, FEI: "5b6c7d8e-0000-4000-8000-000000000001", XERO_NO: "INV-9001"}]
+    )
+    result = service.maica.pull()
+    assert result.linked_elsewhere == 1
+    check = service.maica.check()
+    assert check.changed_hands == (number,)
+    [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
+    assert row.state == "synced"
+    assert row.xero_invoice_id == "5b6c7d8e-0000-4000-8000-000000000001"
+    # pulled again: still linked once, nothing new
+    assert service.maica.pull().linked_elsewhere == 0

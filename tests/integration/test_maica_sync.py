@@ -1,0 +1,190 @@
+"""The whole loop against the offline orgs over HTTP: Maica → Xero → the Xero ids, numbers and
+payments written back to Maica; refusals per record, an expired session and the daily limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from maica_xero_desktop.core.errors import SalesforceLimitExceeded, SalesforceUnavailable
+from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
+from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.sandbox import Sandbox
+from tests.integration.maica_support import (
+    FEI,
+    NS,
+    XERO_NO,
+    invoices,
+    maica_ready,
+    payments,
+)
+
+pytestmark = pytest.mark.usefixtures("no_rate_limits")
+
+
+def _xero_by_number(sandbox: Sandbox, tenant: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for invoice in sandbox.invoices(tenant):
+        number = str(invoice["InvoiceNumber"])
+        assert number not in found, f"{number} twice in Xero"
+        found[number] = invoice
+    return found
+
+
+def _written(sandbox: Sandbox, tenant: str) -> dict[str, tuple[str, str]]:
+    """Maica invoice number → (Finance External ID, Xero number) as the org has them."""
+    return {
+        n: (str(r.get(FEI) or ""), str(r.get(XERO_NO) or ""))
+        for n, r in invoices(sandbox).items()
+        if r.get(FEI)
+    }
+
+
+def test_sync_sends_maica_invoices_and_writes_back(service: Service, xero_env: Sandbox) -> None:
+    maica_ready(service)
+    before = {n: r[f"{NS}__Status__c"] for n, r in invoices(xero_env).items()}
+    result = service.sync.run()
+    tenant = service.settings().active_tenant_id
+    assert result.pulled > 0
+    assert result.created > 0
+    assert result.written_back == result.created + result.linked
+    assert result.maica_calls > 0
+    data = result.to_json()
+    assert {"pulled", "written_back", "maica_calls"} <= set(data)
+    in_xero = _xero_by_number(xero_env, tenant)
+    written = _written(xero_env, tenant)
+    synced = [r for r in service.sync.invoices() if r.state == "synced"]
+    assert synced
+    for row in synced:
+        fei, number = written[row.invoice_number]
+        assert fei == row.xero_invoice_id == in_xero[row.invoice_number]["InvoiceID"]
+        assert number == row.xero_invoice_number == in_xero[row.invoice_number]["InvoiceNumber"]
+    # Status is Maica's: never written (unchanged without payments)
+    after = {n: r[f"{NS}__Status__c"] for n, r in invoices(xero_env).items()}
+    assert after == before
+    [run] = service.sync.history(limit=1)
+    assert run.maica_calls == result.maica_calls
+    assert run.pulled == result.pulled
+    assert run.written_back == result.written_back
+    # a second run sends nothing and writes nothing again
+    again = service.sync.run()
+    assert (again.created, again.written_back) == (0, 0)
+
+
+def test_a_payment_is_upserted_once_and_a_removed_one_switched_off(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    service.sync.run()
+    tenant = service.settings().active_tenant_id
+    row = next(r for r in service.sync.invoices() if r.state == "synced")
+    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    in_xero = next(i for i in xero_env.invoices(tenant) if i["InvoiceID"] == row.xero_invoice_id)
+    payment_id = str(in_xero["PaymentIDs"][0])
+    assert service.sync.refresh_payments() >= 1
+    # Salesforce acts on the upsert but the answer is lost: the journal does not know
+    xero_env.maica_add_fault(drop_response="upsert", count=1)
+    with pytest.raises(SalesforceUnavailable):  # the connection closed without an answer
+        service.maica.write_back()
+    first = service.maica.write_back()
+    assert first.payments == 1
+    # redelivered (re-read) payment: nothing changed, nothing sent
+    service.sync.refresh_payments()
+    assert service.maica.write_back().payments == 0
+    records = [
+        p for p in payments(xero_env) if p.get(f"{NS}__Finance_External_ID__c") == payment_id
+    ]
+    assert len(records) == 1, "one Payment record per Xero payment"
+    record = records[0]
+    assert record[f"{NS}__Invoice__c"] == invoices(xero_env)[row.invoice_number]["Id"]
+    assert float(record[f"{NS}__Payment_Amount__c"]) == 10.0
+    assert record[f"{NS}__Paid__c"] is True
+    assert record[f"{NS}__Include__c"] is True
+    assert record[f"{NS}__Source__c"] == "Xero"
+    assert str(record[f"{NS}__Payment_Date__c"]).startswith("20")
+    # reversed in Xero: the same record, Include and Paid off (never deleted)
+    xero_env.reverse_payment(payment_id, tenant_id=tenant)
+    service.sync.refresh_payments()
+    assert service.maica.write_back().payments == 1
+    records = [
+        p for p in payments(xero_env) if p.get(f"{NS}__Finance_External_ID__c") == payment_id
+    ]
+    assert len(records) == 1
+    assert records[0][f"{NS}__Include__c"] is False
+    assert records[0][f"{NS}__Paid__c"] is False
+
+
+def test_refusals_per_record_and_lock_retries(service: Service, xero_env: Sandbox) -> None:
+    maica_ready(service)
+    org = invoices(xero_env)
+    pulled = service.maica.pull()
+    assert pulled.new > 2
+    to_send = sorted(r.invoice_number for r in service.sync.invoices("pending"))
+    refused_id, locked_id = org[to_send[0]]["Id"], org[to_send[1]]["Id"]
+    xero_env.maica_add_fault(
+        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
+        record_ids=[refused_id],
+    )  # fmt: skip
+    xero_env.maica_add_fault(
+        error="UNABLE_TO_LOCK_ROW", endpoint="composite", count=1, record_ids=[locked_id]
+    )
+    result = service.sync.run()
+    assert result.created > 0
+    refused_number = next(n for n, r in org.items() if r["Id"] == refused_id)
+    written = _written(xero_env, service.settings().active_tenant_id)
+    assert refused_number not in written
+    assert next(n for n, r in org.items() if r["Id"] == locked_id) in written  # retried
+    assert result.written_back == result.created + result.linked - 1
+    # the rule no longer refuses: the next write-back writes it
+    again = service.maica.write_back()
+    assert again.invoices == 1
+    assert refused_number in _written(xero_env, service.settings().active_tenant_id)
+
+
+def test_an_expired_session_is_renewed_mid_run(service: Service, xero_env: Sandbox) -> None:
+    maica_ready(service)
+    service.maica.pull()
+    renewals = xero_env.maica_stats()["calls"].get("token.refresh_token", 0)
+    xero_env.maica_expire_sessions()
+    result = service.sync.run()
+    assert result.written_back > 0
+    assert xero_env.maica_stats()["calls"]["token.refresh_token"] == renewals + 1
+
+
+def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
+    service: Service, xero_env: Sandbox
+) -> None:
+    xero_env.maica_generate(invoices=230, lines_per_invoice=1)
+    maica_ready(service)
+    xero_env.maica_add_fault(error="REQUEST_LIMIT_EXCEEDED", endpoint="composite", count=1)
+    result = service.sync.run()
+    tenant = service.settings().active_tenant_id
+    assert result.created > 200
+    assert result.state == "failed"
+    assert "API budget" in result.message
+    assert result.exit_code == 2
+    assert _written(xero_env, tenant) == {}  # the refused call wrote nothing
+    # the next day's budget runs out after one collection of 200
+    used = int(xero_env.maica_stats()["api_usage"])
+    xero_env.maica_set_limits(daily=used + 1, used=used)  # one more call today
+    with pytest.raises(SalesforceLimitExceeded, match="nothing was half-written"):
+        service.maica.write_back()
+    written = _written(xero_env, tenant)
+    pending = internals(service).store.writeback_pending(tenant)
+    assert len(written) + len(pending) == result.created + result.linked
+    assert len(written) == 200  # one collection confirmed, journalled; the next refused
+    xero_env.maica_set_limits(daily=15000, used=0)
+    finished = service.sync.run()
+    assert finished.created == 0
+    assert len(_written(xero_env, tenant)) == result.created + result.linked
+    assert internals(service).store.writeback_pending(tenant) == []
+
+
+def test_sync_refuses_on_a_missing_required_field(service: Service, xero_env: Sandbox) -> None:
+    maica_ready(service)
+    service.maica.confirm_mapping({"invoice.finance_external_id": f"{NS}__No_Such__c"})
+    with pytest.raises(MaicaMappingIncomplete, match="finance_external_id"):
+        service.sync.run()
+    assert internals(service).store.maica_records() == {}  # nothing pulled
+    assert service.sync.history() == []  # no run started
