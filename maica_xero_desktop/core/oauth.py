@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
@@ -40,6 +39,19 @@ from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
 from .errors import ConfigurationError, MaicaXeroError
+from .pkce import new_state
+
+__all__ = [
+    "NEVER_SET",
+    "Granted",
+    "OAuthClient",
+    "OAuthProvider",
+    "PendingSignIn",
+    "check_transport",
+    "is_loopback_host",
+    "is_loopback_http",
+    "new_state",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +99,6 @@ def _secure_form(url: str) -> str:
     return url
 
 
-def new_state() -> str:
-    """The OAuth ``state``: 256 bits from :mod:`secrets`, single use."""
-    return secrets.token_urlsafe(32)
-
-
 @dataclass(frozen=True)
 class OAuthProvider:
     """The endpoints of one provider, as configured (https, or http to a loopback address)."""
@@ -135,6 +142,9 @@ class Granted:
 
     token: Token
     scopes: tuple[str, ...]
+    #: the answer itself carried a refresh token (requests-oauthlib carries the old one over
+    #: into a refresh answer without one: Salesforce's way; Xero always rotates)
+    new_refresh_token: bool = False
 
 
 class _ProductSession(OAuth2Session):  # type: ignore[misc]  # requests-oauthlib is untyped
@@ -143,6 +153,8 @@ class _ProductSession(OAuth2Session):  # type: ignore[misc]  # requests-oauthlib
     def __init__(self, owner: OAuthClient, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owner = owner
+        #: whether the last token answer itself carried a refresh token
+        self.answer_had_refresh = False
 
     def request(
         self,
@@ -274,7 +286,7 @@ class OAuthClient:
     def fetch(self, session: _ProductSession, code: str, **extra: str) -> Granted:
         auth, fields = self._credentials()
         session.register_compliance_hook(
-            "access_token_response", lambda r: self._checked(r, "sign-in")
+            "access_token_response", lambda r: self._checked(r, "sign-in", session)
         )
         return self._parse(
             lambda: session.fetch_token(
@@ -307,7 +319,7 @@ class OAuthClient:
         carries the old one over)."""
         session = self._session()
         session.register_compliance_hook(
-            "refresh_token_response", lambda r: self._checked(r, "refresh")
+            "refresh_token_response", lambda r: self._checked(r, "refresh", session)
         )
         auth, fields = self._credentials()
         return self._parse(
@@ -333,10 +345,17 @@ class OAuthClient:
 
     # -- answers ---------------------------------------------------------------------------
 
-    def _checked(self, response: requests.Response, during: str) -> requests.Response:
+    def _checked(
+        self, response: requests.Response, during: str, session: _ProductSession
+    ) -> requests.Response:
         """A compliance hook: refusals are the provider's to word, before oauthlib parses."""
         if response.status_code != 200:
             self._refusals.refused(response, during)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        session.answer_had_refresh = isinstance(body, dict) and bool(body.get("refresh_token"))
         return response
 
     def _parse(self, call: Callable[[], Any], session: _ProductSession, during: str) -> Granted:
@@ -375,4 +394,6 @@ class OAuthClient:
             scopes = tuple(str(s) for s in scope)
         else:
             scopes = tuple(asked)
-        return Granted(token=dict(token), scopes=scopes)
+        return Granted(
+            token=dict(token), scopes=scopes, new_refresh_token=session.answer_had_refresh
+        )

@@ -1,4 +1,9 @@
-"""PKCE (RFC 7636) and the OAuth ``state``, from :mod:`secrets`."""
+"""The OAuth ``state`` (from :mod:`secrets`), and PKCE (RFC 7636) as a reference.
+
+The sign-ins let requests-oauthlib make the verifier and the S256 challenge
+(``OAuth2Session(pkce="S256")``, :mod:`.oauth`); :func:`challenge` remains for
+:func:`..xero.identity.authorize_url` callers that bring their own verifier, and the tests check
+the library's challenge against it and RFC 7636's vector."""
 
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import requests
 
-from . import pkce
 from .config_keys import lookup
 from .connections import Connection, ConnectionCache, ConnectionList
 from .errors import (
@@ -40,6 +39,7 @@ from .maica.auth import MaicaSignIn
 from .maica.session import MaicaSession
 from .maica_service import MaicaService
 from .mapping import MappingChoices, read_choices, save_mapping
+from .oauth import new_state
 from .paths import AppPaths, app_paths
 from .secrets import CLIENT_SECRET, SecretStore, TokenSet
 from .settings import CALLBACK_PATH, Settings, SettingsStore
@@ -65,7 +65,7 @@ from .webhooks.service import WebhookService
 from .xero.client import XeroClient
 from .xero.endpoints import XeroEndpoints
 from .xero.http import XeroHttp
-from .xero.identity import IdentityClient, authorize_url
+from .xero.identity import IdentityClient
 from .xero.ratelimit import RateLimits
 
 __all__ = [
@@ -339,31 +339,24 @@ class Service:
             )
         self._secrets.check_backend()  # fail before the browser opens, not after the sign-in
         identity = self._identity()
-        verifier = pkce.new_verifier()
-        state = pkce.new_state()
+        state = new_state()
         receiver = LoopbackReceiver(
             settings.redirect_ports, CALLBACK_PATH, state, settings.redirect_host
         )
         port = receiver.start()
         redirect_uri = settings.redirect_uri(port)
 
-        def finish(callback: Callback) -> TokenSet:
-            # Runs while the browser's page waits: it says "Connected" only once this returns.
-            tokens = identity.exchange_code(
-                callback.code, redirect_uri, verifier, now=self._clock()
-            )
-            self._secrets.save_tokens(tokens)
-            return tokens
-
         try:
-            url = authorize_url(
-                self._endpoints,
-                client_id=client_id,
-                redirect_uri=redirect_uri,
-                scopes=settings.scopes,
-                state=state,
-                code_challenge=pkce.challenge(verifier),
-            )
+            # requests-oauthlib makes the PKCE verifier and S256 challenge and keeps the verifier
+            sign_in = identity.begin(redirect_uri, list(settings.scopes), state)
+
+            def finish(callback: Callback) -> TokenSet:
+                # Runs while the browser's page waits: it says "Connected" only once this returns.
+                tokens = sign_in.exchange(callback.code, now=self._clock())
+                self._secrets.save_tokens(tokens)
+                return tokens
+
+            url = sign_in.url
             on_url(url)
             if open_browser:
                 try:

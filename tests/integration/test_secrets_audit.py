@@ -9,11 +9,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from maica_xero_desktop.cli import main
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.errors import ConfigurationError
+from maica_xero_desktop.core.oauth import NEVER_SET
+from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.xero.endpoints import XeroEndpoints
 from maica_xero_desktop.sandbox import Sandbox
 from tests.support.exports import SAMPLE
 from tests.support.memkeyring import MemoryKeyring
@@ -85,12 +90,69 @@ def _json_token(text: str) -> str:
     return str(value.get("token", "")) if isinstance(value, dict) else ""
 
 
-def test_insecure_transport_switch_is_never_set_by_the_product() -> None:
+class WatchingSession(requests.Session):
+    """The transport library's session, noting what each request sees: its URL, and which of
+    oauthlib's process-wide switches are set in the environment at that moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.switches: list[set[str]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        self.urls.append(str(url))
+        self.switches.append({name for name in NEVER_SET if name in os.environ})
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_plain_http_only_to_loopback_and_no_process_wide_switch(
+    make_service: Callable[..., Service], xero_env: Sandbox, home: Path
+) -> None:
+    """Sign-in and refresh over plain http work against the loopback sandbox without ever
+    setting OAUTHLIB_INSECURE_TRANSPORT or OAUTHLIB_RELAX_TOKEN_SCOPE; the same to a real host
+    over http is refused before any request is made."""
+    watching = WatchingSession()
+    service = make_service(session=watching)
+    service.connect(lambda url: None, timeout=10)
+    xero_env.expire_access_tokens()
+    tokens = internals(service).tokens
+    tokens.refresh(rejected=tokens.current().access_token)  # a refresh over loopback http
+    token_calls = [u for u in watching.urls if u.endswith("/connect/token")]
+    assert len(token_calls) == 2
+    assert all(u.startswith("http://127.0.0.1:") for u in token_calls)
+    assert watching.switches
+    assert all(seen == set() for seen in watching.switches)
+    for name in NEVER_SET:
+        assert name not in os.environ
+
+    real = XeroEndpoints(
+        login_url="https://login.xero.com",
+        identity_url="http://identity.xero.com",  # a real host over plain http
+        api_url=xero_env.base_url,
+    )
+    refused = WatchingSession()
+    other = make_service(session=refused, endpoints=real)
+    before = xero_env.stats()["calls"]
+    with pytest.raises(ConfigurationError, match="https only"):
+        other.connect(lambda url: pytest.fail("no URL may be shown"), timeout=5)
+    with pytest.raises(ConfigurationError, match="https only"):
+        internals(other).tokens.refresh(rejected=tokens.current().access_token)  # same home
+    with pytest.raises(ConfigurationError, match="only reached over https"):
+        internals(other).http.send("POST", "http://identity.xero.com/connect/token")
+    assert refused.urls == []
+    assert xero_env.stats()["calls"] == before
+    for name in NEVER_SET:
+        assert name not in os.environ
+
+
+def test_the_product_never_writes_oauthlibs_switches() -> None:
+    """No module assigns, exports or relaxes either switch (reading the names to check them is
+    fine): the loopback exception is decided per URL in core/oauth.py."""
+    pattern = r"(environ\[|setenv|putenv|environ\.setdefault|environ\.update).*OAUTHLIB_"
     hits = subprocess.run(
-        ["grep", "-rl", "OAUTHLIB_INSECURE_TRANSPORT", str(ROOT / "maica_xero_desktop")],
+        ["grep", "-rEn", pattern, str(ROOT / "maica_xero_desktop")],
         capture_output=True,
         text=True,
         check=False,
-    ).stdout.split()
-    assert hits == []
-    assert "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
+    ).stdout.split("\n")
+    assert [hit for hit in hits if hit] == []

@@ -81,3 +81,8 @@ def test_an_https_instance_is_never_downgraded(org: str) -> None:
 def test_plain_http_to_a_real_host_is_refused(url: str) -> None:
     with pytest.raises(ConfigurationError, match="https only"):
         mount_instance(requests.Session(), url, Meter())
+
+
+def test_an_ipv6_instance_is_refused_with_a_sentence() -> None:
+    with pytest.raises(ConfigurationError, match=r"127\.0\.0\.1 or localhost"):
+        mount_instance(requests.Session(), "http://[::1]:8080", Meter())

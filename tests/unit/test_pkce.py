@@ -30,3 +30,14 @@ def test_state_is_unguessable() -> None:
     states = {pkce.new_state() for _ in range(50)}
     assert len(states) == 50
     assert all(len(s) >= 40 for s in states)
+
+
+def test_requests_oauthlib_makes_the_same_challenge() -> None:
+    """The sign-ins let requests-oauthlib make the challenge; it agrees with RFC 7636 (and
+    this module) for the appendix B verifier and for random ones."""
+    from oauthlib.oauth2 import WebApplicationClient
+
+    client = WebApplicationClient("id")
+    verifiers = ["dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", pkce.new_verifier()]
+    for verifier in verifiers:
+        assert client.create_code_challenge(verifier, "S256") == pkce.challenge(verifier)

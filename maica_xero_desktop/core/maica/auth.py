@@ -231,6 +231,17 @@ class MaicaSignIn:
     def client_id(settings: Settings) -> str:
         return os.environ.get(CLIENT_ID_ENV, "").strip() or settings.sf_client_id
 
+    def set_client_secret(self, secret: str | None) -> None:
+        """Keep (or with ``None``/empty, remove) the External Client App's optional consumer
+        secret in the keyring; sent on token requests when present."""
+        if secret and secret.strip():
+            self._secrets.set(SF_CLIENT_SECRET, secret.strip())
+        else:
+            self._secrets.delete(SF_CLIENT_SECRET)
+
+    def has_client_secret(self) -> bool:
+        return bool(self._secrets.get(SF_CLIENT_SECRET))
+
     def _client(self, base_url: str, client_id: str) -> OAuthClient:
         base = base_url.rstrip("/")
         provider = OAuthProvider(
@@ -331,13 +342,14 @@ class MaicaSignIn:
                         break
         org_name = ""
         try:
-            sf = Salesforce(
-                instance_url=tokens.instance_url,
-                session_id=tokens.access_token,
-                version=API_VERSION,
-                session=instance_session(tokens.instance_url, Meter()),
-            )
-            found = sf.query("SELECT Name FROM Organization")
+            with instance_session(tokens.instance_url, Meter()) as session:
+                sf = Salesforce(
+                    instance_url=tokens.instance_url,
+                    session_id=tokens.access_token,
+                    version=API_VERSION,
+                    session=session,
+                )
+                found = sf.query("SELECT Name FROM Organization")
             records = found.get("records") or []
             if records and isinstance(records[0].get("Name"), str):
                 org_name = printable(records[0]["Name"].strip())[:200]
@@ -358,8 +370,16 @@ class MaicaSignIn:
         )
 
     def tokens(self) -> MaicaTokens:
+        """The saved sign-in; :class:`MaicaNeedsReconnect` (with the reason) when the org
+        refused it, :class:`MaicaNotConnected` when there is none."""
         tokens = self._secrets.load_maica()
         if tokens is None:
+            settings = self._settings_store.load()
+            if settings.sf_needs_reconnect:
+                raise MaicaNeedsReconnect(
+                    settings.sf_needs_reconnect_reason
+                    or "The Maica org no longer accepts the saved sign-in."
+                )
             raise MaicaNotConnected()
         return tokens
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import SalesforceUnavailable
+from ..errors import ConfigurationError, SalesforceUnavailable
 from ..oauth import check_transport, is_loopback_http
 from ..redact import redact
 
@@ -105,6 +105,13 @@ def mount_instance(session: requests.Session, instance_url: str, meter: Meter) -
     """Route the instance's requests (as simple-salesforce builds them) through the adapter."""
     check_transport(instance_url, service="The Maica org's")
     parts = urlsplit(instance_url)
+    if ":" in (parts.hostname or ""):
+        # simple-salesforce rebuilds URLs from the bare host name, which loses an IPv6
+        # literal's brackets
+        raise ConfigurationError(
+            f"The Maica org's address {instance_url} is an IPv6 address, which the Salesforce "
+            "client cannot use: give the imitation's address as 127.0.0.1 or localhost."
+        )
     netloc = parts.netloc.lower()
     if parts.port == 443:  # simple-salesforce drops the default port
         netloc = netloc.rsplit(":", 1)[0]

@@ -1,18 +1,19 @@
 """Xero's base addresses, overridable for the sandbox, and the transport rule.
 
 Real traffic is https only. Plain http is allowed for loopback hosts (the offline sandbox and tests)
-and nowhere else; this is decided per URL, so no process-wide switch (such as oauthlib's
-insecure-transport environment variable) ever has to be turned on.
+and nowhere else; this is decided per URL (the same rule as :func:`..oauth.check_transport`), so no
+process-wide switch (such as oauthlib's insecure-transport environment variable) is ever turned
+on.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from ..errors import ConfigurationError
+from ..oauth import is_loopback_host
 
 LOGIN_ENV = "MAICA_XERO_LOGIN_URL"
 IDENTITY_ENV = "MAICA_XERO_IDENTITY_URL"
@@ -21,17 +22,6 @@ API_ENV = "MAICA_XERO_API_URL"
 DEFAULT_LOGIN = "https://login.xero.com"
 DEFAULT_IDENTITY = "https://identity.xero.com"
 DEFAULT_API = "https://api.xero.com"
-
-
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_transport(url: str) -> None:

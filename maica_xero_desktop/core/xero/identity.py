@@ -1,4 +1,5 @@
-"""Xero's identity service: the authorize URL, the token endpoint and revocation."""
+"""Xero's identity service: the authorize URL, the token endpoint and revocation, on the one
+OAuth client (:mod:`..oauth`, requests-oauthlib) over Xero's transport."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import binascii
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, NoReturn
 
 import requests
 
@@ -16,11 +16,13 @@ from .. import redact
 from ..errors import (
     AuthorizationError,
     ConfigurationError,
+    MaicaXeroError,
     NeedsReconnect,
     Remedy,
     XeroRequestError,
     XeroUnavailable,
 )
+from ..oauth import Granted, OAuthClient, OAuthProvider, PendingSignIn
 from ..secrets import ConnectedUser, TokenSet
 from .endpoints import XeroEndpoints
 from .http import XeroHttp, error_text, outside_text
@@ -32,6 +34,16 @@ class InvalidGrant(NeedsReconnect):
     """The token endpoint answered ``invalid_grant``."""
 
 
+def provider(endpoints: XeroEndpoints) -> OAuthProvider:
+    """Xero's identity endpoints as the OAuth client names them."""
+    return OAuthProvider(
+        name="Xero",
+        authorize_url=endpoints.authorize,
+        token_url=endpoints.token,
+        revoke_url=endpoints.revocation,
+    )
+
+
 def authorize_url(
     endpoints: XeroEndpoints,
     *,
@@ -41,16 +53,27 @@ def authorize_url(
     state: str,
     code_challenge: str,
 ) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": " ".join(scopes),
-        "state": state,
-        "code_challenge": code_challenge,
-        "code_challenge_method": "S256",
-    }
-    return f"{endpoints.authorize}?{urlencode(query)}"
+    """The authorization URL for a PKCE challenge made elsewhere (built by requests-oauthlib;
+    :meth:`IdentityClient.begin` lets the library make the verifier too)."""
+    client = OAuthClient(provider(endpoints), client_id, send=_no_send, refusals=_NoRefusals())
+    return client.authorization_url(
+        redirect_uri,
+        scopes,
+        state,
+        extra={"code_challenge": code_challenge, "code_challenge_method": "S256"},
+    )
+
+
+def _no_send(method: str, url: str, **_: Any) -> requests.Response:
+    raise AssertionError("building a URL sends nothing")
+
+
+class _NoRefusals:
+    def refused(self, response: requests.Response, during: str) -> NoReturn:
+        raise AssertionError("building a URL sends nothing")
+
+    def not_a_token(self, during: str) -> MaicaXeroError:
+        raise AssertionError("building a URL sends nothing")
 
 
 def decode_jwt_claims(token: str) -> dict[str, Any]:
@@ -93,58 +116,67 @@ def user_from_id_token(id_token: str, client_id: str, now: float) -> ConnectedUs
     )
 
 
+class XeroSignIn:
+    """One Xero sign-in between its authorization URL and the code exchange (the PKCE
+    verifier stays inside requests-oauthlib's session)."""
+
+    def __init__(self, identity: IdentityClient, pending: PendingSignIn) -> None:
+        self._identity = identity
+        self._pending = pending
+        self.url = pending.url
+
+    def exchange(self, code: str, now: float) -> TokenSet:
+        granted = self._pending.exchange(code)
+        return self._identity._token_set(granted, now, previous=None, during="sign-in")
+
+
 @dataclass
 class IdentityClient:
-    """Xero's identity endpoints: the code exchange, the refresh and revocation (three form POSTs
-    over :class:`XeroHttp`). Holds the client id and the optional secret, and borrows the
-    transport; never stores a token (the caller saves what it returns) and never logs one.
-    No state changes after construction: safe on any thread."""
+    """Xero's identity endpoints: the authorization URL, the code exchange, the refresh and
+    revocation, through the one OAuth client (:class:`..oauth.OAuthClient`, requests-oauthlib)
+    sending over :class:`XeroHttp` (its Enable guard, timeouts, caps and redaction). Holds the
+    client id and the optional secret, and borrows the transport; never stores a token (the
+    caller saves what it returns) and never logs one. No state changes after construction: safe
+    on any thread."""
 
     http: XeroHttp
     endpoints: XeroEndpoints
     client_id: str
     client_secret: str | None = None
 
-    def _post(self, url: str, form: dict[str, str]) -> requests.Response:
+    def _oauth(self) -> OAuthClient:
         if not self.client_id:
             raise ConfigurationError(
                 "No Xero client id is set: create an app of type 'Auth Code with PKCE' in the "
                 "Xero developer portal.",
                 remedy=Remedy.SET_CLIENT_ID,
             )
-        form = {"client_id": self.client_id, **form}
-        auth = None
-        if self.client_secret:
-            auth = (self.client_id, self.client_secret)
-        return self.http.send(
-            "POST",
-            url,
-            data=form,
-            auth=auth,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        return OAuthClient(
+            provider(self.endpoints),
+            self.client_id,
+            send=self.http.send,
+            refusals=_Refusals(self),
+            client_secret=self.client_secret,
+            secret_in="basic",  # a Xero Web App's secret goes in HTTP Basic
         )
+
+    def begin(self, redirect_uri: str, scopes: list[str], state: str) -> XeroSignIn:
+        """The authorization URL (PKCE S256 by requests-oauthlib) and the pending sign-in."""
+        return XeroSignIn(self, self._oauth().begin(redirect_uri, scopes, state))
 
     def exchange_code(self, code: str, redirect_uri: str, verifier: str, now: float) -> TokenSet:
-        response = self._post(
-            self.endpoints.token,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "code_verifier": verifier,
-            },
-        )
-        return self._token_set(response, now, previous=None, during="sign-in")
+        self.http.ensure_enabled()
+        granted = self._oauth().exchange_code(code, redirect_uri, verifier)
+        return self._token_set(granted, now, previous=None, during="sign-in")
 
     def refresh(self, previous: TokenSet, now: float) -> TokenSet:
-        response = self._post(
-            self.endpoints.token,
-            {"grant_type": "refresh_token", "refresh_token": previous.refresh_token},
-        )
-        return self._token_set(response, now, previous=previous, during="refresh")
+        self.http.ensure_enabled()
+        granted = self._oauth().refresh(previous.refresh_token)
+        return self._token_set(granted, now, previous=previous, during="refresh")
 
     def revoke(self, refresh_token: str) -> None:
-        response = self._post(self.endpoints.revocation, {"token": refresh_token})
+        self.http.ensure_enabled()
+        response = self._oauth().revoke(refresh_token)
         if response.status_code >= 500:
             raise XeroUnavailable(
                 "Xero could not revoke the sign-in just now (a server error). Try again later.",
@@ -154,29 +186,11 @@ class IdentityClient:
             self._raise_token_error(response, during="revoke")
 
     def _token_set(
-        self, response: requests.Response, now: float, previous: TokenSet | None, during: str
+        self, granted: Granted, now: float, previous: TokenSet | None, during: str
     ) -> TokenSet:
-        if response.status_code >= 500:
-            raise XeroUnavailable(
-                "Xero's sign-in service answered with a server error. Try again in a few minutes.",
-                detail=f"HTTP {response.status_code}",
-            )
-        if response.status_code != 200:
-            self._raise_token_error(response, during=during)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if (
-            not isinstance(body, dict)
-            or not body.get("access_token")
-            or not body.get("refresh_token")
-        ):
-            raise XeroRequestError(
-                "Xero's sign-in service sent an answer that is not a token set. Try again; make "
-                "sure the scopes include offline_access.",
-                status=response.status_code,
-            )
+        body = granted.token
+        if not body.get("access_token") or not granted.new_refresh_token:
+            raise self._not_a_token()
         access_token = str(body["access_token"])
         refresh_token = str(body["refresh_token"])
         redact.register(access_token)
@@ -193,8 +207,10 @@ class IdentityClient:
             expires_in = float(body.get("expires_in", 1800))
         except (TypeError, ValueError):
             expires_in = 1800.0
-        scope = body.get("scope", "")
-        scopes = tuple(str(scope).split()) if scope else (previous.scope if previous else ())
+        if "scope" in body and granted.scopes:
+            scopes = granted.scopes
+        else:
+            scopes = previous.scope if previous else granted.scopes
         return TokenSet(
             access_token=access_token,
             refresh_token=refresh_token,
@@ -205,7 +221,20 @@ class IdentityClient:
             user=user,
         )
 
-    def _raise_token_error(self, response: requests.Response, during: str) -> None:
+    @staticmethod
+    def _not_a_token() -> XeroRequestError:
+        return XeroRequestError(
+            "Xero's sign-in service sent an answer that is not a token set. Try again; make "
+            "sure the scopes include offline_access.",
+            status=200,
+        )
+
+    def _raise_token_error(self, response: requests.Response, during: str) -> NoReturn:
+        if response.status_code >= 500:
+            raise XeroUnavailable(
+                "Xero's sign-in service answered with a server error. Try again in a few minutes.",
+                detail=f"HTTP {response.status_code}",
+            )
         try:
             body = response.json()
         except ValueError:
@@ -242,3 +271,16 @@ class IdentityClient:
             status=response.status_code,
             detail=error_text(response),
         )
+
+
+class _Refusals:
+    """Xero's token-endpoint refusals, worded by :class:`IdentityClient`."""
+
+    def __init__(self, identity: IdentityClient) -> None:
+        self._identity = identity
+
+    def refused(self, response: requests.Response, during: str) -> NoReturn:
+        self._identity._raise_token_error(response, during)
+
+    def not_a_token(self, during: str) -> MaicaXeroError:
+        return self._identity._not_a_token()
