@@ -259,6 +259,8 @@ def cmd_pull(service: Service, args: argparse.Namespace) -> int:
 
 
 def write_back_sentence(result: WriteBackResult) -> str:
+    if not (result.invoices or result.payments or result.failed):
+        return "Nothing to write back to the Maica org: every Xero id and payment is there."
     return (
         f"Wrote back to the Maica org: {_plural(result.invoices, 'invoice')} (Xero id and number), "
         f"{_plural(result.payments, 'payment record')}; "

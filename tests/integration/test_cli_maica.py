@@ -228,11 +228,14 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_maica_errors_are_sentences(cli_env: dict[str, str]) -> None:
-    for args in (("maica", "pull"), ("maica", "check"), ("maica", "write-back")):
+    for args in (("maica", "pull"), ("maica", "check")):
         done = _cli(*args, env=cli_env)
         assert done.returncode == 2, done.stdout
         assert "maica-xero maica connect" in done.stderr
         assert "Traceback" not in done.stderr
+    nothing = _cli("maica", "write-back", env=cli_env)  # nothing pending: nothing to connect for
+    assert nothing.returncode == 0, nothing.stderr
+    assert "Nothing to write back" in nothing.stdout
     no_key = {**cli_env, "MAICA_XERO_SF_CLIENT_ID": ""}
     refused = _cli("maica", "connect", "--no-browser", "--timeout", "2", env=no_key)
     assert refused.returncode == 2
