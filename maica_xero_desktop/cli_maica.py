@@ -156,7 +156,8 @@ def print_check(check: MappingCheck) -> None:
                 field.object,
                 field.role + ("" if field.required else " (optional)"),
                 field.api_name or "—",
-                STATE_WORDS.get(field.state, field.state),
+                STATE_WORDS.get(field.state, field.state)
+                + (" (to confirm)" if field.unconfirmed else ""),
                 field.suggestion,
             )
             for field in check.fields
@@ -169,7 +170,12 @@ def print_check(check: MappingCheck) -> None:
         _out(f"The mapping is complete (namespace {check.namespace}).")
     else:
         _out("The mapping has problems: see the rows not marked found.")
-    if check.unconfirmed:
+    if check.unconfirmed and check.sentence:  # the sentence names them
+        _out(
+            "Confirm them with maica-xero maica confirm (or give another name with "
+            "maica-xero maica confirm --set OBJECT.ROLE=API_NAME)."
+        )
+    elif check.unconfirmed:
         _out(
             f"{_plural(len(check.unconfirmed), 'field name was', 'field names were')} found by "
             f"label and {'is' if len(check.unconfirmed) == 1 else 'are'} not confirmed yet: "
