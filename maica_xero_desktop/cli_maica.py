@@ -209,8 +209,8 @@ def _changes(pairs: Sequence[str]) -> dict[str, str]:
         if not sep or "." not in key or not value:
             raise ConfigurationError(
                 f"{pair!r} is not OBJECT.ROLE=API_NAME (for example "
-                "invoice.xero_invoice_number=maica_cc__Xero_Invoice_No__c): maica-xero maica check lists "
-                "the objects and roles."
+                "invoice.xero_invoice_number=maica_cc__Xero_Invoice_No__c): maica-xero maica "
+                "check lists the objects and roles."
             )
         changes[key] = value
     return changes
