@@ -172,6 +172,13 @@ def payment_lines(records: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def use_sample_file(context: DemoContext) -> None:
+    """Switch the demo to the file source and import the sample export (the screenshot tour's
+    later states, which show the file's deliberate mistakes). Worker thread."""
+    context.service.config_set("source", "file")
+    context.service.sync.import_file(resource_path(SAMPLE))
+
+
 def start_demo(*, import_sample: bool = True, source: str = "maica") -> DemoContext:
     folder = Path(tempfile.mkdtemp(prefix="maica-xero-demo-"))
     home = folder / "home"

@@ -102,7 +102,7 @@ class ConnectionsPanel(Panel, QGroupBox):
         layout.addWidget(self.body, 1)
 
         self.connect_button.clicked.connect(lambda: self.signin.start(self.connect_button))
-        self.reconnect_button.clicked.connect(lambda: self.signin.start(self.reconnect_button))
+        self.reconnect_button.clicked.connect(self._reconnect)
         self.signin.connected.connect(self._connected)
         self.signin.failed.connect(self._failed)
         self.use_button.clicked.connect(self.use_selected)
@@ -161,7 +161,7 @@ class ConnectionsPanel(Panel, QGroupBox):
                 reason or "Xero no longer accepts this computer's sign-in: it needs reconnecting.",
                 "warning",
             )
-        self.reconnect_box.setVisible(reconnect)
+        self.reconnect_box.setVisible(reconnect and not self.signin.waiting)
         if status.token_state == TokenState.UNAVAILABLE:
             self.status.show_message(" ".join(status.messages), "error")
         previous, self._token_state = self._token_state, status.token_state
@@ -301,6 +301,11 @@ class ConnectionsPanel(Panel, QGroupBox):
             button=self.logout_button,
             name="logout",
         )
+
+    def _reconnect(self) -> None:
+        """The sign-in box takes the needs-reconnecting box's place while it waits."""
+        self.signin.start(self.reconnect_button)
+        self.reconnect_box.hide()
 
     def _connected(self, result: ConnectResult) -> None:
         self.status.kind = "info"

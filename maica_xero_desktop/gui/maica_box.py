@@ -11,7 +11,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -37,8 +36,8 @@ from .wording import say
 MAICA_OWN_FLOW = "Maica - Xero Invoice Sync Scheduled Flow"
 NOT_CONNECTED = "Maica org: not connected (invoices come from an imported file)."
 FLOW_NOTE = (
-    f"Turn off Maica's own scheduled Xero flow (“{MAICA_OWN_FLOW}”) in the org while this "
-    "program sends its invoices, so that both do not push the same invoices to Xero."
+    f"Turn off Maica's own scheduled Xero flow (“{MAICA_OWN_FLOW}”) in the org, so that it "
+    "and this program do not both send the same invoices."
 )
 WAITING = (
     "Finish signing in to the Maica org in your browser and allow access. If no browser opened, "
@@ -98,20 +97,15 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.instance = ElidedLabel()
         self.mapping = StatusLine()
         self.mapping.setAccessibleName("Field mapping")
-        details = QGridLayout(self.details)  # two rows of two: the page stays short
+        details = QHBoxLayout(self.details)  # one row: who and where (the page stays short)
         details.setContentsMargins(0, 0, 0, 0)
-        cells = (
-            ("Org:", self.org),
+        for text, value in (
+            ("Maica org:", self.org),
             ("User:", self.user),
             ("Instance:", self.instance),
-            ("Field mapping:", self.mapping),
-        )
-        for number, (text, value) in enumerate(cells):
-            row, column = divmod(number, 2)
-            details.addWidget(QLabel(text), row, column * 2)
-            details.addWidget(value, row, column * 2 + 1)
-        details.setColumnStretch(1, 1)
-        details.setColumnStretch(3, 1)
+        ):
+            details.addWidget(QLabel(text))
+            details.addWidget(value, 1)
 
         self.connect_button = QPushButton("Connect to &Maica…")
         self.connect_button.setAccessibleName("Connect to the Maica org")
@@ -131,7 +125,10 @@ class MaicaOrgBox(Panel, QGroupBox):
         head.addWidget(self.summary, 1)
         head.addWidget(self.connect_button)
         head.addWidget(self.settings_button)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # the mapping's state, then what to do about it
+        self.mapping_label = QLabel("Field mapping:")
+        buttons.addWidget(self.mapping_label)
+        buttons.addWidget(self.mapping, 1)
         for button in (
             self.check_button,
             self.details_button,
@@ -139,7 +136,6 @@ class MaicaOrgBox(Panel, QGroupBox):
             self.disconnect_button,
         ):
             buttons.addWidget(button)
-        buttons.addStretch(1)
         self.flow_note = WrappedLabel(FLOW_NOTE)
         self.flow_note.setAccessibleName("Maica's own Xero flow")
         self.signin = SignInBox(
@@ -158,6 +154,8 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.status.setAccessibleName("Maica message")
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(9, 5, 9, 5)  # a slim frame: the page stays within 800 pixels
+        layout.setSpacing(4)
         layout.addLayout(head)
         layout.addWidget(self.reconnect_line)
         layout.addWidget(self.setup)
@@ -259,6 +257,8 @@ class MaicaOrgBox(Panel, QGroupBox):
             self.check_button.setEnabled(connected and idle)
             self.details_button.setEnabled(connected and idle)
             self.confirm_button.setEnabled(connected and idle and unconfirmed)
+        self.mapping_label.setVisible(connected)
+        self.mapping.setVisible(connected and bool(self.mapping.text()))
         self.check_button.setVisible(connected)
         self.details_button.setVisible(connected)
         self.confirm_button.setVisible(connected and unconfirmed)
@@ -329,7 +329,7 @@ class MaicaOrgBox(Panel, QGroupBox):
         text, kind = mapping_summary(check)
         self.mapping.show_message(text, kind)
         if self.status.kind == "ok" and self.status.text().endswith("Checking the field mapping…"):
-            self.status.show_message("Connected to the Maica org.", "ok")
+            self.status.clear_message()  # the details say it now
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.show_check(check)
         self._update_buttons()

@@ -123,9 +123,6 @@ class SyncPanel(Panel, QGroupBox):
         self.source_box.setAccessibleName("Source of the invoices")
         self.source_box.addItem("Imported file", "file")
         self.source_box.addItem("Maica org", "maica")
-        self.source_description = QLabel(FROM_FILE)
-        self.source_description.setWordWrap(True)
-        self.source_description.setAccessibleName("What the source means for a run")
         self.flow_box = QComboBox()
         self.flow_box.setAccessibleName("Invoice Xero Sync Flow")
         self.flow_description = QLabel()
@@ -158,22 +155,24 @@ class SyncPanel(Panel, QGroupBox):
         self.tabs.addTab(self.history, "His&tory")
         self.tabs.setMinimumHeight(260)
 
+        # the source and the flow side by side, the flow described below them (the page keeps
+        # its height; what the source means is the combo's tooltip)
         form = QGridLayout()
         source_label = QLabel("So&urce:")
         source_label.setBuddy(self.source_box)
         form.addWidget(source_label, 0, 0)
         form.addWidget(self.source_box, 0, 1)
-        form.addWidget(self.source_description, 1, 1)
         flow_label = QLabel("Fl&ow:")
         flow_label.setBuddy(self.flow_box)
-        form.addWidget(flow_label, 2, 0)
-        form.addWidget(self.flow_box, 2, 1)
-        form.addWidget(self.flow_description, 3, 1)
+        form.addWidget(flow_label, 0, 2)
+        form.addWidget(self.flow_box, 0, 3)
+        form.addWidget(self.flow_description, 1, 1, 1, 3)
         schedule_label = QLabel("&Schedule:")
         schedule_label.setBuddy(self.schedule.minutes)
-        form.addWidget(schedule_label, 4, 0)
-        form.addWidget(self.schedule, 4, 1)
-        form.setColumnStretch(1, 1)
+        form.addWidget(schedule_label, 2, 0)
+        form.addWidget(self.schedule, 2, 1, 1, 3)
+        form.setColumnStretch(1, 2)
+        form.setColumnStretch(3, 3)
         # Run Now, Preview, Cancel, the progress and the result line are shown by the window's
         # status strip (in reach from every section); this panel runs them.
         layout = QVBoxLayout(self)
@@ -254,11 +253,11 @@ class SyncPanel(Panel, QGroupBox):
         self.source_box.model().setData(
             item, None if connected else 0, Qt.ItemDataRole.UserRole - 1
         )
+        meaning = FROM_MAICA if source == "maica" else FROM_FILE
         self.source_box.setToolTip(
-            self.source_text if connected or source == "maica" else SOURCE_NEEDS_MAICA
+            meaning if connected or source == "maica" else f"{meaning} {SOURCE_NEEDS_MAICA}"
         )
-        self.source_box.setAccessibleDescription(self.source_text)
-        self.source_description.setText(FROM_MAICA if source == "maica" else FROM_FILE)
+        self.source_box.setAccessibleDescription(f"{self.source_text}. {meaning}")
         self._update_buttons()
 
     def _source_chosen(self, index: int) -> None:
