@@ -35,6 +35,9 @@ from .wording import say
 
 MAICA_OWN_FLOW = "Maica - Xero Invoice Sync Scheduled Flow"
 NOT_CONNECTED = "Maica org: not connected (invoices come from an imported file)."
+NOT_CONNECTED_SOURCE = (
+    "Maica org: not connected. It is the source of the invoices: connect to synchronise."
+)
 FLOW_NOTE = (
     f"Turn off Maica's own scheduled Xero flow (“{MAICA_OWN_FLOW}”) in the org, so that it "
     "and this program do not both send the same invoices."
@@ -191,6 +194,8 @@ class MaicaOrgBox(Panel, QGroupBox):
             )
         elif reconnect:
             self.summary.set_full_text("Maica org: the sign-in needs reconnecting.")
+        elif maica is not None and maica.source == "maica":
+            self.summary.set_full_text(NOT_CONNECTED_SOURCE)
         else:
             self.summary.set_full_text(NOT_CONNECTED)
         if reconnect:
@@ -204,7 +209,7 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.details.setVisible(connected or reconnect)
         self.summary.setVisible(not connected)  # once connected the details say who and where
         if maica is not None and (connected or reconnect):
-            self._elided(self.org, "Org", maica.org_name or "unknown")
+            self._elided(self.org, "Maica org", maica.org_name or "unknown")
             self._elided(self.user, "User", maica.user or "unknown")
             self._elided(self.instance, "Instance", maica.instance_url)
         if not connected:

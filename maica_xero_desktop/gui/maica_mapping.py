@@ -43,6 +43,7 @@ def state_words(field: FieldCheck) -> str:
 COLUMNS = (
     ("Object", lambda f: f.object),
     ("Role", lambda f: f.role + ("" if f.required else " (optional)")),
+    ("Label", lambda f: f.label),
     ("API name", lambda f: f.api_name or "—"),
     ("State", state_words),
     ("Suggestion", lambda f: f.suggestion),

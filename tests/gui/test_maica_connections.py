@@ -13,7 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.gui import widgets
-from maica_xero_desktop.gui.maica_box import FLOW_NOTE, MAICA_OWN_FLOW, NOT_CONNECTED
+from maica_xero_desktop.gui.maica_box import (
+    FLOW_NOTE,
+    MAICA_OWN_FLOW,
+    NOT_CONNECTED,
+    NOT_CONNECTED_SOURCE,
+)
 from maica_xero_desktop.gui.main_window import MainWindow
 from maica_xero_desktop.gui.sync_panel import MAICA_NOT_CONNECTED, SOURCE_NEEDS_MAICA
 from maica_xero_desktop.sandbox import Sandbox
@@ -112,7 +117,7 @@ def test_connect_check_confirm_and_choose_the_maica_source(
         dialog.model.headerData(c, Qt.Orientation.Horizontal)
         for c in range(dialog.model.columnCount())
     ]
-    assert headers == ["Object", "Role", "API name", "State", "Suggestion"]
+    assert headers == ["Object", "Role", "Label", "API name", "State", "Suggestion"]
     assert dialog.confirm_button.isEnabled()
     dialog.confirm_button.click()
     idle(qtbot, window)
@@ -162,8 +167,8 @@ def test_a_missing_field_is_named_with_its_state(
         if dialog.model.row(i).role == "xero_invoice_number"
     )
     assert dialog.model.row(row).state == "missing"
-    assert dialog.model.data(dialog.model.index(row, 2)) == WRONG
-    assert dialog.model.data(dialog.model.index(row, 3)) == "Missing"
+    assert dialog.model.data(dialog.model.index(row, 3)) == WRONG
+    assert dialog.model.data(dialog.model.index(row, 4)) == "Missing"
     assert dialog.sentence.kind == "error"
     dialog.close()
 
@@ -240,6 +245,7 @@ def test_a_maica_source_without_the_org_says_what_to_do(qtbot: QtBot, window: Ma
     assert source.isEnabled()
     assert source.currentData() == "maica"
     assert window.sync.source_text == "Source: Maica org (not connected)"
+    assert window.connections.maica.summary.full_text() == NOT_CONNECTED_SOURCE
     assert not window.sync.run_button.isEnabled()
     assert window.sync.run_button.toolTip() == MAICA_NOT_CONNECTED
     source.setCurrentIndex(0)
@@ -292,6 +298,6 @@ def test_a_long_org_name_is_elided_with_the_full_text_in_tooltip_and_accessible_
     box.show_maica(dataclasses.replace(maica, org_name=long_name.strip()))
     QApplication.processEvents()
     assert box.org.toolTip() == long_name.strip()
-    assert box.org.accessibleName() == f"Org: {long_name.strip()}"
+    assert box.org.accessibleName() == f"Maica org: {long_name.strip()}"
     assert box.org.text() != long_name.strip()  # elided on screen
     assert box.org.text().endswith("…")
