@@ -92,8 +92,8 @@ def summary(result: SyncResult) -> tuple[str, str]:
     )
     if result.pulled or result.written_back or result.maica_calls:
         counts += (
-            f" Maica org: {result.pulled} read, {result.written_back} written back "
-            f"({result.maica_calls} Maica API calls)."
+            f" Maica: {result.pulled} read, {result.written_back} written back, "
+            f"{result.maica_calls} calls."
         )
     tail = f" {result.message}" if result.message else ""
     if result.state == RunState.CANCELLED:

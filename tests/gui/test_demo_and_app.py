@@ -72,7 +72,13 @@ def test_demo_runs_the_whole_product_offline(qtbot: QtBot, demo: DemoContext) ->
     assert result.pulled > 30  # the sample's invoices that are not cancelled
     assert result.created > 20
     assert result.written_back >= result.created
-    assert f"Maica org: {result.pulled} read" in window.sync.result_line.text()
+    assert f"Maica: {result.pulled} read" in window.sync.result_line.text()
+    history = window.sync.history  # the run history shows the Maica side of the run
+    assert not history.runs_table.isColumnHidden(9)
+    maica_cell = history.runs.data(history.runs.index(0, 9))
+    assert maica_cell == (
+        f"{result.pulled} read, {result.written_back} written back, {result.maica_calls} calls"
+    )
 
     # a payment in Xero (the sandbox), its webhook, then the Payment record in Maica
     demo_actions = window.demo_webhooks
