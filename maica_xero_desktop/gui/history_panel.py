@@ -32,6 +32,7 @@ from .wording import say
 
 HISTORY_LIMIT = 50
 
+
 def maica_counts(run: RunRecord) -> str:
     """A run's Maica side in a few words: "39 read, 30 written back, 3 calls"."""
     calls = "1 call" if run.maica_calls == 1 else f"{run.maica_calls} calls"
