@@ -36,7 +36,7 @@ STATE_WORDS = {
 def state_words(field: FieldCheck) -> str:
     text = STATE_WORDS.get(field.state, field.state)
     if field.state == "found" and field.unconfirmed:
-        return "Found by label — to confirm"
+        return "Found by label: confirm"
     return text
 
 
@@ -104,7 +104,7 @@ class MappingDialog(QDialog):
         self.confirm_button = QPushButton("Con&firm field names")
         self.confirm_button.setAccessibleName("Confirm the field names found by label")
         self.confirm_button.setToolTip(
-            "Use the fields found by their label (marked “to confirm”) from now on"
+            "Use the fields found by their label (marked “confirm”) from now on"
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -116,7 +116,7 @@ class MappingDialog(QDialog):
         layout.addWidget(self.changed_hands)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        fit_size(self, 900, 520)
+        fit_size(self, 1200, 560)
         self.show_check(check)
 
     def show_check(self, check: MappingCheck) -> None:
