@@ -301,3 +301,27 @@ def test_a_long_org_name_is_elided_with_the_full_text_in_tooltip_and_accessible_
     assert box.org.accessibleName() == f"Maica org: {long_name.strip()}"
     assert box.org.text() != long_name.strip()  # elided on screen
     assert box.org.text().endswith("…")
+
+
+def test_without_a_consumer_key_the_fields_open_and_a_typed_key_is_used(
+    qtbot: QtBot, window: MainWindow, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = dict(line.split("=", 1) for line in sandbox.env_lines())["MAICA_XERO_SF_CLIENT_ID"]
+    monkeypatch.delenv("MAICA_XERO_SF_CLIENT_ID")
+    enable(qtbot, window)
+    window.show_section(window.connections)
+    box = window.connections.maica
+    assert not box.setup.isVisible()
+    box.connect_button.click()
+    idle(qtbot, window)
+    assert box.status.kind == "error"
+    assert "consumer key" in box.status.text()
+    assert "maica-xero" not in box.status.text()  # the window's words, not the CLI's
+    assert box.setup.isVisible()  # the fields it is about
+    assert box.client_id.hasFocus() or not window.isActiveWindow()
+    box.client_id.setText(key)
+    box.connect_button.click()
+    qtbot.waitUntil(lambda: window.hub.maica_connected, timeout=WAIT_MS)
+    idle(qtbot, window)
+    assert window.service.config_get("sf-client-id") == key
+    assert box.client_id.text() == ""  # saved, not kept in the field
