@@ -185,3 +185,26 @@ def test_tokens_are_kept_only_hashed(org: Org) -> None:
     text = str(org.sandbox.state.to_json())
     assert org.tokens["access_token"] not in text
     assert org.tokens["refresh_token"] not in text
+
+
+def test_client_credentials_in_a_basic_header_are_accepted(org: Org) -> None:
+    answer = requests.post(
+        f"{org.url}/services/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": org.tokens["refresh_token"]},
+        auth=(org.sandbox.sf_client_id, ""),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200
+    assert "refresh_token" not in answer.json()
+
+
+def test_faults_on_revoke_and_userinfo(org: Org) -> None:
+    org.sandbox.maica_add_fault(error="SERVER_ERROR", endpoint="revoke")
+    failed = requests.post(
+        f"{org.url}/services/oauth2/revoke", data={"token": org.tokens["refresh_token"]}, timeout=10
+    )
+    assert failed.status_code == 500
+    assert org.refresh().status_code == 200
+    org.sandbox.maica_add_fault(error="INVALID_SESSION_ID", endpoint="userinfo")
+    assert org.call("GET", "/services/oauth2/userinfo").status_code == 401
+    assert org.call("GET", "/services/oauth2/userinfo").status_code == 200

@@ -186,3 +186,15 @@ def test_single_record_get(org: Org) -> None:
     assert set(some.json()) == {"attributes", "Name"}
     missing = org.call("GET", f"sobjects/{INVOICE}/a0A5g0000000zzzAAA")
     assert missing.status_code == 404
+
+
+def test_subquery_filter_order_and_limit(org: Org) -> None:
+    rows = org.rows(
+        f"SELECT Name, (SELECT {NS}Quantity__c FROM {NS}Invoice_Line_Items__r "
+        f"WHERE {NS}Quantity__c <> 6 ORDER BY {NS}Quantity__c DESC LIMIT 2) FROM {INVOICE} "
+        "WHERE Name = 'INV-002412'"
+    )
+    lines = rows[0][NS + "Invoice_Line_Items__r"]["records"]
+    assert [line[NS + "Quantity__c"] for line in lines] == [12.4, 8.0]
+    all_rows = org.call("GET", "queryAll/", params={"q": f"SELECT Id FROM {INVOICE}"})
+    assert all_rows.json()["totalSize"] == 40

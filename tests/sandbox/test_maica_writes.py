@@ -204,3 +204,41 @@ def test_modstamp_moves_on_write(org: Org) -> None:
     assert after > before
     rows = org.rows(f"SELECT Name FROM {INVOICE} WHERE SystemModstamp > {latest}")
     assert [r["Name"] for r in rows] == ["INV-002403"]
+
+
+def test_bad_bodies_are_salesforce_errors(org: Org) -> None:
+    broken = org.call(
+        "PATCH",
+        "composite/sobjects",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400
+    assert broken.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+    odd = org.call(
+        "PATCH",
+        "composite/sobjects",
+        json={"records": [{"attributes": {"type": "Nope__c"}, "id": "a0A5g0000000001EAA"}, 7]},
+    ).json()
+    assert [r["errors"][0]["statusCode"] for r in odd] == ["INVALID_TYPE", "INVALID_FIELD"]
+    target = invoice_id(org, "INV-002403")
+    wrong_type = org.call(
+        "PATCH", f"sobjects/{INVOICE}/{target}", json={NS + "Invoice_Date__c": "soon"}
+    )
+    assert wrong_type.json()[0]["errorCode"] == "INVALID_TYPE_ON_FIELD_IN_RECORD"
+    too_long = org.call(
+        "PATCH", f"sobjects/{INVOICE}/{target}", json={NS + "Xero_Invoice_No__c": "x" * 256}
+    )
+    assert too_long.json()[0]["errorCode"] == "STRING_TOO_LONG"
+
+
+def test_collection_retrieve(org: Org) -> None:
+    target = invoice_id(org, "INV-002403")
+    got = org.call(
+        "GET",
+        f"composite/sobjects/{INVOICE}",
+        params={"ids": f"{target},a0A5g000000zzzzAAA", "fields": f"Name,{NS}Status__c"},
+    ).json()
+    assert got[0]["Name"] == "INV-002403"
+    assert got[0][NS + "Status__c"] == "Not Paid"
+    assert got[1] is None

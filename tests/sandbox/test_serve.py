@@ -11,7 +11,7 @@ import pytest
 import requests
 
 
-def _run(args: list[str]) -> None:
+def _run(args: list[str], namespace: str = "maica_cc") -> None:
     with subprocess.Popen(
         [sys.executable, *args],
         stdout=subprocess.PIPE,
@@ -20,22 +20,28 @@ def _run(args: list[str]) -> None:
     ) as proc:
         assert proc.stdout is not None
         try:
-            printed = [proc.stdout.readline().rstrip("\n") for _ in range(5)]
-            # Lines to paste into a shell: four exports, then what to do with them as a comment.
-            assert all(line.startswith("export ") for line in printed[:4])
-            assert printed[4].startswith("# Leave this running; paste the lines above")
-            lines = [line.removeprefix("export ") for line in printed[:4]]
+            printed = [proc.stdout.readline().rstrip("\n") for _ in range(7)]
+            # Lines to paste into a shell: six exports (Xero's four, then the Maica org's two),
+            # then what to do with them as a comment.
+            assert all(line.startswith("export ") for line in printed[:6])
+            assert printed[6].startswith("# Leave this running; paste the lines above")
+            lines = [line.removeprefix("export ") for line in printed[:6]]
             names = [line.split("=", 1)[0] for line in lines]
             assert names == [
                 "MAICA_XERO_LOGIN_URL",
                 "MAICA_XERO_IDENTITY_URL",
                 "MAICA_XERO_API_URL",
                 "MAICA_XERO_CLIENT_ID",
+                "MAICA_XERO_SF_LOGIN_URL",
+                "MAICA_XERO_SF_CLIENT_ID",
             ]
             url = lines[0].split("=", 1)[1]
-            assert {line.split("=", 1)[1] for line in lines[:3]} == {url}
+            assert {line.split("=", 1)[1] for line in (*lines[:3], lines[4])} == {url}
+            assert lines[5].split("=", 1)[1].startswith("3MVG")
             response = requests.get(f"{url}/connections", timeout=10)
             assert response.status_code == 401
+            maica = requests.get(f"{url}/_sandbox/maica/stats", timeout=10).json()
+            assert maica["namespace"] == namespace
         finally:
             proc.send_signal(signal.SIGTERM) if sys.platform != "win32" else proc.terminate()
             _, err = proc.communicate(timeout=20)
@@ -57,6 +63,10 @@ def test_module_entry_point_with_state_file(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     _run(["-m", "maica_xero_desktop.sandbox", "--state", str(state), "--auto-consent"])
     assert state.exists()
+
+
+def test_module_entry_point_with_the_older_maica_namespace() -> None:
+    _run(["-m", "maica_xero_desktop.sandbox", "--maica-namespace", "maica"], namespace="maica")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="port reuse semantics differ")

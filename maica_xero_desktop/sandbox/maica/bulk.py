@@ -111,8 +111,9 @@ def create(app: SandboxApp, request: Request, params: dict[str, str], ctx: Conte
                 raise SoqlError("INVALIDJOB", "Bulk API 2.0 does not support COUNT() queries")
             compiled = plan(state.maica, parsed, allow_subqueries=False)
         except SoqlError as exc:
-            return sf_error(400, "INVALIDJOB" if exc.code == "MALFORMED_QUERY" else exc.code,
-                            exc.message)  # fmt: skip
+            return sf_error(
+                400, "INVALIDJOB" if exc.code == "MALFORMED_QUERY" else exc.code, exc.message
+            )
         job = Job(
             id=f"{BULK_JOB_PREFIX}{secrets.token_hex(8)[:12]}AAA",
             operation=str(operation),
@@ -159,7 +160,10 @@ def abort(app: SandboxApp, request: Request, params: dict[str, str], ctx: Contex
         job = _job(app, params["job_id"])
         if isinstance(job, Response):
             return job
-        body = request.json() if request.body else {}
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
         if not isinstance(body, dict) or body.get("state") != "Aborted":
             return _invalid_job("a query job can only be set to Aborted")
         if job.state == "JobComplete":

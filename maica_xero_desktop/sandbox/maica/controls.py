@@ -63,8 +63,12 @@ def generate(app: SandboxApp, invoices: int, lines_per_invoice: int = 3) -> dict
     with state.lock:
         ids = state.maica.generate(invoices, lines_per_invoice)
         state.mark_dirty()
-        return {"invoices": len(ids), "lines": len(ids) * lines_per_invoice, "first": ids[0],
-                "last": ids[-1]}  # fmt: skip
+        return {
+            "invoices": len(ids),
+            "lines": len(ids) * lines_per_invoice,
+            "first": ids[0],
+            "last": ids[-1],
+        }
 
 
 def add_fault(app: SandboxApp, spec: dict[str, Any]) -> dict[str, Any]:

@@ -93,12 +93,11 @@ def getter(org: MaicaOrg, res: Resolved) -> Getter:
 
 def _quoted_error(fdef: FieldDef, kind: str) -> SoqlError:
     wanted = {"date": "date", "datetime": "dateTime"}.get(fdef.type, fdef.type)
-    quoted = "and should not be enclosed in quotes" if kind == "string" else ""
+    quoted = " and should not be enclosed in quotes" if kind == "string" else ""
     return SoqlError(
         "INVALID_FIELD",
-        f"value of filter criterion for field '{fdef.name}' must be of type {wanted} {quoted}"
-        .strip(),
-    )  # fmt: skip
+        f"value of filter criterion for field '{fdef.name}' must be of type {wanted}{quoted}",
+    )
 
 
 def _literal_range(fdef: FieldDef, lit: Literal, now: float) -> tuple[Any, Any]:
@@ -167,8 +166,13 @@ def _like(pattern: str) -> re.Pattern[str]:
 def _norm_getter(res: Resolved, get: Getter) -> Getter:
     """Values as compared: text case-folded."""
     if res.final.type in ("id", "reference") or res.final.type not in (
-        "string", "textarea", "picklist", "email", "phone", "url"
-    ):  # fmt: skip
+        "string",
+        "textarea",
+        "picklist",
+        "email",
+        "phone",
+        "url",
+    ):
         return get
 
     def folded(record: Record) -> Any:

@@ -12,12 +12,13 @@ import re
 import secrets
 from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from ..routes import Router
 from ..tokens import s256_challenge, sha256_hex
 from ..web import Request, Response, html_response, json_response, oauth_error, redirect
 from .org import ORG_ID, USER, USER_ID
-from .runtime import SESSION_INVALID, bearer, endpoint_of
+from .runtime import SESSION_INVALID, bearer, endpoint_of, fault_response
 
 if TYPE_CHECKING:
     from ..app import SandboxApp
@@ -42,8 +43,12 @@ def register(router: Router) -> None:
     router.add("GET", BASE + "/revoke/?", revoke, "maica.revoke")
     router.add("GET", BASE + "/userinfo/?", userinfo, "maica.userinfo")
     router.add("POST", BASE + "/userinfo/?", userinfo, "maica.userinfo")
-    router.add("GET", r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
-               identity, "maica.identity")  # fmt: skip
+    router.add(
+        "GET",
+        r"/id/(?P<org>[A-Za-z0-9]{15,18})/(?P<user>[A-Za-z0-9]{15,18})/?",
+        identity,
+        "maica.identity",
+    )
 
 
 def _token_name(request: Request) -> str:
@@ -252,6 +257,19 @@ def _token_fault(error: str) -> Response:
     return oauth_error("invalid_grant", INVALID_GRANT)
 
 
+def _basic_client(request: Request) -> str:
+    """The client id of an ``Authorization: Basic`` header (client_secret_basic, which
+    Salesforce's token endpoint accepts beside credentials in the body); "" without one."""
+    scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return unquote_plus(decoded.partition(":")[0])
+
+
 def _ok(body: dict[str, Any]) -> Response:
     return json_response(200, body, {"Cache-Control": "no-cache,must-revalidate,max-age=0"})
 
@@ -264,7 +282,7 @@ def token(app: SandboxApp, request: Request, params: dict[str, str]) -> Response
     grant = request.field("grant_type")
     if grant not in ("authorization_code", "refresh_token"):
         return oauth_error("unsupported_grant_type", "grant type not supported")
-    client_id = request.field("client_id") or ""
+    client_id = request.field("client_id") or _basic_client(request)
     if client_id != app.config.sf_client_id:
         return oauth_error("invalid_client_id", "client identifier invalid")
     state = app.state
@@ -309,7 +327,9 @@ def _exchange(app: SandboxApp, request: Request, client_id: str) -> Response:
 
 
 def revoke(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
+    refused = _armed(app, request)
+    if refused is not None:
+        return refused
     given = request.field("token") or request.arg("token") or ""
     state = app.state
     with state.lock:
@@ -328,7 +348,18 @@ def revoke(app: SandboxApp, request: Request, params: dict[str, str]) -> Respons
 # -- who is signed in -----------------------------------------------------------------------
 
 
+def _armed(app: SandboxApp, request: Request) -> Response | None:
+    """Count the call; the answer of an armed whole-call fault, if any."""
+    name = endpoint_of(request)
+    app.maica.count(name)
+    fault = app.maica.faults.take_call(name, per_record=False)
+    return None if fault is None or fault.error is None else fault_response(fault.error)
+
+
 def _session_or_401(app: SandboxApp, request: Request) -> Response | None:
+    refused = _armed(app, request)
+    if refused is not None:
+        return refused
     state = app.state
     with state.lock:
         token = bearer(request) or request.arg("oauth_token") or ""
@@ -338,7 +369,6 @@ def _session_or_401(app: SandboxApp, request: Request) -> Response | None:
 
 
 def userinfo(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
     refused = _session_or_401(app, request)
     if refused is not None:
         return refused
@@ -362,7 +392,6 @@ def userinfo(app: SandboxApp, request: Request, params: dict[str, str]) -> Respo
             "user_type": "STANDARD",
             "active": True,
             "is_app_installed": True,
-            "organization_name": app.config.maica_org_name,
             "urls": _urls(app),
             "updated_at": "2026-01-01T00:00:00Z",
         },
@@ -383,7 +412,6 @@ def _urls(app: SandboxApp) -> dict[str, str]:
 
 
 def identity(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
-    app.maica.count(endpoint_of(request))
     refused = _session_or_401(app, request)
     if refused is not None:
         return refused

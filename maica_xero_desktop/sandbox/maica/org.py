@@ -376,30 +376,30 @@ class MaicaOrg:
             )
         elif sobject == self.line:
             if not deleted:
-                amount = money((record.get(f("Quantity__c")) or 0) * (
-                    record.get(f("Unit_Price__c")) or 0
-                ))  # fmt: skip
+                quantity = record.get(f("Quantity__c")) or 0.0
+                price = record.get(f("Unit_Price__c")) or 0.0
+                amount = money(quantity * price)
                 gst = money(amount * 0.1) if record.get(f("GST_Code__c")) == "P1" else 0.0
                 record[f("Amount__c")] = amount
                 record[f("Line_Total__c")] = money(amount + gst)
-            self._touch_parents(record, old, deleted)
+            self._touch_parents(record, old)
         elif sobject == self.payment:
-            self._touch_parents(record, old, deleted)
+            self._touch_parents(record, old)
         elif sobject == self.invoice and not deleted:
             self.recompute_invoice(record)
 
-    def _touch_parents(self, record: Record, old: Record | None, deleted: bool) -> None:
+    def _touch_parents(self, record: Record, old: Record | None) -> None:
+        """Recompute the invoice(s) a line or payment belongs (belonged) to; an invoice whose
+        totals or Status changed gets a new modstamp, as a roll-up change gives it."""
         lookup = self.f("Invoice__c")
+        watched = [self.f(n) for n in ("Total_Amount__c", "Status__c", "Total_Payment_Amount__c")]
         parents = {record.get(lookup), None if old is None else old.get(lookup)}
         for parent_id in parents:
             parent = None if parent_id is None else self.tables[self.invoice].records.get(parent_id)
             if parent is not None:
-                before = (parent.get(self.f("Total_Amount__c")), parent.get(self.f("Status__c")),
-                          parent.get(self.f("Total_Payment_Amount__c")))  # fmt: skip
+                before = [parent.get(name) for name in watched]
                 self.recompute_invoice(parent)
-                after = (parent.get(self.f("Total_Amount__c")), parent.get(self.f("Status__c")),
-                         parent.get(self.f("Total_Payment_Amount__c")))  # fmt: skip
-                if before != after:
+                if before != [parent.get(name) for name in watched]:
                     stamp = sf_datetime(self.now())
                     parent["LastModifiedDate"] = parent["SystemModstamp"] = stamp
 

@@ -35,10 +35,14 @@ def register(router: Router) -> None:
     router.add("GET", V + "/sobjects/?", rest(sobjects), "maica.sobjects")
     router.add("GET", V + f"/sobjects/{SOBJECT}/describe/?", rest(describe), "maica.describe")
     router.add("GET", V + f"/sobjects/{SOBJECT}/?", rest(basic_info), "maica.describe")
-    router.add("GET", V + "/query/?", rest(query), "maica.query")
-    router.add(
-        "GET", V + r"/query/(?P<locator>01g[A-Za-z0-9]{15}-\d+)/?", rest(query_more), "maica.query"
-    )
+    for kind in ("query", "queryAll"):  # no deleted records here: queryAll = query
+        router.add("GET", V + f"/{kind}/?", rest(query), "maica.query")
+        router.add(
+            "GET",
+            V + f"/{kind}/(?P<locator>01g[A-Za-z0-9]{{15}}-\\d+)/?",
+            rest(query_more),
+            "maica.query",
+        )
     router.add("GET", V + f"/sobjects/{SOBJECT}/{RECORD_ID}/?", rest(get_record), "maica.record")
 
 

@@ -40,6 +40,8 @@ ENDPOINTS = (
     "userinfo",
     "identity",
     "versions",
+    "limits",
+    "authorize",
     "*",
 )
 SESSION_INVALID = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]

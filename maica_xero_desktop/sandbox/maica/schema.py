@@ -205,9 +205,15 @@ def _std(*extra: FieldDef) -> list[FieldDef]:
         )
     ]
     ident = FieldDef(
-        "Id", "Record ID", "id", 18, nillable=False, createable=False, updateable=False,
+        "Id",
+        "Record ID",
+        "id",
+        18,
+        nillable=False,
+        createable=False,
+        updateable=False,
         id_lookup=True,
-    )  # fmt: skip
+    )
     return [ident, *extra, *audit]
 
 
@@ -241,9 +247,16 @@ def build_schema(ns: str) -> dict[str, ObjectDef]:
     def name_field(label: str, *, auto: bool = False, **kw: Any) -> FieldDef:
         if auto:
             return FieldDef(
-                "Name", label, "string", 80, nillable=False, createable=False,
-                updateable=False, auto_number=True, id_lookup=True,
-            )  # fmt: skip
+                "Name",
+                label,
+                "string",
+                80,
+                nillable=False,
+                createable=False,
+                updateable=False,
+                auto_number=True,
+                id_lookup=True,
+            )
         return FieldDef("Name", label, "string", 80, id_lookup=True, **kw)
 
     invoice, line, payment = p + "Invoice__c", p + "Invoice_Line_Item__c", p + "Payment__c"

@@ -143,9 +143,30 @@ class Query:
 
 
 _RESERVED = frozenset(
-    {"SELECT", "FROM", "WHERE", "ORDER", "BY", "LIMIT", "OFFSET", "AND", "OR", "NOT", "IN",
-     "LIKE", "ASC", "DESC", "NULLS", "FIRST", "LAST", "NULL", "TRUE", "FALSE", "GROUP"}
-)  # fmt: skip
+    {
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "ORDER",
+        "BY",
+        "LIMIT",
+        "OFFSET",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "LIKE",
+        "ASC",
+        "DESC",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "NULL",
+        "TRUE",
+        "FALSE",
+        "GROUP",
+    }
+)
 
 
 class _Parser:

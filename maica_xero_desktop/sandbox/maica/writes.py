@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from ..routes import Router
 from ..web import Request, Response, empty, json_response
 from .org import MaicaOrg, Record, UnknownField, WriteError
-from .rest import RECORD_ID, SOBJECT, V
+from .rest import RECORD_ID, SOBJECT, V, record_json
 from .runtime import MESSAGES, Context, rest, sf_error
 from .schema import ObjectDef
 from .values import normalize_id
@@ -42,6 +42,9 @@ def register(router: Router) -> None:
     router.add("PATCH", composite, rest(update_many, per_record=True), "maica.composite")
     router.add("POST", composite, rest(create_many, per_record=True), "maica.composite")
     router.add("DELETE", composite, rest(delete_many, per_record=True), "maica.composite")
+    router.add(
+        "GET", V + f"/composite/sobjects/{SOBJECT}/?", rest(retrieve_many), "maica.composite"
+    )
     router.add(
         "PATCH",
         V + f"/composite/sobjects/{SOBJECT}/(?P<field>[A-Za-z][A-Za-z0-9_]*)/?",
@@ -379,6 +382,40 @@ def delete_many(
             org.delete(name, record["Id"])
             out.append({"id": record["Id"], "success": True, "errors": []})
         state.mark_dirty()
+    return json_response(200, out)
+
+
+def retrieve_many(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
+) -> Response:
+    """``GET composite/sobjects/{O}?ids=a,b&fields=f,g``: the records in order (null when not
+    found)."""
+    ids = [i for i in (request.arg("ids") or "").split(",") if i]
+    names = [n.strip() for n in (request.arg("fields") or "").split(",") if n.strip()]
+    if not ids or not names:
+        return sf_error(400, "MISSING_ARGUMENT", "ids and fields parameters are required")
+    if len(ids) > MAX_RECORDS:
+        return sf_error(400, "EXCEEDED_ID_LIMIT", "record limit reached")
+    state = app.state
+    with state.lock:
+        org = state.maica
+        obj = _object_or_404(org, params["sobject"])
+        if isinstance(obj, Response):
+            return obj
+        fields: list[str] = []
+        for name in names:
+            fdef = obj.field(name)
+            if fdef is None:
+                return sf_error(
+                    400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}"
+                )
+            fields.append(fdef.name)
+        out: list[dict[str, Any] | None] = []
+        for given in ids:
+            record = org.get(obj.name, given)
+            out.append(
+                None if record is None else record_json(obj.name, record, ctx.version, fields)
+            )
     return json_response(200, out)
 
 
