@@ -216,12 +216,15 @@ def test_without_a_consumer_key_the_remedy_is_to_create_the_app(
 
 
 def test_a_real_login_host_over_http_is_refused_before_anything(
-    maica: Maica, xero_env: Sandbox
+    maica: Maica, xero_env: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = xero_env.maica_stats()["calls"]
     for url in ("http://login.salesforce.com", "http://example.com"):
         with pytest.raises(ConfigurationError, match="https only"):
             maica.signin.connect(lambda url: pytest.fail("no URL"), login_url=url, timeout=5)
+    monkeypatch.setenv("MAICA_XERO_SF_LOGIN_URL", "http://my-org.my.salesforce.com")
+    with pytest.raises(ConfigurationError, match="https only"):
+        maica.signin.connect(lambda url: pytest.fail("no URL"), timeout=5)
     assert xero_env.maica_stats()["calls"] == before
 
 
@@ -331,3 +334,44 @@ def test_an_optional_consumer_secret_goes_in_the_token_form_from_the_keyring(
     assert not any(
         secret in p.read_bytes().decode("utf-8", "replace") for p in home.rglob("*") if p.is_file()
     )
+
+
+def test_a_server_error_while_renewing_keeps_the_sign_in(
+    signed_in: Maica, xero_env: Sandbox
+) -> None:
+    assert signed_in.session.run(_invoice_ids)
+    xero_env.maica_expire_sessions()
+    xero_env.maica_add_fault(error="SERVER_ERROR", endpoint="token", count=1)
+    with pytest.raises(SalesforceError) as caught:
+        signed_in.session.run(_invoice_ids)
+    assert caught.value.sentence == (
+        "The Maica org's sign-in service answered with a server error. Try again in a few minutes."
+    )
+    assert signed_in.signin.identity() is not None  # nothing forgotten
+    assert not signed_in.service.settings().sf_needs_reconnect
+    assert signed_in.session.run(_invoice_ids)  # the next try renews
+    assert _count(xero_env, "token.refresh_token") == 2
+
+
+def test_a_server_error_on_a_call_is_a_sentence(signed_in: Maica, xero_env: Sandbox) -> None:
+    xero_env.maica_add_fault(error="SERVER_ERROR", endpoint="query", count=1)
+    with pytest.raises(SalesforceError) as caught:
+        signed_in.session.run(_invoice_ids)
+    assert caught.value.sentence == (
+        "The Maica org answered with a server error (UNKNOWN_EXCEPTION). Try again in a few "
+        "minutes."
+    )
+    assert caught.value.status == 500
+
+
+def test_a_refused_revoke_is_a_sentence_and_the_sign_out_happens(
+    signed_in: Maica, xero_env: Sandbox, memory_keyring: MemoryKeyring
+) -> None:
+    xero_env.maica_add_fault(error="SERVER_ERROR", endpoint="revoke", count=1)
+    problem = signed_in.signin.disconnect()
+    assert problem == (
+        "The Maica org did not confirm the sign-out (HTTP 500); this computer forgot the sign-in "
+        "anyway."
+    )
+    assert signed_in.signin.identity() is None
+    assert not [name for (_, name) in memory_keyring.entries if name.startswith("sf_")]
