@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError, MaicaXeroError, Remedy
+from .errors import ConfigurationError, MaicaXeroError, Remedy, SalesforceError
 from .maica.exports import export_updates
 from .maica.fields import (
     ALL_KEYS,
@@ -58,15 +58,12 @@ class MaicaPullRejected(MaicaXeroError):
         self.result = result
         first = result.errors[0]
         count = len(result.errors)
-        which = (
-            f"invoice {first.invoice_number} ({first.sf_id})"
-            if first.invoice_number
-            else (first.sf_id or "a record")
-        )
-        more = f" and {count - 1} more problem{'s' if count > 2 else ''}" if count > 1 else ""
+        which = f"invoice {first.invoice_number}" if first.invoice_number else "a record"
+        problems = "1 problem" if count == 1 else f"{count} problems"
         super().__init__(
-            f"Nothing was read from the Maica org: {which} {first.reason.rstrip('.')}{more}. "
-            "Correct the record in Maica and try again.",
+            f"Nothing was read from the Maica org ({problems}; first: {which}, record "
+            f"{first.sf_id or '?'}, {first.reason.rstrip('.')}). Correct the records in Maica "
+            "and run again.",
             detail="\n".join(f"{e.sf_id} {e.invoice_number}: {e.reason}" for e in result.errors),
         )
 
@@ -184,16 +181,28 @@ class MaicaService:
 
     def _report(self, mapping: Mapping) -> MappingCheck:
         self._store.set_maica_meta("mapping_ok", "1" if mapping.ok else "0")
-        problems = mapping.missing_required()
+        changed = tuple(self._store.changed_hands())
+        said = sentence(mapping)
+        if changed and not mapping.missing_required():
+            count = f"{len(changed)} invoice{'s' if len(changed) > 1 else ''}"
+            said = " ".join(
+                part
+                for part in (
+                    said,
+                    f"{count} this program read (first {changed[0]}) were then sent to Xero by "
+                    "Maica's own sync: turn off the flow 'Maica - Xero Invoice Sync Scheduled "
+                    "Flow' in Maica while this program sends the invoices.",
+                )
+                if part
+            )
         return MappingCheck(
             ok=mapping.ok and bool(mapping.namespace),
             namespace=mapping.namespace,
             fields=mapping.checks,
             unconfirmed=tuple(sorted(mapping.unconfirmed)),
-            changed_hands=tuple(self._store.changed_hands()),
-            sentence=sentence(mapping) if problems or mapping.unconfirmed or not mapping.namespace
-            else "",
-        )  # fmt: skip
+            changed_hands=changed,
+            sentence=said,
+        )
 
     def _mapping(self, *, refresh: bool) -> Mapping:
         """The mapping against the org's objects (described now, or the last description)."""
@@ -241,6 +250,8 @@ class MaicaService:
         if not mapping.namespace or not mapping.ok:
             self._store.set_maica_meta("mapping_ok", "0")
             raise MaicaMappingIncomplete(sentence(mapping), remedy=Remedy.CHECK_MAICA_MAPPING)
+        if self._store.maica_meta("mapping_ok") != "1":
+            self._store.set_maica_meta("mapping_ok", "1")
         return mapping
 
     # -- data ----------------------------------------------------------------------------------
@@ -259,14 +270,29 @@ class MaicaService:
         mapping = self.require_mapping()
         tenant = self._service.settings().active_tenant_id
         threshold = {None: BULK_THRESHOLD, True: -1, False: 2**62}[bulk]
-        result = Puller(
-            self._service._maica_session,
-            self._store,
-            mapping,
-            self._org(),
-            tenant,
-            bulk_threshold=threshold,
-        ).pull()
+        try:
+            result = Puller(
+                self._service._maica_session,
+                self._store,
+                mapping,
+                self._org(),
+                tenant,
+                bulk_threshold=threshold,
+            ).pull()
+        except SalesforceError as exc:
+            if exc.error_code not in ("INVALID_FIELD", "INVALID_TYPE"):
+                raise
+            # describe listed it, the query may not read it: field-level security, or the
+            # package changed since the check
+            with self._lock:
+                self._described = None
+            self._store.set_maica_meta("mapping_ok", "0")
+            raise MaicaMappingIncomplete(
+                "The Maica org refused a mapped field while reading invoices (the API user may "
+                "not be allowed to read it, or the package changed); nothing was stored.",
+                remedy=Remedy.CHECK_MAICA_MAPPING,
+                detail=exc.detail,
+            ) from None
         if result.errors:
             return result
         if tenant:
@@ -299,14 +325,17 @@ class MaicaService:
 
     def export_updates(self, path: str | os.PathLike[str]) -> ExportUpdatesResult:
         """Write import-ready CSV files (invoice updates; Payment rows) for an org without API
-        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic. Uses the confirmed
-        mapping's names (the org is not asked)."""
+        access: ``path`` and a ``-payments`` sibling, formula-safe and atomic. Every invoice Xero
+        has, pulled or imported from a file (those have no Salesforce Id: matched on their
+        number). Uses the confirmed mapping's names, else the documented ones, else the labels
+        (the org is not asked)."""
         settings = self._service.settings()
         namespace = settings.maica_namespace or "maica_cc"
         mapping = resolve(namespace, {}, settings.maica_mapping)
         names = dict(mapping.names)
-        for check in mapping.checks:  # not described: the confirmed or documented names
-            names.setdefault(f"{check.object}.{check.role}", check.api_name)
+        for check in mapping.checks:  # not described: confirmed or documented names, else the
+            key = f"{check.object}.{check.role}"  # label (the import wizard maps labels too)
+            names[key] = names.get(key) or check.api_name or check.label
         usable = Mapping(namespace, mapping.objects, names, {}, frozenset(), mapping.checks)
         return export_updates(self._store, usable, settings.active_tenant_id, path)
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import FileLock, Timeout
+
 from .errors import (
     ConfigurationError,
     MaicaXeroError,
@@ -21,7 +23,7 @@ from .importing import parse_export_file, stored_numbers
 from .mapping import save_mapping
 from .states import RunState
 from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
-from .sync import PaymentSync, Progress, SyncEngine, SyncResult
+from .sync import PaymentSync, Progress, SyncBusy, SyncEngine, SyncResult
 from .sync.reused import flag_reused_numbers
 from .views import FlowChoice, ImportResult
 
@@ -139,6 +141,33 @@ class SyncService:
         but writes nothing to the org). A mapping with a missing required field refuses before
         anything; a pull with a bad record stores nothing and sends nothing; the org's limit
         stops the run with its sentence (what was confirmed stays journalled)."""
+        tenant = self._service.active_tenant()
+        # the Maica steps around the engine are one run too: a second one waits its turn
+        lock = FileLock(
+            str(self._service.paths.data_dir / f"maica-sync-{tenant.tenant_id}.lock"),
+            timeout=0,
+            mode=0o600,
+        )
+        try:
+            lock.acquire()
+        except Timeout:
+            raise SyncBusy(
+                f"A sync for {tenant.tenant_name} is already running (in another window, a "
+                "schedule or a terminal). Wait for it to finish, then try again."
+            ) from None
+        try:
+            return self._run_maica_locked(flow, dry_run, trigger, progress, cancel)
+        finally:
+            lock.release()
+
+    def _run_maica_locked(
+        self,
+        flow: str | None,
+        dry_run: bool,
+        trigger: str,
+        progress: Callable[[Progress], None] | None,
+        cancel: threading.Event | None,
+    ) -> SyncResult:
         maica = self._service.maica
         calls_before = maica.calls()
         maica.require_mapping()
@@ -210,7 +239,16 @@ class SyncService:
         return self._store.reset_failed(self._tenant())
 
     def refresh_payments(self) -> int:
-        """Pull payment changes for this organisation's synced invoices; returns the changes."""
+        """Pull payment changes for this organisation's synced invoices; returns the changes.
+        With the Maica org as the source, the changed payments are then written to it."""
         self._service._http.ensure_enabled()
         tenant = self._service.active_tenant()
-        return PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
+        changes = PaymentSync(self._service._xero, self._store, tenant.tenant_id).pull()
+        if changes and self._service.settings().source == "maica":
+            # the Payment records in Maica follow at once (webhooks land here too); a write-back
+            # that cannot run now is left to the next run, which writes back first
+            try:
+                self._service.maica.write_back()
+            except MaicaXeroError as exc:
+                log.warning("Payments not written to the Maica org yet: %s", exc.fact)
+        return changes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from maica_xero_desktop.core.errors import Remedy
+from maica_xero_desktop.core.errors import Remedy, SalesforceLimitExceeded
 from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
 from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
@@ -161,8 +161,65 @@ def test_an_invoice_maicas_own_sync_took_is_linked_not_sent(
     assert result.linked_elsewhere == 1
     check = service.maica.check()
     assert check.changed_hands == (number,)
+    assert "Maica's own sync" in check.sentence
     [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
     assert row.state == "synced"
     assert row.xero_invoice_id == "5b6c7d8e-0000-4000-8000-000000000001"
     # pulled again: still linked once, nothing new
     assert service.maica.pull().linked_elsewhere == 0
+
+
+def test_the_daily_limit_mid_pull_stores_nothing(service: Service, xero_env: Sandbox) -> None:
+    xero_env.maica_generate(invoices=2500, lines_per_invoice=1)
+    connect_maica(service)
+    used = int(xero_env.maica_stats()["api_usage"])
+    xero_env.maica_set_limits(daily=used + 2, used=used)  # the count and the first page
+    with pytest.raises(SalesforceLimitExceeded, match="nothing was half-written"):
+        service.maica.pull()
+    store = internals(service).store
+    assert store.maica_records() == {}
+    assert store.load_invoices("") == []
+    assert store.maica_mark(service.maica._org()) == ""
+    xero_env.maica_set_limits(daily=15000, used=0)
+    assert service.maica.pull().new == len(open_invoice_numbers(xero_env))
+
+
+def test_an_expired_session_mid_pull_is_renewed(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    xero_env.maica_expire_sessions()
+    result = service.maica.pull()
+    assert result.new == len(open_invoice_numbers(xero_env))
+    assert xero_env.maica_stats()["calls"]["token.refresh_token"] == 1
+
+
+def test_a_bulk_pull_stores_the_same_invoices(service: Service, xero_env: Sandbox) -> None:
+    connect_maica(service)
+    result = service.maica.pull(bulk=True)
+    assert result.bulk
+    assert not result.errors
+    expected = open_invoice_numbers(xero_env)
+    assert result.new == len(expected)
+    org = invoices(xero_env)
+    per_invoice: dict[str, int] = {}
+    for line in xero_env.maica_records(LINE):
+        if not line.get(f"{NS}__Exclude__c"):
+            key = line[f"{NS}__Invoice__c"]
+            per_invoice[key] = per_invoice.get(key, 0) + 1
+    for stored in internals(service).store.load_invoices(""):
+        number = stored.invoice.invoice_number
+        assert len(stored.invoice.lines) == per_invoice[org[number]["Id"]], number
+        assert stored.invoice.participant_name
+
+
+def test_a_field_the_query_may_not_read_refuses_with_the_check_to_run(
+    service: Service, xero_env: Sandbox
+) -> None:
+    connect_maica(service)
+    xero_env.maica_add_fault(error="INVALID_FIELD", endpoint="query", count=1)
+    with pytest.raises(MaicaMappingIncomplete, match="refused a mapped field") as refused:
+        service.maica.pull()
+    assert refused.value.remedy == Remedy.CHECK_MAICA_MAPPING
+    assert service.maica.status().mapping_ok is False
+    assert internals(service).store.maica_records() == {}
+    assert service.maica.pull().new > 0  # described again, read
+    assert service.maica.status().mapping_ok is True

@@ -3,13 +3,17 @@ payments written back to Maica; refusals per record, an expired session and the 
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from maica_xero_desktop.core.errors import SalesforceLimitExceeded, SalesforceUnavailable
-from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete
+from maica_xero_desktop.core.maica_service import MaicaMappingIncomplete, MaicaPullRejected
 from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.sync import SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
     FEI,
@@ -82,10 +86,11 @@ def test_a_payment_is_upserted_once_and_a_removed_one_switched_off(
     xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
     in_xero = next(i for i in xero_env.invoices(tenant) if i["InvoiceID"] == row.xero_invoice_id)
     payment_id = str(in_xero["PaymentIDs"][0])
-    assert service.sync.refresh_payments() >= 1
     # Salesforce acts on the upsert but the answer is lost: the journal does not know
     xero_env.maica_add_fault(drop_response="upsert", count=1)
-    with pytest.raises(SalesforceUnavailable):  # the connection closed without an answer
+    assert service.sync.refresh_payments() >= 1  # its write-back lost the answer (logged)
+    xero_env.maica_add_fault(drop_response="upsert", count=1)
+    with pytest.raises(SalesforceUnavailable):  # the same, asked directly
         service.maica.write_back()
     first = service.maica.write_back()
     assert first.payments == 1
@@ -105,8 +110,8 @@ def test_a_payment_is_upserted_once_and_a_removed_one_switched_off(
     assert str(record[f"{NS}__Payment_Date__c"]).startswith("20")
     # reversed in Xero: the same record, Include and Paid off (never deleted)
     xero_env.reverse_payment(payment_id, tenant_id=tenant)
-    service.sync.refresh_payments()
-    assert service.maica.write_back().payments == 1
+    service.sync.refresh_payments()  # writes it to Maica at once
+    assert service.maica.write_back().payments == 0
     records = [
         p for p in payments(xero_env) if p.get(f"{NS}__Finance_External_ID__c") == payment_id
     ]
@@ -150,6 +155,13 @@ def test_an_expired_session_is_renewed_mid_run(service: Service, xero_env: Sandb
     result = service.sync.run()
     assert result.written_back > 0
     assert xero_env.maica_stats()["calls"]["token.refresh_token"] == renewals + 1
+    # and in the middle of a write-back: the refused collection is sent again once renewed
+    xero_env.maica_generate(invoices=3, lines_per_invoice=1)
+    xero_env.maica_add_fault(error="INVALID_SESSION_ID", endpoint="composite", count=1)
+    again = service.sync.run()
+    assert again.created == again.written_back == 3
+    assert xero_env.maica_stats()["calls"]["token.refresh_token"] == renewals + 2
+    assert internals(service).store.writeback_pending(service.settings().active_tenant_id) == []
 
 
 def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
@@ -188,3 +200,83 @@ def test_sync_refuses_on_a_missing_required_field(service: Service, xero_env: Sa
         service.sync.run()
     assert internals(service).store.maica_records() == {}  # nothing pulled
     assert service.sync.history() == []  # no run started
+
+
+def test_export_updates_writes_import_ready_formula_safe_files(
+    service: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    maica_ready(service)
+    service.sync.run()
+    tenant = service.settings().active_tenant_id
+    row = next(r for r in service.sync.invoices() if r.state == "synced")
+    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    service.sync.refresh_payments()
+    target = tmp_path / "updates.csv"
+    result = service.maica.export_updates(target)
+    assert result.invoices == len([r for r in service.sync.invoices() if r.state == "synced"])
+    assert result.payments == 1
+    assert result.files == (str(target), str(tmp_path / "updates-payments.csv"))
+    with target.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["Id", "Name", FEI, XERO_NO]
+    org = invoices(xero_env)
+    exported = {r[1]: r for r in rows[1:]}
+    assert exported[row.invoice_number] == [
+        org[row.invoice_number]["Id"], row.invoice_number, row.xero_invoice_id,
+        row.xero_invoice_number,
+    ]  # fmt: skip
+    with (tmp_path / "updates-payments.csv").open(newline="", encoding="utf-8") as stream:
+        payment_rows = list(csv.reader(stream))
+    assert payment_rows[0][0] == f"{NS}__Finance_External_ID__c"
+    assert payment_rows[1][2] == org[row.invoice_number]["Id"]
+    assert payment_rows[1][6:] == ["true", "true"]
+    assert not list(tmp_path.glob(".updates*"))  # no temporary file left
+
+
+def test_a_second_run_while_one_holds_the_maica_steps_is_busy(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    tenant = service.settings().active_tenant_id
+    held = FileLock(str(service.paths.data_dir / f"maica-sync-{tenant}.lock"), timeout=0)
+    held.acquire()
+    try:
+        with pytest.raises(SyncBusy, match="already running"):
+            service.sync.run()
+    finally:
+        held.release()
+    assert service.sync.run().created > 0
+
+
+def test_a_bad_record_in_maica_refuses_the_run_and_sends_nothing(
+    service: Service, xero_env: Sandbox
+) -> None:
+    maica_ready(service)
+    org = invoices(xero_env)
+    number = sorted(n for n, r in org.items() if not r.get(FEI))[0]
+    bad_id = org[number]["Id"]
+    xero_env.maica_upsert_records(
+        f"{NS}__Invoice__c", [{"Id": bad_id, f"{NS}__Participant__c": None}]
+    )
+    with pytest.raises(MaicaPullRejected, match=bad_id) as refused:
+        service.sync.run()
+    assert number in refused.value.fact
+    assert xero_env.invoices(service.settings().active_tenant_id) == []
+    assert internals(service).store.maica_records() == {}
+
+
+def test_export_updates_for_an_org_without_api_access(
+    ready: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    """Invoices imported from a file (no Salesforce Id): matched on their number; the Xero number
+    column named by its label until the administrator confirms the field."""
+    ready.sync.run()
+    result = ready.maica.export_updates(tmp_path / "updates.csv")
+    synced = {r.invoice_number: r for r in ready.sync.invoices() if r.state == "synced"}
+    assert result.invoices == len(synced) > 0
+    with (tmp_path / "updates.csv").open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["Id", "Name", FEI, "Xero Invoice Number"]
+    number = sorted(synced)[0]
+    assert [number, synced[number].xero_invoice_id] in [r[1:3] for r in rows[1:]]
+    assert all(r[0] == "" for r in rows[1:])

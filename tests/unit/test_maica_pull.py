@@ -7,15 +7,14 @@ from typing import Any
 
 from maica_xero_desktop.core.importing import parse_export
 from maica_xero_desktop.core.maica.fields import resolve
-from maica_xero_desktop.core.maica.pull import (
-    Queries,
-    _csv_records,
-    _export,
-    _Rows,
+from maica_xero_desktop.core.maica.records import (
+    Rows,
+    csv_records,
+    export_csv,
     invoice_rows,
-    soql_datetime,
     tax_code,
 )
+from maica_xero_desktop.core.maica.soql import Queries, soql_datetime
 from tests.support.maica_describe import org
 
 NS = "maica_cc"
@@ -95,7 +94,7 @@ def test_bulk_queries_have_no_subquery_and_filter_lines_through_the_parent() -> 
     queries = Queries(_m())
     assert "(SELECT" not in queries.bulk_invoices()
     lines = queries.bulk_lines()
-    assert lines.startswith("SELECT Id, maica_cc__Invoice__c, ")
+    assert lines.startswith("SELECT Id, Name, maica_cc__Invoice__c, ")
     assert "FROM maica_cc__Invoice_Line_Item__c WHERE " in lines
     assert "maica_cc__Invoice__r.maica_cc__Finance_External_ID__c = null" in lines
     assert "maica_cc__Invoice__r.maica_cc__Cancelled__c = false" in lines
@@ -157,14 +156,14 @@ def test_rows_pass_the_file_imports_checks_and_a_bad_one_is_found_on_its_line() 
                 **{f"{NS}__Invoice_Date__c": None}),
         _m(),
     )  # fmt: skip
-    rows = _Rows(rows=[{k: v for k, v in r.items() if k != "_line_id"} for r in good + bad])
-    data, starts = _export(rows)
+    rows = Rows(rows=[{k: v for k, v in r.items() if k != "_line_id"} for r in good + bad])
+    data, starts = export_csv(rows)
     parsed = parse_export(data)
     assert not parsed.ok
     assert [e.line for e in parsed.errors] == [starts[1]]
     assert "invoice_date" in parsed.errors[0].message
-    only_good = _Rows(rows=[{k: v for k, v in r.items() if k != "_line_id"} for r in good])
-    parsed = parse_export(_export(only_good)[0])
+    only_good = Rows(rows=[{k: v for k, v in r.items() if k != "_line_id"} for r in good])
+    parsed = parse_export(export_csv(only_good)[0])
     assert parsed.ok
     invoice = parsed.invoices[0]
     assert invoice.participant_id == "003000000000001AAA"
@@ -173,7 +172,7 @@ def test_rows_pass_the_file_imports_checks_and_a_bad_one_is_found_on_its_line() 
 
 def test_bulk_csv_becomes_nested_records_with_nulls() -> None:
     page = 'Id,maica_cc__Participant__r.Name,maica_cc__Due_Date__c\na0A1,"Smith, Adam",\n'
-    records = list(_csv_records(page))
+    records = list(csv_records(page))
     assert records == [
         {"Id": "a0A1", "maica_cc__Participant__r": {"Name": "Smith, Adam"},
          "maica_cc__Due_Date__c": None}

@@ -119,3 +119,26 @@ def test_a_finance_external_id_this_product_wrote_is_not_someone_elses(tmp_path:
     store.record_writeback(T, store.writeback_pending(T))
     assert store.link_elsewhere(T, [ElsewhereRecord("a0A001", "xero-1", "X-INV-001")]) == 0
     assert store.changed_hands() == []
+
+
+def test_one_seen_before_an_organisation_was_chosen_is_linked_by_the_next_pull(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "s.db")
+    _pulled(store, "INV-001")
+    assert store.link_elsewhere("", [ElsewhereRecord("a0A001", "xero-other", "INV-0099")]) == 0
+    assert store.changed_hands() == ["INV-001"]
+    _pulled(store, mark="2026-11-28T09:00:00.000+0000")  # nothing new; an organisation now
+    [row] = store.list_invoices(T, None, -1, 0)
+    assert (row.state, row.xero_invoice_id) == ("synced", "xero-other")
+
+
+def test_a_finance_external_id_cleared_in_maica_is_written_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    _pulled(store, "INV-001")
+    _sent(store, "INV-001", "xero-1")
+    store.record_writeback(T, store.writeback_pending(T))
+    assert store.writeback_pending(T) == []
+    # the pull reads only invoices with an empty Finance External ID: this one came back
+    _pulled(store, "INV-001", mark="2026-11-28T09:00:00.000+0000")
+    assert [p.xero_invoice_id for p in store.writeback_pending(T)] == ["xero-1"]

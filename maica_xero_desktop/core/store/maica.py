@@ -8,6 +8,7 @@ Xero's answer, so the invoices still to write back are those whose link differs 
 therefore loses nothing and sends nothing twice: the next run finds the link and writes it back
 first. Payments likewise: what ``payments`` holds (webhooks, catch-up, refresh) against what
 ``maica_payments`` says was last upserted. Every method is one transaction; never calls anything.
+Just past 400 lines because each journal's SQL and the rows it fills belong together.
 """
 
 from __future__ import annotations
@@ -146,6 +147,22 @@ class MaicaRecords(InvoiceImport):
                     if r.invoice_number in ids
                 ],
             )
+            # read again with an empty Finance External ID although written: someone cleared it
+            # in Maica; the invoice is in Xero (never sent twice), so it is written back again
+            conn.executemany(
+                "DELETE FROM maica_writeback WHERE invoice_id = ? AND state = 'written'",
+                [(ids[r.invoice_number],) for r in records if r.invoice_number in ids],
+            )
+            if tenant_id:  # also those seen before an organisation was chosen
+                seen = {r.sf_id for r in elsewhere}
+                elsewhere = [*elsewhere] + [
+                    ElsewhereRecord(r[0], r[1], r[2] or "")
+                    for r in conn.execute(
+                        "SELECT sf_id, finance_external_id, xero_number_seen FROM maica_records "
+                        "WHERE changed_hands_at IS NOT NULL AND finance_external_id IS NOT NULL"
+                    )
+                    if r[0] not in seen
+                ]
             linked = _link_elsewhere(conn, tenant_id, elsewhere, now) if elsewhere else 0
             if mark:
                 conn.execute(
@@ -235,12 +252,12 @@ class MaicaRecords(InvoiceImport):
 
     def written_invoices(self, tenant_id: str) -> list[InvoiceWriteBack]:
         """Invoices whose Xero id and number are known (written or still to write), for the
-        export."""
+        export — imported from a file too (no Salesforce Id: "")."""
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
-                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
-                "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                "SELECT l.invoice_id, i.invoice_number, COALESCE(m.sf_id, '') AS sf_id, "
+                "l.xero_invoice_id, COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "FROM xero_links l LEFT JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id WHERE l.tenant_id = ? "
                 "AND l.state IN ('synced', 'changed') AND l.xero_invoice_id IS NOT NULL "
                 "ORDER BY i.invoice_number",
@@ -339,12 +356,13 @@ class MaicaRecords(InvoiceImport):
 
     def written_payments(self, tenant_id: str) -> list[WrittenPayment]:
         """Every payment as it stands for Maica (current ones, and removed ones switched off),
-        for the export."""
+        for the export — of invoices imported from a file too."""
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT p.xero_payment_id, i.invoice_number, m.sf_id AS invoice_sf_id, "
+                "SELECT p.xero_payment_id, i.invoice_number, "
+                "COALESCE(m.sf_id, '') AS invoice_sf_id, "
                 "COALESCE(w.sf_id, '') AS sf_id, p.amount, p.date, 1 AS included "
-                "FROM payments p JOIN maica_records m ON m.invoice_id = p.invoice_id "
+                "FROM payments p LEFT JOIN maica_records m ON m.invoice_id = p.invoice_id "
                 "JOIN invoices i ON i.id = p.invoice_id LEFT JOIN maica_payments w "
                 "ON w.tenant_id = p.tenant_id AND w.xero_payment_id = p.xero_payment_id "
                 "WHERE p.tenant_id = ? UNION ALL "
