@@ -204,7 +204,8 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     _pay_in_xero(cli_env, "INV-002402", 50)
     assert _cli("payments", env=cli_env).returncode == 0
     written = _json("maica", "write-back", env=cli_env)
-    assert written["payments"] == 1
+    assert written["payments"] in (0, 1)  # 0: the refresh wrote it back already
+    assert written["failed"] == []
     assert _json("maica", "write-back", env=cli_env)["payments"] == 0
     payments = [
         r for r in _records(cli_env, PAYMENT) if r.get("maica_cc__Invoice__c") == paid["Id"]
