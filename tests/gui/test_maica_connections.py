@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.gui import widgets
+from maica_xero_desktop.gui.guide import MAICA_STEP
 from maica_xero_desktop.gui.maica_box import (
     FLOW_NOTE,
     MAICA_OWN_FLOW,
@@ -246,6 +247,8 @@ def test_a_maica_source_without_the_org_says_what_to_do(qtbot: QtBot, window: Ma
     assert source.currentData() == "maica"
     assert window.sync.source_text == "Source: Maica org (not connected)"
     assert window.connections.maica.summary.full_text() == NOT_CONNECTED_SOURCE
+    assert "“Connect to Maica…”" in window.pages[1].hint.text()  # Active Connections' next step
+    assert MAICA_STEP in window.checklist.text()  # instead of importing an export
     assert not window.sync.run_button.isEnabled()
     assert window.sync.run_button.toolTip() == MAICA_NOT_CONNECTED
     source.setCurrentIndex(0)
