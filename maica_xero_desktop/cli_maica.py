@@ -134,8 +134,15 @@ def cmd_connect(service: Service, args: argparse.Namespace) -> int:
 
 
 def cmd_disconnect(service: Service, args: argparse.Namespace) -> int:
+    before = service.maica.status()
     service.maica.disconnect()
-    _out("Disconnected from the Maica org: the sign-in was revoked and forgotten on this computer.")
+    if before.connected or before.needs_reconnect:
+        _out(
+            "Disconnected from the Maica org: the sign-in was revoked and forgotten on this "
+            "computer."
+        )
+    else:
+        _out("This computer was not connected to a Maica org: nothing to disconnect.")
     if service.maica.status().source == "maica":
         _out(
             "Note: the source is still the Maica org, so sync cannot run until you connect "
