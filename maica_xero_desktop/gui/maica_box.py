@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import MaicaXeroError, Remedy
+from ..core.errors import MaicaNeedsReconnect, MaicaXeroError, Remedy
 from ..core.maica import MaicaStatus, MappingCheck
 from ..core.service import Service
 from ..core.textsafe import printable
@@ -342,6 +342,8 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.hub.refresh()
 
     def _check_failed(self, error: MaicaXeroError) -> None:
+        if isinstance(error, MaicaNeedsReconnect):
+            self.check = None
         self.mapping.show_message("Could not be checked (see the message below).", "error")
         self.status.show_message(say(error), "error")
         self._update_buttons()

@@ -17,7 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import MaicaXeroError, NeedsReconnect
+from ..core.errors import (
+    MaicaNeedsReconnect,
+    MaicaNotConnected,
+    MaicaXeroError,
+    NeedsReconnect,
+)
 from ..core.maica import MaicaStatus
 from ..core.service import FlowChoice, Service, Status
 from ..core.states import RunState, TokenState
@@ -397,5 +402,5 @@ class SyncPanel(Panel, QGroupBox):
         self._say("")
         self.result_line.show_message(say(error), "error")
         self._update_buttons()
-        if isinstance(error, NeedsReconnect):
-            self.hub.refresh()
+        if isinstance(error, NeedsReconnect | MaicaNeedsReconnect | MaicaNotConnected):
+            self.hub.refresh()  # the status (and the Maica block) show what to reconnect
