@@ -158,19 +158,27 @@ def cmd_status(service: Service, args: argparse.Namespace) -> int:
     _out(f"Webhook site:     {status.webhook_site or 'not set'}")
     last = "never" if status.last_run is None else run_sentence(status.last_run)
     _out(f"Last run:         {last}")
-    maica = service.maica.status()
-    if maica.source != "maica":
-        source = "an imported file (maica-xero import FILE)"
-    elif maica.needs_reconnect:
-        source = "the Maica org, which needs reconnecting (maica-xero maica connect)"
-    elif maica.connected:
-        source = f"the Maica org {maica.org_name or maica.instance_url}"
-    else:
-        source = "the Maica org, not connected yet (maica-xero maica connect)"
-    _out(f"Invoices from:    {source}")
+    _out(f"Invoices from:    {_source_words(service)}")
     for message in status.messages:
         _out(f"Note: {say(message)}")
     return 0
+
+
+def _source_words(service: Service) -> str:
+    """Where invoices come from, for ``status``: the Maica org is asked only when it is the
+    source (and a keyring that cannot be read leaves the rest of the status readable)."""
+    if service.settings().source != "maica":
+        return "an imported file (maica-xero import FILE)"
+    try:
+        maica = service.maica.status()
+    except MaicaXeroError as exc:
+        log.info("The Maica org's state could not be read: %s", exc.sentence)
+        return "the Maica org (its sign-in cannot be read here: see maica-xero maica status)"
+    if maica.needs_reconnect:
+        return "the Maica org, which needs reconnecting (maica-xero maica connect)"
+    if maica.connected:
+        return f"the Maica org {maica.org_name or maica.instance_url}"
+    return "the Maica org, not connected yet (maica-xero maica connect)"
 
 
 def cmd_enable(service: Service, args: argparse.Namespace) -> int:
@@ -232,10 +240,10 @@ def cmd_config(service: Service, args: argparse.Namespace) -> int:
 
 def _source_note(service: Service) -> None:
     """After ``config set source``: what the next sync reads, and what is missing for it."""
-    maica = service.maica.status()
-    if maica.source != "maica":
+    if service.settings().source != "maica":
         _out("Sync sends the invoices imported from a file (maica-xero import FILE).")
         return
+    maica = service.maica.status()
     if not maica.connected:
         _out(
             "Sync reads the Maica org first once it is connected: run maica-xero maica connect, "
