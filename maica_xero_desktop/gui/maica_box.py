@@ -285,8 +285,11 @@ class MaicaOrgBox(Panel, QGroupBox):
 
     def start_connect(self) -> None:
         """What was typed is read here, on the GUI thread; the worker only reads the copies."""
-        self._typed_key = self.client_id.text().strip()
-        self._typed_host = self.login_url.currentText().strip()
+        shown = self.settings_button.isChecked()
+        self._typed_key = self.client_id.text().strip() if shown else ""
+        host = self.login_url.currentText().strip() if shown else ""
+        # only a host the administrator chose; otherwise the saved one (or the environment's)
+        self._typed_host = host if self.maica is None or host != self.maica.login_url else ""
         self.status.clear_message()
         self.signin.start(self.connect_button)
         self._update_buttons()
