@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import __version__, cli_webhooks
+from . import __version__, cli_maica, cli_webhooks
 from .cli_wording import say
 from .core.errors import MaicaXeroError
 from .core.importing import ImportRejected
@@ -158,9 +158,27 @@ def cmd_status(service: Service, args: argparse.Namespace) -> int:
     _out(f"Webhook site:     {status.webhook_site or 'not set'}")
     last = "never" if status.last_run is None else run_sentence(status.last_run)
     _out(f"Last run:         {last}")
+    _out(f"Invoices from:    {_source_words(service)}")
     for message in status.messages:
         _out(f"Note: {say(message)}")
     return 0
+
+
+def _source_words(service: Service) -> str:
+    """Where invoices come from, for ``status``: the Maica org is asked only when it is the
+    source (and a keyring that cannot be read leaves the rest of the status readable)."""
+    if service.settings().source != "maica":
+        return "an imported file (maica-xero import FILE)"
+    try:
+        maica = service.maica.status()
+    except MaicaXeroError as exc:
+        log.info("The Maica org's state could not be read: %s", exc.sentence)
+        return "the Maica org (its sign-in cannot be read here: see maica-xero maica status)"
+    if maica.needs_reconnect:
+        return "the Maica org, which needs reconnecting (maica-xero maica connect)"
+    if maica.connected:
+        return f"the Maica org {maica.org_name or maica.instance_url}"
+    return "the Maica org, not connected yet (maica-xero maica connect)"
 
 
 def cmd_enable(service: Service, args: argparse.Namespace) -> int:
@@ -210,12 +228,32 @@ def cmd_config(service: Service, args: argparse.Namespace) -> int:
         raise MaicaXeroError(f"Give a value: maica-xero config set {args.key} VALUE")
     shown = service.config_set(args.key, args.value)
     _out(f"{args.key} = {shown}")
+    if args.key == "source":
+        _source_note(service)
     if args.key == "client-id" and service.client_id_info().source == "environment":
         _out(
             f"Note: the environment variable {CLIENT_ID_ENV} is set, so its value is used while it "
             "stays set."
         )
     return 0
+
+
+def _source_note(service: Service) -> None:
+    """After ``config set source``: what the next sync reads, and what is missing for it."""
+    if service.settings().source != "maica":
+        _out("Sync sends the invoices imported from a file (maica-xero import FILE).")
+        return
+    maica = service.maica.status()
+    if not maica.connected:
+        _out(
+            "Sync reads the Maica org first once it is connected: run maica-xero maica connect, "
+            "then maica-xero maica check."
+        )
+        return
+    _out(
+        f"Sync reads the Maica org {maica.org_name or maica.instance_url} first and writes the "
+        "Xero ids and payments back to it."
+    )
 
 
 def _print_connections(view: ConnectionsView) -> None:
@@ -417,10 +455,16 @@ def _sync_summary(result: SyncResult) -> str:
         if n
     ]
     calls = _plural(result.api_calls, "Xero call")
-    return (
+    text = (
         f"Sync of {result.tenant_name} with flow {result.flow}: {', '.join(counts)}; "
         f"{calls} in {result.duration_s:.1f} s."
     )
+    if result.pulled or result.written_back or result.maica_calls:
+        text += (
+            f" Maica org: {_plural(result.pulled, 'invoice')} read, "
+            f"{result.written_back} written back ({_plural(result.maica_calls, 'Maica API call')})."
+        )
+    return text
 
 
 def cmd_sync(service: Service, args: argparse.Namespace) -> int:
@@ -468,6 +512,7 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
     if not runs:
         _out("No runs yet.")
         return 0
+    from_maica = any(run.maica_calls for run in runs)
     _table(
         (
             "Run",
@@ -481,6 +526,7 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
             "Blocked",
             "Failed",
             "Calls",
+            *(("Read", "Written back", "Maica calls") if from_maica else ()),
             "Time",
             "Message",
         ),
@@ -497,12 +543,13 @@ def cmd_history(service: Service, args: argparse.Namespace) -> int:
                 run.blocked,
                 run.failed,
                 run.api_calls,
+                *((run.pulled, run.written_back, run.maica_calls) if from_maica else ()),
                 f"{run.duration_s:.1f} s",
                 run.message,
             )
             for run in runs
         ],
-        right=tuple(range(5, 12)),
+        right=tuple(range(5, 15 if from_maica else 12)),
     )
     return 0
 
@@ -695,6 +742,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("retry", cmd_retry, "send failed invoices again on the next sync")
     add("payments", cmd_payments, "refresh payments of synced invoices from Xero")
     cli_webhooks.add_commands(sub, add)
+    cli_maica.add_commands(sub, add)
 
     p = sub.add_parser("sandbox", help="the offline Xero for demos and tests")
     sandbox_sub = p.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)

@@ -62,7 +62,10 @@ WORDS: RemedyWords = {
         "Check maica-xero config get sf-login-url and sf-client-id against the External Client "
         "App, then run maica-xero maica connect again."
     ),
-    Remedy.CHECK_MAICA_MAPPING: "Run maica-xero maica check and fix or confirm the mapping.",
+    Remedy.CHECK_MAICA_MAPPING: (
+        "Run maica-xero maica check, then correct the fields it lists or confirm them with "
+        "maica-xero maica confirm."
+    ),
     Remedy.WAIT_FOR_SF_LIMIT: (
         "Run it again tomorrow, or once a Salesforce administrator raises the org's API limit."
     ),

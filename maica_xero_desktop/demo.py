@@ -1,8 +1,14 @@
-"""Demo mode: the whole product against the built-in offline Xero, in a throw-away home.
+"""Demo mode: the whole product against the built-in offline Xero and Maica org, in a throw-away
+home.
 
 :func:`start_demo` makes a temporary home, starts the sandbox in this process (auto-consent, two
-organisations), points the ``MAICA_XERO_*`` variables at it, keeps secrets in an in-memory keyring
-(this mode only: nothing is real), turns the integration on and imports the sample export.
+Xero organisations and a Maica org seeded with the sample invoices), points the ``MAICA_XERO_*``
+variables (``MAICA_XERO_SF_*`` for the Maica org) at it, keeps secrets in an in-memory keyring
+(this mode only: nothing is real) and turns the integration on. With ``source="maica"`` (the
+default) it makes the Maica org the source: "Connect to Maica…" signs in to the sandbox's org the
+way "Connect to Xero…" signs in to its Xero, and Run Now reads the invoices there, sends them to
+Xero and writes the Xero ids back; :func:`maica_payments` shows the Payment records a payment in
+Xero became in the org. With ``source="file"`` it imports the sample export instead.
 :meth:`DemoContext.close` undoes all of it.
 
 Webhooks: the demo picks a free loopback port for the window's receiver, saves the site
@@ -40,6 +46,8 @@ from .sandbox import Sandbox, SandboxConfig
 log = logging.getLogger(__name__)
 
 SAMPLE = "sample-maica-export.csv"
+#: the sandbox org's Payment object (namespace maica_cc, the sandbox's default)
+PAYMENT_OBJECT = "maica_cc__Payment__c"
 
 
 class DemoKeyring(KeyringBackend):
@@ -142,7 +150,36 @@ def point_sender_at(context: DemoContext, receiver_url: str) -> None:
     )
 
 
-def start_demo(*, import_sample: bool = True) -> DemoContext:
+def maica_payments(context: DemoContext) -> list[dict[str, object]]:
+    """The Payment records in the sandbox's Maica org, after writing back what is pending (a
+    payment recorded in Xero reaches the store by webhook or refresh first). Worker thread."""
+    if context.service.maica.status().connected:
+        context.service.maica.write_back()
+    return list(context.sandbox.maica_records(PAYMENT_OBJECT))
+
+
+def payment_lines(records: list[dict[str, object]]) -> list[str]:
+    """Each Payment record in a line: its name, amount, date, the Xero PaymentID it carries."""
+    fields = ("Payment_Amount__c", "Payment_Date__c", "Finance_External_ID__c", "Paid__c")
+    lines = []
+    for record in records:
+        values = {f: record.get(f"maica_cc__{f}") for f in fields}
+        lines.append(
+            f"{record.get('Name')}: {values['Payment_Amount__c']} on "
+            f"{str(values['Payment_Date__c'] or '')[:10]}, Xero PaymentID "
+            f"{values['Finance_External_ID__c']}, paid {values['Paid__c']}"
+        )
+    return lines
+
+
+def use_sample_file(context: DemoContext) -> None:
+    """Switch the demo to the file source and import the sample export (the screenshot tour's
+    later states, which show the file's deliberate mistakes). Worker thread."""
+    context.service.config_set("source", "file")
+    context.service.sync.import_file(resource_path(SAMPLE))
+
+
+def start_demo(*, import_sample: bool = True, source: str = "maica") -> DemoContext:
     folder = Path(tempfile.mkdtemp(prefix="maica-xero-demo-"))
     home = folder / "home"
     previous_keyring = keyring.get_keyring()
@@ -157,7 +194,9 @@ def start_demo(*, import_sample: bool = True) -> DemoContext:
     try:
         service.set_enabled(True)
         configure_webhooks(context)
-        if import_sample:
+        if source == "maica":
+            service.config_set("source", "maica")  # the org holds the sample's invoices
+        elif import_sample:
             service.sync.import_file(resource_path(SAMPLE))
     except BaseException:
         context.close()

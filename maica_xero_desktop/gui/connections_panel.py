@@ -1,4 +1,5 @@
-"""Section 2, "Active Connections": the organisations this sign-in reaches; the one in use."""
+"""Section 2, "Active Connections": the Maica org first (gui/maica_box.py), then the Xero
+organisations this sign-in reaches and the one in use."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ..core.service import ConnectionsView, ConnectResult, Service, Status
 from ..core.states import SIGNED_IN, SIGNED_OUT, TokenState
 from ..core.textsafe import printable
 from . import widgets
+from .maica_box import MaicaOrgBox
 from .organisations_table import OrganisationsTable
 from .panel import Panel
 from .setup_step import ClientIdSetup
@@ -41,6 +43,7 @@ class ConnectionsPanel(Panel, QGroupBox):
         self.view: ConnectionsView | None = None
         self._token_state = ""
         self._note = ""  # an action's result, shown with the next list
+        self.maica = MaicaOrgBox(service, runner, hub)
         self.setup = ClientIdSetup(service, runner)
         self.signin = SignInBox(service, runner)
         self.connected_as = WrappedLabel(NOT_CONNECTED)  # a long name wraps, never cut
@@ -91,12 +94,15 @@ class ConnectionsPanel(Panel, QGroupBox):
         body.addWidget(self.signin)
         body.addWidget(self.status)
         body.addStretch(1)
+        # the Maica org first (framed), then Xero as before: its app's client id and the
+        # organisations, the list taking the rest of the page
         layout = QVBoxLayout(self)
+        layout.addWidget(self.maica)
         layout.addWidget(self.setup)
         layout.addWidget(self.body, 1)
 
         self.connect_button.clicked.connect(lambda: self.signin.start(self.connect_button))
-        self.reconnect_button.clicked.connect(lambda: self.signin.start(self.reconnect_button))
+        self.reconnect_button.clicked.connect(self._reconnect)
         self.signin.connected.connect(self._connected)
         self.signin.failed.connect(self._failed)
         self.use_button.clicked.connect(self.use_selected)
@@ -107,6 +113,17 @@ class ConnectionsPanel(Panel, QGroupBox):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemSelectionChanged.connect(self._show_selected)
         order = (
+            self.maica.connect_button,
+            self.maica.settings_button,
+            self.maica.login_url,
+            self.maica.client_id,
+            self.maica.check_button,
+            self.maica.details_button,
+            self.maica.confirm_button,
+            self.maica.disconnect_button,
+            self.maica.signin.url_field,
+            self.maica.signin.copy_button,
+            self.maica.signin.cancel_button,
             self.setup.client_id,
             self.setup.save_button,
             self.reconnect_button,
@@ -144,7 +161,7 @@ class ConnectionsPanel(Panel, QGroupBox):
                 reason or "Xero no longer accepts this computer's sign-in: it needs reconnecting.",
                 "warning",
             )
-        self.reconnect_box.setVisible(reconnect)
+        self.reconnect_box.setVisible(reconnect and not self.signin.waiting)
         if status.token_state == TokenState.UNAVAILABLE:
             self.status.show_message(" ".join(status.messages), "error")
         previous, self._token_state = self._token_state, status.token_state
@@ -284,6 +301,11 @@ class ConnectionsPanel(Panel, QGroupBox):
             button=self.logout_button,
             name="logout",
         )
+
+    def _reconnect(self) -> None:
+        """The sign-in box takes the needs-reconnecting box's place while it waits."""
+        self.signin.start(self.reconnect_button)
+        self.reconnect_box.hide()
 
     def _connected(self, result: ConnectResult) -> None:
         self.status.kind = "info"

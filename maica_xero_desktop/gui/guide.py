@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.maica import MaicaStatus
 from ..core.service import Status
 from ..core.states import SIGNED_IN, RunState, TokenState
 from .webhooks_events import WebhooksView
@@ -44,8 +45,9 @@ NO_EVENTS = (
 TITLE_SCALE = 1.6
 
 
-def next_steps(status: Status) -> dict[str, str]:
-    """Per section title: the next thing to do there ("" when nothing is missing)."""
+def next_steps(status: Status, maica: MaicaStatus | None = None) -> dict[str, str]:
+    """Per section title: the next thing to do there ("" when nothing is missing); ``maica``:
+    the Maica org's status, when the org is the source of the invoices."""
     steps: dict[str, str] = {}
     if not status.client_id:
         steps[CONNECTIONS] = (
@@ -71,6 +73,13 @@ def next_steps(status: Status) -> dict[str, str]:
             "Runs need a Xero organisation: connect and choose one under Active Connections "
             "(Ctrl+2). Imported invoices stay listed below."
         )
+    if maica is not None and maica.source == "maica" and not maica.connected:
+        to_do = (
+            "Reconnect to the Maica org: press “Reconnect to Maica…”."
+            if maica.needs_reconnect
+            else "The invoices come from the Maica org: press “Connect to Maica…”."
+        )
+        steps[CONNECTIONS] = f"{steps[CONNECTIONS]} {to_do}" if CONNECTIONS in steps else to_do
     return steps
 
 
@@ -85,8 +94,15 @@ CHECKLIST = (
 )
 
 
-def checklist(status: Status, invoices: int) -> list[tuple[str, str, bool]]:
-    """(step, section, done) for the getting-started list."""
+#: the fifth step when the invoices come from the Maica org
+MAICA_STEP = "Connect to the Maica org and confirm its field mapping"
+
+
+def checklist(
+    status: Status, invoices: int, maica: MaicaStatus | None = None
+) -> list[tuple[str, str, bool]]:
+    """(step, section, done) for the getting-started list (with the Maica org as the source,
+    connecting to it replaces importing an export)."""
     done = (
         bool(status.client_id),
         status.enabled,
@@ -95,7 +111,10 @@ def checklist(status: Status, invoices: int) -> list[tuple[str, str, bool]]:
         invoices > 0,
         bool(status.last_run),
     )
-    return [(step, where, flag) for (step, where), flag in zip(CHECKLIST, done, strict=True)]
+    steps = [(step, where, flag) for (step, where), flag in zip(CHECKLIST, done, strict=True)]
+    if maica is not None and maica.source == "maica":
+        steps[4] = (MAICA_STEP, CONNECTIONS, maica.connected and bool(maica.mapping_ok))
+    return steps
 
 
 def checklist_html(steps: list[tuple[str, str, bool]]) -> str:

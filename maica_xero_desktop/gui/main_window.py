@@ -222,7 +222,7 @@ class MainWindow(QMainWindow):
     def _show_status(self, status: Status) -> None:
         for widget in self.gated_widgets:
             widget.setEnabled(status.enabled)
-        steps = next_steps(status)
+        steps = next_steps(status, self.hub.maica)
         for title, attention in needs_attention(status).items():
             self.nav.mark(title, attention)
         self._update_checklist()
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
     def _update_checklist(self) -> None:
         status = self.hub.status
         if status is not None:
-            steps = checklist(status, self.sync.invoices.model.total)
+            steps = checklist(status, self.sync.invoices.model.total, self.hub.maica)
             self.checklist.setText(checklist_html(steps))
 
     def _toggled(self, on: bool) -> None:

@@ -20,9 +20,10 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from ..demo import DemoContext
+from ..demo import DemoContext, use_sample_file
 from .main_window import MainWindow
 from .resources import resource_path
+from .tasks import Task
 from .theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,47 @@ class ScreenshotTour(QObject):
         panel = w.connections
         main_org = "3d6c2f0e-5b8a-4c71-9e2d-7a1f4b8c6d53"
         runs_before = 0
+
+        maica = panel.maica
+        demo_company = "8a1e7b4c-0d39-4f62-b5a8-e2c9d6f1037b"
+
+        def connect_maica() -> None:
+            self._scroll_to(panel)
+            maica.connect_button.click()
+
+        def maica_details() -> None:
+            maica.show_details()
+
+        def maica_dialog_shown() -> bool:
+            return maica.dialog is not None and maica.dialog.isVisible() and self._idle()
+
+        def confirm_names() -> None:
+            if maica.dialog is not None:
+                maica.dialog.confirm_button.click()
+
+        def use_demo_company() -> None:
+            _close_dialogs()
+            panel.select_tenant(demo_company)
+            panel.use_button.click()
+
+        def run_from_maica() -> None:
+            nonlocal runs_before
+            runs_before = self._finished_runs
+            self._scroll_to(w.sync)
+            w.sync.tabs.setCurrentWidget(w.sync.history)
+            w.sync.run_button.click()
+
+        def back_to_the_file() -> None:
+            context = self.context
+
+            def switched(_: None) -> None:
+                w.hub.refresh()
+                w.sync.invoices.reload()
+
+            def work(task: Task[None]) -> None:
+                use_sample_file(context)
+
+            w.runner.submit(work, on_done=switched, name="demo_sample_file")
 
         def connect_and_use() -> None:
             self._scroll_to(panel)
@@ -234,7 +276,36 @@ class ScreenshotTour(QObject):
 
         return [
             Step("01-start-not-connected", lambda: None, self._idle),
+            Step(
+                "01b-maica-org-connected",
+                connect_maica,
+                lambda: w.hub.maica_connected and maica.check is not None and self._idle(),
+            ),
+            Step("01c-maica-mapping-details", maica_details, maica_dialog_shown, screen=True),
+            Step(
+                "maica-names-confirmed",
+                confirm_names,
+                lambda: maica.check is not None and not maica.check.unconfirmed and self._idle(),
+                save=False,
+            ),
             Step("02a-connecting", connect_and_use, lambda: panel.table.rowCount() > 0),
+            Step(
+                "demo-company-used",
+                use_demo_company,
+                lambda: w.hub.tenant_id == demo_company and self._idle(),
+                save=False,
+            ),
+            Step(
+                "02b-run-from-the-maica-org",
+                run_from_maica,
+                lambda: self._finished_runs > runs_before and self._idle(),
+            ),
+            Step(
+                "file-source",
+                back_to_the_file,
+                lambda: w.hub.source == "file" and self._idle(),
+                save=False,
+            ),
             Step(
                 "02-connected-organisation-selected",
                 use_first,

@@ -1,9 +1,10 @@
-"""Section 4, "Synchronisation": the flow, Run Now / Preview / Cancel with progress, the schedule,
-and (below, in tabs) the invoices and the history."""
+"""Section 4, "Synchronisation": the source (the Maica org or an imported file), the flow, Run Now
+/ Preview / Cancel with progress, the schedule, and (below, in tabs) the invoices and the
+history."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -16,7 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.errors import MaicaXeroError, NeedsReconnect
+from ..core.errors import (
+    MaicaNeedsReconnect,
+    MaicaNotConnected,
+    MaicaXeroError,
+    NeedsReconnect,
+)
+from ..core.maica import MaicaStatus
 from ..core.service import FlowChoice, Service, Status
 from ..core.states import RunState, TokenState
 from ..core.sync import Progress, SyncResult
@@ -34,6 +41,38 @@ NEEDS_ORGANISATION = "Choose the active organisation under Active Connections to
 NOT_CONNECTED = "Connect to Xero first (under Active Connections) to synchronise."
 RECONNECT = "Reconnect to Xero (under Active Connections) to synchronise."
 OFF = "Turn the integration on (Enable the Integration) to synchronise."
+MAICA_NOT_CONNECTED = (
+    "Connect to the Maica org (under Active Connections) to synchronise, or choose the imported "
+    "file as the source."
+)
+MAICA_RECONNECT = (
+    "Reconnect to the Maica org (under Active Connections) to synchronise, or choose the imported "
+    "file as the source."
+)
+FROM_FILE = "Run Now sends the invoices imported from a file (File → Import invoices…)."
+FROM_MAICA = (
+    "Run Now reads the invoices to send from the Maica org, sends them to Xero, then writes the "
+    "Xero ids, numbers and payments back to Maica."
+)
+SOURCE_NEEDS_MAICA = "Connect to the Maica org under Active Connections to read invoices from it."
+
+
+def source_name(maica: MaicaStatus | None) -> str:
+    """The source a run reads, as the Synchronisation section names it."""
+    if maica is None or maica.source != "maica":
+        return "imported file"
+    if maica.connected:
+        return f"Maica org {maica.org_name or maica.instance_url}"
+    return "Maica org (not connected)"
+
+
+def maica_step(maica: MaicaStatus | None) -> str:
+    """What the Maica source lacks for a run ("" when nothing, or when the source is a file)."""
+    if maica is None or maica.source != "maica":
+        return ""
+    if maica.needs_reconnect:
+        return MAICA_RECONNECT
+    return "" if maica.connected else MAICA_NOT_CONNECTED
 
 
 def missing_step(status: Status | None) -> str:
@@ -56,6 +95,11 @@ def summary(result: SyncResult) -> tuple[str, str]:
         f"{result.blocked} blocked, {result.failed} failed ({result.api_calls} Xero calls, "
         f"{_seconds(result.duration_s)})."
     )
+    if result.pulled or result.written_back or result.maica_calls:
+        counts += (
+            f" Maica: {result.pulled} read, {result.written_back} written back, "
+            f"{result.maica_calls} calls."
+        )
     tail = f" {result.message}" if result.message else ""
     if result.state == RunState.CANCELLED:
         return f"Run cancelled. {counts}{tail}", "warning"
@@ -80,6 +124,10 @@ class SyncPanel(Panel, QGroupBox):
     ) -> None:
         super().__init__(service, runner, hub, "Synchronisation", parent)
         self.run_task: Task[SyncResult] | None = None
+        self.source_box = QComboBox()
+        self.source_box.setAccessibleName("Source of the invoices")
+        self.source_box.addItem("Imported file", "file")
+        self.source_box.addItem("Maica org", "maica")
         self.flow_box = QComboBox()
         self.flow_box.setAccessibleName("Invoice Xero Sync Flow")
         self.flow_description = QLabel()
@@ -112,17 +160,24 @@ class SyncPanel(Panel, QGroupBox):
         self.tabs.addTab(self.history, "His&tory")
         self.tabs.setMinimumHeight(260)
 
+        # the source and the flow side by side, the flow described below them (the page keeps
+        # its height; what the source means is the combo's tooltip)
         form = QGridLayout()
+        source_label = QLabel("So&urce:")
+        source_label.setBuddy(self.source_box)
+        form.addWidget(source_label, 0, 0)
+        form.addWidget(self.source_box, 0, 1)
         flow_label = QLabel("Fl&ow:")
         flow_label.setBuddy(self.flow_box)
-        form.addWidget(flow_label, 0, 0)
-        form.addWidget(self.flow_box, 0, 1)
-        form.addWidget(self.flow_description, 1, 1)
+        form.addWidget(flow_label, 0, 2)
+        form.addWidget(self.flow_box, 0, 3)
+        form.addWidget(self.flow_description, 1, 1, 1, 3)
         schedule_label = QLabel("&Schedule:")
         schedule_label.setBuddy(self.schedule.minutes)
         form.addWidget(schedule_label, 2, 0)
-        form.addWidget(self.schedule, 2, 1)
-        form.setColumnStretch(1, 1)
+        form.addWidget(self.schedule, 2, 1, 1, 3)
+        form.setColumnStretch(1, 2)
+        form.setColumnStretch(3, 3)
         # Run Now, Preview, Cancel, the progress and the result line are shown by the window's
         # status strip (in reach from every section); this panel runs them.
         layout = QVBoxLayout(self)
@@ -130,6 +185,7 @@ class SyncPanel(Panel, QGroupBox):
         layout.addLayout(form)
         layout.addWidget(self.tabs, 1)
 
+        self.source_box.activated.connect(self._source_chosen)
         self.flow_box.activated.connect(self._flow_chosen)
         self.flow_box.currentIndexChanged.connect(self._describe)
         self.run_button.clicked.connect(self.run_now)
@@ -140,8 +196,10 @@ class SyncPanel(Panel, QGroupBox):
         self.run_finished.connect(lambda _: self.invoices.reload())
         self.run_finished.connect(lambda _: self.history.reload(select_latest=True))
         hub.status_changed.connect(self._show_status)
+        hub.maica_changed.connect(self._show_source)
         hub.connection_changed.connect(self._organisation_changed)
         self._flows_loaded = False
+        self._show_source(None)
 
     # -- flows -------------------------------------------------------------------------------
 
@@ -179,13 +237,60 @@ class SyncPanel(Panel, QGroupBox):
             name="set_flow",
         )
 
+    # -- source ------------------------------------------------------------------------------
+
+    @property
+    def source_text(self) -> str:
+        """ "Source: Maica org <name>" or "Source: imported file"."""
+        return f"Source: {source_name(self.hub.maica)}"
+
+    def _show_source(self, maica: MaicaStatus | None) -> None:
+        source = maica.source if maica else "file"
+        connected = bool(maica and maica.connected)
+        if maica is not None and connected:
+            self.source_box.setItemText(1, f"Maica org {maica.org_name or maica.instance_url}")
+        else:
+            self.source_box.setItemText(1, "Maica org (not connected)")
+        self.source_box.setCurrentIndex(1 if source == "maica" else 0)
+        # the Maica org can be chosen once connected; the file can always be chosen back
+        self.source_box.setEnabled(connected or source == "maica")
+        item = self.source_box.model().index(1, 0)
+        self.source_box.model().setData(
+            item, None if connected else 0, Qt.ItemDataRole.UserRole - 1
+        )
+        meaning = FROM_MAICA if source == "maica" else FROM_FILE
+        self.source_box.setToolTip(
+            meaning if connected or source == "maica" else f"{meaning} {SOURCE_NEEDS_MAICA}"
+        )
+        self.source_box.setAccessibleDescription(f"{self.source_text}. {meaning}")
+        self._update_buttons()
+
+    def _source_chosen(self, index: int) -> None:
+        source = str(self.source_box.itemData(index))
+        if source == self.hub.source:
+            return
+
+        def work(task: Task[str]) -> str:
+            return self.service.config_set("source", source)
+
+        self.runner.submit(
+            work,
+            on_done=lambda _: self.hub.refresh(),
+            on_error=self._source_failed,
+            name="set_source",
+        )
+
+    def _source_failed(self, error: MaicaXeroError) -> None:
+        self.result_line.show_message(say(error), "error")
+        self._show_source(self.hub.maica)
+
     # -- status ------------------------------------------------------------------------------
 
     def _show_status(self, status: Status) -> None:
         if not self._flows_loaded:
             self.load_flows()
         self.schedule.show_minutes(status.schedule_minutes)
-        missing = OFF if not status.enabled else missing_step(status)
+        missing = OFF if not status.enabled else missing_step(status) or maica_step(self.hub.maica)
         # the organisation itself is in the window's status strip, in full
         self.target.set_full_text(missing)
         self.target.setVisible(bool(missing))
@@ -207,7 +312,7 @@ class SyncPanel(Panel, QGroupBox):
 
     def _update_buttons(self) -> None:
         status = self.hub.status
-        missing = missing_step(status)
+        missing = missing_step(status) or maica_step(self.hub.maica)
         if status is not None and not status.enabled:
             missing = OFF  # the buttons sit in the strip, outside the section the switch greys
         has_org = not missing
@@ -297,5 +402,5 @@ class SyncPanel(Panel, QGroupBox):
         self._say("")
         self.result_line.show_message(say(error), "error")
         self._update_buttons()
-        if isinstance(error, NeedsReconnect):
-            self.hub.refresh()
+        if isinstance(error, NeedsReconnect | MaicaNeedsReconnect | MaicaNotConnected):
+            self.hub.refresh()  # the status (and the Maica block) show what to reconnect

@@ -1,7 +1,9 @@
 """Demo mode only: the Webhooks section wired to the sandbox's "Xero". The receiver starts by
 itself on the demo's port, the sandbox's webhook sender follows it, and "Record a payment in the
 sandbox" (menu and button) pays part of a synced invoice so a person can watch the payment
-arrive by webhook and change the invoice's status."""
+arrive by webhook and change the invoice's status. "Show the Payment records in Maica" writes
+back what is pending and lists the sandbox org's Payment records: the payment made in Xero, now
+a record in Maica."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from ..core.errors import ConfigurationError
 from ..core.states import LinkState
 from ..core.store import InvoiceRow
-from ..demo import DemoContext, active_demo, point_sender_at
+from ..demo import DemoContext, active_demo, maica_payments, payment_lines, point_sender_at
 from .tasks import Task
 from .wording import say
 
@@ -22,6 +24,23 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 PAY_TEXT = "Record a payment in the sandbox"
+MAICA_PAYMENTS_TEXT = "Show the Payment records in Maica"
+NO_MAICA_PAYMENTS = (
+    "The sandbox's Maica org has no Payment record yet: record a payment in the sandbox, wait "
+    "for its webhook, then look again."
+)
+
+
+def maica_payments_sentence(context: DemoContext) -> str:
+    """Runs on a worker thread: write back what is pending, then the org's Payment records."""
+    lines = payment_lines(maica_payments(context))
+    if not lines:
+        return NO_MAICA_PAYMENTS
+    count = len(lines)
+    head = f"The sandbox's Maica org holds {count} Payment record{'s' if count != 1 else ''}:"
+    return "\n".join([head, *lines])
+
+
 NOTHING_TO_PAY = (
     "Nothing to pay yet: connect, choose an organisation and run the sync first, so the "
     "sandbox's Xero has invoices with an amount due."
@@ -76,13 +95,24 @@ class DemoWebhooks:
         window.hub.connection_changed.connect(lambda _: self._maybe_start())
         self.action = QAction("Record a &payment in the sandbox", window)
         self.action.triggered.connect(self.pay)
+        self.maica_action = QAction("Show the Payment records in &Maica", window)
+        self.maica_action.triggered.connect(self.show_maica_payments)
         menu = window.menuBar().addMenu("Sandbo&x")
         menu.addAction(self.action)
+        menu.addAction(self.maica_action)
         self.button = QPushButton(PAY_TEXT)
         self.button.setAccessibleName(PAY_TEXT)
         self.button.setToolTip("Demo only: pays half of what is due on a synced invoice")
         self.button.clicked.connect(self.pay)
         panel.add_button(self.button)
+        self.maica_button = QPushButton(MAICA_PAYMENTS_TEXT)
+        self.maica_button.setAccessibleName(MAICA_PAYMENTS_TEXT)
+        self.maica_button.setToolTip(
+            "Demo only: writes pending payments back to the sandbox's Maica org and lists its "
+            "Payment records"
+        )
+        self.maica_button.clicked.connect(self.show_maica_payments)
+        panel.add_button(self.maica_button)
 
     def _maybe_start(self) -> None:
         """Once an organisation is chosen (so the catch-up pull has one), start the receiver."""
@@ -107,6 +137,21 @@ class DemoWebhooks:
             on_error=lambda error: panel.message.show_message(say(error), "error"),
             button=self.button,
             name="demo_pay",
+        )
+
+    def show_maica_payments(self) -> None:
+        panel = self.window.webhooks
+        context = self.context
+
+        def work(task: Task[str]) -> str:
+            return maica_payments_sentence(context)
+
+        self.window.runner.submit(
+            work,
+            on_done=lambda text: panel.message.show_message(text, "ok"),
+            on_error=lambda error: panel.message.show_message(say(error), "error"),
+            button=self.maica_button,
+            name="demo_maica_payments",
         )
 
 

@@ -50,16 +50,19 @@ WORDS: RemedyWords = {
         "Unlock it (sign in to your desktop session or open your keyring manager) and try again."
     ),
     Remedy.CONNECT_MAICA: "Connect first: press “Connect to Maica…” in Active Connections.",
-    Remedy.RECONNECT_MAICA: "Connect again: press “Connect to Maica…” in Active Connections.",
+    Remedy.RECONNECT_MAICA: "Connect again: press “Reconnect to Maica…” in Active Connections.",
     Remedy.SET_SF_CLIENT_ID: (
         "Create an External Client App in the Maica org (scopes api and refresh_token, PKCE on, "
-        "the redirect URIs registered), then save its consumer key in Active Connections."
+        "the callback URLs registered), then paste its consumer key under “Maica org” in Active "
+        "Connections and press “Connect to Maica…”."
     ),
     Remedy.CHECK_SF_LOGIN: (
-        "Check the Maica login address and consumer key in Active Connections, then connect again."
+        "Check the login host and consumer key under “Maica org” in Active Connections, then "
+        "connect again."
     ),
     Remedy.CHECK_MAICA_MAPPING: (
-        "Open the Maica mapping details in Active Connections and confirm it."
+        "Press “Mapping details…” under “Maica org” in Active Connections, then correct the "
+        "fields it lists or press “Confirm field names”."
     ),
     Remedy.WAIT_FOR_SF_LIMIT: (
         "Run it again tomorrow, or once a Salesforce administrator raises the org's API limit."

@@ -49,11 +49,13 @@ def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
         text=True,
     )
     assert proc.stdout is not None
-    lines = [proc.stdout.readline().strip() for _ in range(5)]
-    assert all(line.startswith("export MAICA_XERO_") for line in lines[:4])
-    assert lines[4].startswith("# Leave this running; paste the lines above into another terminal")
-    env_lines = dict(line.removeprefix("export ").split("=", 1) for line in lines[:4])
-    assert sorted(env_lines) == [
+    lines = [proc.stdout.readline().strip() for _ in range(7)]
+    assert all(line.startswith("export MAICA_XERO_") for line in lines[:6])
+    assert lines[6].startswith("# Leave this running; paste the lines above into another terminal")
+    env_lines = dict(line.removeprefix("export ").split("=", 1) for line in lines[:6])
+    # the Xero lines, then the Maica org's (issue 13)
+    assert list(env_lines)[4:] == ["MAICA_XERO_SF_LOGIN_URL", "MAICA_XERO_SF_CLIENT_ID"]
+    assert sorted(env_lines)[:4] == [
         "MAICA_XERO_API_URL",
         "MAICA_XERO_CLIENT_ID",
         "MAICA_XERO_IDENTITY_URL",

@@ -31,8 +31,12 @@ SYNC = {
     "failed",
     "api_calls",
     "duration_s",
+    # issue 13: from the Maica org (0 when the source is a file)
+    "pulled",
+    "written_back",
 }
 FLOW = {"name", "description", "selected"}
+MAICA_STATUS = {"connected", "instance_url", "org_name", "user", "namespace", "mapping_ok"}
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
@@ -66,6 +70,11 @@ def test_every_json_command_holds_the_documented_keys(
 
     sync = _json(capsys, "sync")
     assert _keys(sync) >= SYNC
+    assert (sync["pulled"], sync["written_back"]) == (0, 0)  # the source is a file
+
+    maica = _json(capsys, "maica", "status")
+    assert _keys(maica) >= MAICA_STATUS
+    assert maica["connected"] is False
 
     invoices = _json(capsys, "invoices")
     assert len(invoices) == 40
@@ -93,6 +102,7 @@ def test_the_cli_prints_the_core_models_own_shape(
     assert _json(capsys, "invoices") == [row.to_json() for row in connected.sync.invoices()]
     assert _json(capsys, "flows") == [choice.to_json() for choice in connected.sync.flows()]
     assert _json(capsys, "status") == connected.status().to_json()
+    assert _json(capsys, "maica", "status") == connected.maica.status().to_json()
     assert (
         _json(capsys, "connections", "--cached") == connected.connections(refresh=False).to_json()
     )
