@@ -26,7 +26,7 @@ from maica_xero_desktop.sandbox import Sandbox
 
 from .conftest import WAIT_MS, connect, enable, idle, use
 
-WRONG = "maica_cc__Nope__c"
+HIDDEN = "maica_cc__Xero_Invoice_No__c"
 
 
 def connect_maica(qtbot: QtBot, window: MainWindow) -> None:
@@ -101,8 +101,8 @@ def test_connect_check_confirm_and_choose_the_maica_source(
     assert box.flow_note.text() == FLOW_NOTE
     check = box.check
     assert check is not None
-    assert check.ok
-    # the names found by label wait for the administrator's word
+    # the names found by label wait for the administrator's word: nothing is read or written
+    assert not check.ok
     assert check.unconfirmed
     assert box.confirm_button.isVisible()
     assert box.mapping.kind == "warning"
@@ -124,6 +124,7 @@ def test_connect_check_confirm_and_choose_the_maica_source(
     idle(qtbot, window)
     assert box.check is not None
     assert not box.check.unconfirmed
+    assert box.check.ok
     assert "confirmed" in dialog.message.text()
     assert not box.confirm_button.isVisible()
     assert box.mapping.kind == "ok"
@@ -146,12 +147,13 @@ def test_connect_check_confirm_and_choose_the_maica_source(
 
 
 def test_a_missing_field_is_named_with_its_state(
-    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     enable(qtbot, window)
     connect_maica(qtbot, window)
     box = window.connections.maica
-    window.service.maica.confirm_mapping({"invoice.xero_invoice_number": WRONG})
+    # field-level security hides the field from the API user
+    sandbox.maica_fields("maica_cc__Invoice__c", hide=[HIDDEN])
     box.check_button.click()
     idle(qtbot, window)
     assert box.check is not None
@@ -168,7 +170,8 @@ def test_a_missing_field_is_named_with_its_state(
         if dialog.model.row(i).role == "xero_invoice_number"
     )
     assert dialog.model.row(row).state == "missing"
-    assert dialog.model.data(dialog.model.index(row, 3)) == WRONG
+    assert dialog.model.data(dialog.model.index(row, 2)) == "Xero Invoice Number"
+    assert dialog.model.data(dialog.model.index(row, 3)) == "—"  # no field has that label now
     assert dialog.model.data(dialog.model.index(row, 4)) == "Missing"
     assert dialog.sentence.kind == "error"
     dialog.close()
@@ -184,7 +187,7 @@ def test_a_missing_field_is_named_with_its_state(
     idle(qtbot, window)
     line = window.sync.result_line
     assert line.kind == "error"
-    assert "xero_invoice_number" in line.text() or WRONG in line.text()
+    assert "xero_invoice_number" in line.text() or "Xero Invoice Number" in line.text()
     assert "Mapping details…" in line.text()  # the window's words for the remedy
 
 

@@ -154,26 +154,29 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert confirmed.returncode == 0, confirmed.stderr + confirmed.stdout
     assert _json("maica", "check", env=cli_env)["ok"] is True
 
-    # a wrong name given by the administrator: check says which, exit 1, until it is put back
+    # a wrong name given by the administrator is refused with a sentence, and nothing is saved
     wrong = _cli(
         "maica", "confirm", "--set", "invoice.xero_invoice_number=maica_cc__Nope__c", env=cli_env
     )
-    assert wrong.returncode == 1
-    assert "maica_cc__Nope__c" in wrong.stdout
-    problem = _json("maica", "check", env=cli_env, codes=(1,))
-    assert problem["ok"] is False
-    assert any(f["state"] == "missing" for f in problem["fields"])
+    assert wrong.returncode == 2
+    assert "maica_cc__Nope__c" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    assert _json("maica", "check", env=cli_env)["ok"] is True
     bad_pair = _cli("maica", "confirm", "--set", "xero_number", env=cli_env)
     assert bad_pair.returncode == 2
     assert "OBJECT.ROLE=API_NAME" in bad_pair.stderr
-    fixed = _cli(
-        "maica",
-        "confirm",
-        "--set",
-        "invoice.xero_invoice_number=maica_cc__Xero_Invoice_No__c",
-        env=cli_env,
-    )
-    assert fixed.returncode == 0, fixed.stdout
+
+    # a field the API user can no longer see (field-level security): check says which, exit 1
+    fields = f"{cli_env['MAICA_XERO_SF_LOGIN_URL']}/_sandbox/maica/fields"
+    hidden = {"sobject": "maica_cc__Invoice__c", "hide": ["maica_cc__Xero_Invoice_No__c"]}
+    requests.post(fields, json=hidden, timeout=10).raise_for_status()
+    problem = _json("maica", "check", env=cli_env, codes=(1,))
+    assert problem["ok"] is False
+    by_key = {f"{f['object']}.{f['role']}": f for f in problem["fields"]}
+    assert by_key["invoice.xero_invoice_number"]["state"] == "missing"
+    shown = {"sobject": "maica_cc__Invoice__c", "show": ["maica_cc__Xero_Invoice_No__c"]}
+    requests.post(fields, json=shown, timeout=10).raise_for_status()
+    assert _json("maica", "check", env=cli_env)["ok"] is True
 
     chosen = _cli("config", "set", "source", "maica", env=cli_env)
     assert chosen.returncode == 0, chosen.stderr

@@ -21,6 +21,7 @@ FRONT_ENDS = (
     *sorted(GUI.glob("*.py")),
     PACKAGE / "cli.py",
     PACKAGE / "cli_webhooks.py",
+    PACKAGE / "cli_maica.py",
     PACKAGE / "cli_wording.py",
     PACKAGE / "demo.py",
 )
