@@ -20,9 +20,11 @@ from .errors import (
 )
 from .flows import all_flows, get_flow
 from .importing import parse_export_file, stored_numbers
+from .maica.views import WriteBackError
 from .mapping import save_mapping
 from .states import RunState
 from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
+from .store.maica import TAKEN
 from .sync import PaymentSync, Progress, SyncBusy, SyncEngine, SyncResult
 from .sync.reused import flag_reused_numbers
 from .views import FlowChoice, ImportResult
@@ -175,18 +177,31 @@ class SyncService:
         # the run here, before anything is sent to Xero)
         maica.require_mapping(refresh=True)
         written = 0
+        refused: list[WriteBackError] = []
         if not dry_run:
-            written += maica.write_back().invoices
+            before = maica.write_back()
+            written += before.invoices
+            refused += before.failed
         pulled = maica.pull_or_refuse()
         result = self._engine(flow, trigger, dry_run, progress, cancel)
         if not dry_run and not (cancel is not None and cancel.is_set()):
             try:
-                written += maica.write_back().invoices
+                after = maica.write_back()
             except MaicaXeroError as exc:
                 # the invoices are in Xero and linked: their write-back waits for the next run
                 log.warning("The write-back to the Maica org stopped: %s", exc.fact)
                 result.state = RunState.FAILED
                 result.message = " ".join(p for p in (result.message, exc.sentence) if p)
+            else:
+                written += after.invoices
+                # what the first write-back refused was tried again just now: its answer stands
+                # (an invoice that changed hands is not tried again: it stays reported)
+                refused = [f for f in refused if f.reason.startswith(TAKEN)] + list(after.failed)
+        if refused:
+            said = refused_sentence(refused)
+            log.warning("%s", said)
+            result.state = RunState.FAILED
+            result.message = " ".join(p for p in (result.message, said) if p)
         result.pulled = pulled.pulled
         result.written_back = written
         result.maica_calls = maica.calls() - calls_before
@@ -255,3 +270,15 @@ class SyncService:
             except MaicaXeroError as exc:
                 log.warning("Payments not written to the Maica org yet: %s", exc.fact)
         return changes
+
+
+def refused_sentence(refused: list[WriteBackError]) -> str:
+    """The run's sentence when the Maica org refused updates after Xero confirmed: how many,
+    the first (which invoice or payment, which record, why, what to do), and the risk."""
+    first = refused[0]
+    count = "1 update" if len(refused) == 1 else f"{len(refused)} updates"
+    return (
+        f"The Maica org did not take {count} after Xero confirmed (first: {first.what}, record "
+        f"{first.sf_id or '?'}: {first.reason.rstrip('.')}). Until Maica has the Xero ids, "
+        "Maica's own Xero flow could send those invoices again: keep it turned off."
+    )

@@ -99,7 +99,9 @@ class WriteBack:
         fei = m.name("invoice.finance_external_id")
         number = m.name("invoice.xero_invoice_number")
         for start in range(0, len(pending), COLLECTION_SIZE):
-            chunk = pending[start : start + COLLECTION_SIZE]
+            chunk = self._still_ours(pending[start : start + COLLECTION_SIZE], failed)
+            if not chunk:
+                continue
 
             def record(item: InvoiceWriteBack) -> dict[str, Any]:
                 body: dict[str, Any] = {"attributes": {"type": obj}, "id": item.sf_id}
@@ -124,6 +126,44 @@ class WriteBack:
         if pending:
             log.info("Wrote %d of %d invoices back to the Maica org.", written, len(pending))
         return written
+
+    def _still_ours(
+        self, chunk: list[InvoiceWriteBack], failed: list[WriteBackError]
+    ) -> list[InvoiceWriteBack]:
+        """The records of ``chunk`` whose Finance External ID is empty or this product's, read
+        first (one query for up to 200). One someone else wrote meanwhile (Maica's own sync sent
+        the invoice while this write-back waited) is never overwritten: the invoice changed
+        hands, its row says what to do, and it is reported in ``failed``."""
+        m = self.mapping
+        fei = m.name("invoice.finance_external_id")
+        number = (
+            m.name("invoice.xero_invoice_number") if m.has("invoice.xero_invoice_number") else ""
+        )
+        fields = ", ".join(["Id", fei, *([number] if number else [])])
+        ids = ", ".join(f"'{i.sf_id}'" for i in chunk if record_id(i.sf_id))
+        soql = f"SELECT {fields} FROM {m.objects['invoice']} WHERE Id IN ({ids})"  # noqa: S608
+        found = self.runner.run(lambda sf: list(sf.query_all_iter(soql))) if ids else []
+        current = {record_id(r.get("Id")): r for r in found if isinstance(r, dict)}
+        keep: list[InvoiceWriteBack] = []
+        for item in chunk:
+            record = current.get(item.sf_id)
+            if record is None:
+                keep.append(item)  # deleted in Maica, or not readable: its answer says which
+                continue
+            there = outside(record.get(fei), 255)
+            if not there or there in (item.xero_invoice_id, item.written_id):
+                keep.append(item)
+                continue
+            seen = outside(record.get(number), 255) if number else ""
+            message = self.store.writeback_taken(self.tenant_id, item, there, seen)
+            log.warning(
+                "Maica invoice %s (%s) has a Finance External ID this program did not write: "
+                "not overwritten.",
+                outside(item.invoice_number, 80),
+                item.sf_id,
+            )
+            failed.append(WriteBackError(item.sf_id, f"invoice {item.invoice_number}", message))
+        return keep
 
     # -- payments
 
