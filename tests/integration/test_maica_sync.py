@@ -190,7 +190,7 @@ def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
     assert _written(xero_env, tenant) == {}  # the refused call wrote nothing
     # the next day's budget runs out after one collection of 200
     used = int(xero_env.maica_stats()["api_usage"])
-    xero_env.maica_set_limits(daily=used + 1, used=used)  # one more call today
+    xero_env.maica_set_limits(daily=used + 2, used=used)  # a read and a write today
     with pytest.raises(SalesforceLimitExceeded, match="nothing was half-written"):
         service.maica.write_back()
     written = _written(xero_env, tenant)

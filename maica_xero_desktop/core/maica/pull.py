@@ -490,11 +490,14 @@ def _stamp_ok(stamp: str) -> bool:
 
 def _same_invoice(invoice: Invoice, holder: NumberHolder, total: Decimal) -> bool:
     """Whether a record is the invoice a file import sent under its number: what was sent, or
-    the same participant and total."""
+    the same participant (by name: a file's participant ids are not the org's Contact Ids) and
+    the same total."""
     if sync_fingerprint(invoice) in holder.sent_fingerprints:
         return True
     same_total = _decimal(holder.total) == invoice_total(invoice)
-    return invoice.participant_id == holder.participant_id and same_total
+    name = " ".join(invoice.participant_name.split()).casefold()
+    theirs = " ".join(holder.participant_name.split()).casefold()
+    return bool(name) and name == theirs and same_total
 
 
 def _decimal(value: Any) -> Decimal | None:

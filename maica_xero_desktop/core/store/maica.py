@@ -269,8 +269,9 @@ class MaicaRecords(InvoiceImport):
     ) -> str:
         """The record's Finance External ID was written by someone else (Maica's own sync) before
         this product could write its own: never overwritten. The invoice is remembered as changed
-        hands and its link set to ``conflict`` (Xero has two invoices for it); returns the
-        sentence said on the row."""
+        hands and its link set to ``changed`` with the sentence (Xero has two invoices for it:
+        still linked to this product's, never sent again nor written back); returns the
+        sentence."""
         message = (
             f"{TAKEN} (its Finance External ID is "
             f"{finance_external_id}) after this program sent it as "
@@ -286,7 +287,7 @@ class MaicaRecords(InvoiceImport):
                 (finance_external_id, xero_number or None, now, item.invoice_id),
             )
             conn.execute(
-                "UPDATE xero_links SET state = 'conflict', message = ?, updated_at = ? "
+                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
                 "WHERE invoice_id = ? AND tenant_id = ?",
                 (message, now, item.invoice_id, tenant_id),
             )
