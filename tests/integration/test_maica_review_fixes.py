@@ -264,3 +264,33 @@ def test_an_unsent_invoice_is_read_again_when_its_support_item_changes(
     )
     service.sync.run()
     assert _only(service, "INV-T001").state == "synced"
+
+
+def test_a_finance_external_id_someone_else_wrote_is_looked_up_in_xero(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """Review #6: an id Xero does not know, or another invoice's, is never synced."""
+    maica_ready(service)
+    service.sync.run()
+    tenant = service.settings().active_tenant_id
+    other = next(r for r in service.sync.invoices() if r.state == "synced")
+    unknown = make(xero_env, "INV-R010")
+    another = make(xero_env, "INV-R011", participant="Adam Smith")
+    service.maica.pull()
+    garbage = "11111111-2222-3333-4444-555555555555"
+    xero_env.maica_upsert_records(
+        INVOICE,
+        [{"Id": unknown, FEI: garbage}, {"Id": another, FEI: other.xero_invoice_id}],
+    )
+    sent_before = len(xero_env.invoices(tenant))
+    service.sync.run()
+    assert len(xero_env.invoices(tenant)) == sent_before  # neither was sent
+    row = _only(service, "INV-R010")
+    assert row.state != "synced"
+    assert garbage in row.message
+    assert "not an invoice in" in row.message
+    row = _only(service, "INV-R011")
+    assert row.state != "synced"
+    assert "another invoice" in row.message
+    # what Maica holds is left alone
+    assert invoices(xero_env)["INV-R010"][FEI] == garbage

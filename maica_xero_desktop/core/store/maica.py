@@ -27,6 +27,9 @@ from .invoice_import import ImportSummary, InvoiceImport
 #: how the sentence of an invoice whose Finance External ID someone else wrote before this
 #: product could write its own begins
 TAKEN = "Maica's own sync sent this invoice to Xero too"
+#: how the sentence of an invoice whose Finance External ID (someone else's) is not this
+#: invoice in Xero begins
+NOT_THIS_INVOICE = "Its Finance External ID in Maica"
 ELSEWHERE_MESSAGE = (
     "Sent to Xero by Maica's own sync (its Finance External ID was set there): linked, not sent "
     "again. Turn off Maica's own Xero flow while this program sends the invoices."
@@ -229,6 +232,43 @@ class MaicaRecords(InvoiceImport):
                     "ORDER BY i.invoice_number"
                 )
             ]
+
+    def elsewhere_unchecked(self, tenant_id: str) -> list[tuple[int, str]]:
+        """Invoices linked to a Finance External ID someone else wrote that nobody looked up in
+        Xero yet: (invoice id, that Xero id)."""
+        with self.db.read() as conn:
+            return [
+                (int(r[0]), str(r[1]))
+                for r in conn.execute(
+                    "SELECT l.invoice_id, l.xero_invoice_id FROM xero_links l "
+                    "JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                    "JOIN maica_writeback w ON w.invoice_id = l.invoice_id "
+                    "AND w.tenant_id = l.tenant_id AND w.state = 'elsewhere' "
+                    "WHERE l.tenant_id = ? AND l.state = 'synced' "
+                    "AND l.xero_invoice_id IS NOT NULL "
+                    "AND (m.xero_checked IS NULL OR m.xero_checked != l.xero_invoice_id) "
+                    "ORDER BY l.invoice_id",
+                    (tenant_id,),
+                )
+            ]
+
+    def elsewhere_checked(
+        self, tenant_id: str, found: Iterable[tuple[int, str]], refused: Iterable[tuple[int, str]]
+    ) -> None:
+        """The looked-up ones: ``found`` (invoice id, Xero id) is this invoice in Xero (stays
+        linked, checked); ``refused`` (invoice id, sentence) is not, or Xero does not know it:
+        ``changed`` with the sentence — never sent, never written back, never ``synced``."""
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.executemany(
+                "UPDATE maica_records SET xero_checked = ? WHERE invoice_id = ?",
+                [(xero_id, invoice_id) for invoice_id, xero_id in found],
+            )
+            conn.executemany(
+                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
+                "WHERE invoice_id = ? AND tenant_id = ?",
+                [(message, now, invoice_id, tenant_id) for invoice_id, message in refused],
+            )
 
     # -- writing back invoices -------------------------------------------------------------
 
@@ -554,7 +594,8 @@ def _link_elsewhere(
         if ours is not None:
             continue
         link = conn.execute(
-            "SELECT state, xero_invoice_id FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+            "SELECT state, message, xero_invoice_id FROM xero_links WHERE invoice_id = ? "
+            "AND tenant_id = ?",
             (invoice_id, tenant_id),
         ).fetchone()
         first_time = row["finance_external_id"] != record.finance_external_id
@@ -565,7 +606,21 @@ def _link_elsewhere(
         )
         if not tenant_id:
             continue
-        if link is not None and link["state"] in (LinkState.SYNCED, LinkState.CHANGED):
+        relink = (
+            link is not None
+            and link["state"] == LinkState.CHANGED
+            and str(link["message"] or "").startswith(NOT_THIS_INVOICE)
+            and link["xero_invoice_id"] != record.finance_external_id
+        )  # a Finance External ID Xero did not know, corrected in Maica: looked up again
+        if (
+            not relink
+            and link is not None
+            and link["state"]
+            in (
+                LinkState.SYNCED,
+                LinkState.CHANGED,
+            )
+        ):
             continue  # in Xero already through this product: the check reports the clash
         if link is not None and link["state"] == LinkState.SENDING:
             continue  # its batch is settled against Xero first
