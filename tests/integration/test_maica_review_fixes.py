@@ -294,3 +294,44 @@ def test_a_finance_external_id_someone_else_wrote_is_looked_up_in_xero(
     assert "another invoice" in row.message
     # what Maica holds is left alone
     assert invoices(xero_env)["INV-R010"][FEI] == garbage
+
+
+def test_the_data_loader_file_keeps_values_exact_and_the_by_name_file_is_formula_safe(
+    service: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    """Review #12: Data Loader never evaluates formulas; a spreadsheet opening a file would."""
+    maica_ready(service)
+    make(xero_env, "+SUM(1+1)")
+    service.sync.run()
+    row = _only(service, "+SUM(1+1)")
+    assert row.state == "synced"
+    assert row.xero_invoice_number == "+SUM(1+1)"
+    result = service.maica.export_updates(tmp_path / "upd.csv")
+    with (tmp_path / "upd.csv").open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["Id", FEI, XERO_NO]
+    sf_id = invoices(xero_env)["+SUM(1+1)"]["Id"]
+    assert [sf_id, row.xero_invoice_id, "+SUM(1+1)"] in rows  # exact: no apostrophe
+    assert result.note == ""
+    # a file-imported invoice with a formula-like number: in the by-name file, neutralised
+    export = tmp_path / "f.csv"
+    with SAMPLE.open(newline="", encoding="utf-8") as stream:
+        sample = list(csv.DictReader(stream))
+    first = sample[0]["invoice_number"]
+    with export.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(sample[0]))
+        writer.writeheader()
+        writer.writerows(
+            dict(r, invoice_number="=HYPERLINK(1)", status="Not Paid")
+            for r in sample
+            if r["invoice_number"] == first
+        )
+    service.config_set("source", "file")
+    service.sync.import_file(export)
+    service.sync.run()
+    result = service.maica.export_updates(tmp_path / "upd.csv")
+    assert str(tmp_path / "upd-by-name.csv") in result.files
+    with (tmp_path / "upd-by-name.csv").open(newline="", encoding="utf-8") as stream:
+        by_name = list(csv.reader(stream))
+    assert by_name[0][0] == "Name"
+    assert any(r[0] == "'=HYPERLINK(1)" for r in by_name[1:])
