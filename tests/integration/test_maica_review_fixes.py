@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from maica_xero_desktop.core.maica.pull import Puller
 from maica_xero_desktop.core.maica_service import MaicaPullRejected
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
     FEI,
@@ -335,3 +336,76 @@ def test_the_data_loader_file_keeps_values_exact_and_the_by_name_file_is_formula
         by_name = list(csv.reader(stream))
     assert by_name[0][0] == "Name"
     assert any(r[0] == "'=HYPERLINK(1)" for r in by_name[1:])
+
+
+def test_a_record_of_the_same_invoice_a_file_sent_is_linked_and_written_back(
+    service: Service, xero_env: Sandbox, tmp_path: Path
+) -> None:
+    """Review #1, the other side: an org moving from the file to the API — the record whose
+    content is the invoice the file sent (same participant, same total) takes its link."""
+    maica_ready(service)
+    free = _item(xero_env, taxable=False)
+    sf_id = make(xero_env, "INV-M001", lines=((2.0, 67.56, str(free["Id"]), "P2"),))
+    with SAMPLE.open(newline="", encoding="utf-8") as stream:
+        sample = list(csv.DictReader(stream))
+    adam = next(r for r in sample if r["participant_name"] == "Adam Smith")
+    row = dict(adam, invoice_number="INV-M001", status="Not Paid", invoice_date="2026-11-02",
+               due_date="2026-11-16", quantity="2", unit_price="67.56", tax_type="EXEMPTOUTPUT",
+               account_code=str(free.get(f"{NS}__Finance_Account_Code__c") or ""))  # fmt: skip
+    export = tmp_path / "f.csv"
+    with export.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(sample[0]))
+        writer.writeheader()
+        writer.writerow(row)
+    service.config_set("source", "file")
+    service.sync.import_file(export)
+    service.sync.run()
+    sent = _only(service, "INV-M001")
+    assert sent.state == "synced"
+    service.config_set("source", "maica")
+    result = service.sync.run()
+    assert result.state == "finished", result.message
+    row = _only(service, "INV-M001")
+    assert (row.state, row.message) == ("synced", ""), row
+    assert invoices(xero_env)["INV-M001"][FEI] == sent.xero_invoice_id
+    assert invoices(xero_env)["INV-M001"]["Id"] == sf_id
+
+
+def test_a_record_renumbered_after_it_was_sent_is_refused_and_before_is_followed(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """Review #1: attached by Salesforce Id — a renumbered record stays its own invoice."""
+    maica_ready(service)
+    early = make(xero_env, "INV-N001")
+    service.maica.pull()
+    xero_env.maica_upsert_records(INVOICE, [{"Id": early, "Name": "INV-N002"}])
+    assert not service.maica.pull().errors
+    numbers = {r.invoice_number for r in service.sync.invoices()}
+    assert "INV-N002" in numbers
+    assert "INV-N001" not in numbers
+    xero_env.maica_add_fault(
+        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
+        record_ids=[early],
+    )  # fmt: skip
+    service.sync.run()  # in Xero as INV-N002; its write-back refused
+    xero_env.maica_upsert_records(INVOICE, [{"Id": early, "Name": "INV-N003"}])
+    refused = service.maica.pull()
+    [error] = refused.errors
+    assert error.sf_id == early
+    assert "renumbered" in error.reason
+    assert "INV-N002" in error.reason
+
+
+def test_a_full_pull_reads_everything_again(service: Service, xero_env: Sandbox) -> None:
+    """Review #7: ``full`` ignores the mark and stores every invoice to send again."""
+    maica_ready(service)
+    first = service.maica.pull()
+    assert first.new > 0
+    tenant = service.settings().active_tenant_id
+    mapping = service.maica.require_mapping()
+    org = service.maica._org()
+    store = internals(service).store
+    full = Puller(service._maica_session, store, mapping, org, tenant, full=True).pull()
+    assert not full.errors
+    assert full.unchanged == full.pulled == first.pulled  # stored again, same content
+    assert full.new == 0

@@ -22,7 +22,7 @@ from ..models import Invoice
 from ..states import LinkState
 from .db import Database
 from .identity import meta, set_meta
-from .invoice_import import ImportSummary, InvoiceImport
+from .invoice_import import CHANGED_MESSAGE, ImportSummary, InvoiceImport
 
 #: how the sentence of an invoice whose Finance External ID someone else wrote before this
 #: product could write its own begins
@@ -175,7 +175,9 @@ class MaicaRecords(InvoiceImport):
         now = time.time()
         with self.db.tx() as conn:
             _renumber(conn, records)
+            adopted = _adopted(conn, records)
             summary = self.apply_import_in(conn, invoices)
+            _rebase(conn, adopted, now)
             ids = _ids_of(conn, records)
             conn.executemany(
                 "INSERT INTO maica_records (invoice_id, sf_id, org, system_modstamp, pulled_at) "
@@ -551,6 +553,39 @@ def _renumber(conn: Any, records: Sequence[PulledRecord]) -> None:
                 "UPDATE invoices SET invoice_number = ? WHERE id = ?",
                 (record.invoice_number, int(row["id"])),
             )
+
+
+def _adopted(conn: Any, records: Sequence[PulledRecord]) -> list[tuple[int, str]]:
+    """Records read for the first time whose number is an invoice a file import sent (the pull
+    refused those with other content: these are the same invoice): (invoice id, tenant) of each
+    ``synced`` link, to keep once the record's content replaces the file's."""
+    found: list[tuple[int, str]] = []
+    for record in records:
+        if conn.execute("SELECT 1 FROM maica_records WHERE sf_id = ?", (record.sf_id,)).fetchone():
+            continue
+        found += [
+            (int(r[0]), str(r[1]))
+            for r in conn.execute(
+                "SELECT l.invoice_id, l.tenant_id FROM invoices i JOIN xero_links l "
+                "ON l.invoice_id = i.id LEFT JOIN maica_records m ON m.invoice_id = i.id "
+                "WHERE i.invoice_number = ? AND m.sf_id IS NULL AND l.state = 'synced'",
+                (record.invoice_number,),
+            )
+        ]
+    return found
+
+
+def _rebase(conn: Any, adopted: Sequence[tuple[int, str]], now: float) -> None:
+    """The adopted links stay ``synced``: the record is the invoice Xero has (same participant
+    and total), only written as the org writes it (its ids, descriptions), so what was sent is
+    now the record's content; a cancellation still flags it."""
+    for invoice_id, tenant_id in adopted:
+        conn.execute(
+            "UPDATE xero_links SET state = 'synced', message = '', synced_fingerprint = "
+            "(SELECT fingerprint FROM invoices WHERE id = ?), updated_at = ? "
+            "WHERE invoice_id = ? AND tenant_id = ? AND state = 'changed' AND message = ?",
+            (invoice_id, now, invoice_id, tenant_id, CHANGED_MESSAGE),
+        )
 
 
 def _ids_of(conn: Any, records: Sequence[PulledRecord]) -> dict[str, int]:
