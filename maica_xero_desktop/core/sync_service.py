@@ -17,6 +17,7 @@ from filelock import FileLock, Timeout
 from .errors import (
     ConfigurationError,
     MaicaXeroError,
+    SalesforceLimitExceeded,
     UnknownOrganisation,
 )
 from .flows import all_flows, get_flow
@@ -149,7 +150,10 @@ class SyncService:
         but writes nothing to the org). A mapping with a missing required field refuses before
         anything, and so do names found by label that are not confirmed yet; a pull with a bad
         record stores nothing and sends nothing; the org's limit stops the run with its sentence
-        (what was confirmed stays journalled)."""
+        (what was confirmed stays journalled). Invoices linked to a Finance External ID someone
+        else wrote are looked up in Xero before the engine. A write-back Maica refused (or an
+        invoice that changed hands meanwhile) ends the run ``failed`` with its sentence, in the
+        history and the log."""
         tenant = self._service.active_tenant()
         # the Maica steps around the engine are one run too: a second one waits its turn
         lock = FileLock(
@@ -198,7 +202,16 @@ class SyncService:
                 # the invoices are in Xero and linked: their write-back waits for the next run
                 log.warning("The write-back to the Maica org stopped: %s", exc.fact)
                 result.state = RunState.FAILED
-                result.message = " ".join(p for p in (result.message, exc.sentence) if p)
+                said = exc.sentence
+                if isinstance(exc, SalesforceLimitExceeded):
+                    usage = f" ({exc.used} of {exc.limit} calls)" if exc.used and exc.limit else ""
+                    said = (
+                        f"The Maica org's daily Salesforce API budget ran out{usage} before the "
+                        "Xero ids were written to it: the invoices sent are in Xero and linked "
+                        "here, and the next run writes them back first (wait until the budget "
+                        "renews, or ask a Salesforce administrator to raise it)."
+                    )
+                result.message = " ".join(p for p in (result.message, said) if p)
             else:
                 written += after.invoices
                 # what the first write-back refused was tried again just now: its answer stands

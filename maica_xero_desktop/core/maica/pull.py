@@ -7,10 +7,16 @@ paged through ``nextRecordsUrl`` (``query_all_iter``). Past :data:`BULK_THRESHOL
 their parent fields, since bulk queries allow no subquery — and joined here.
 
 Incremental by ``SystemModstamp``: the org's high-water mark is stored with the pull, and the next
-pull asks for ``SystemModstamp >= mark`` (ties included; a record whose Id and SystemModstamp are
-already stored is skipped as unchanged). An incremental pull also reads the already-pulled
-invoices that were cancelled meanwhile (so the flow stops sending them) and the ones whose Finance
-External ID someone else wrote (Maica's own sync: they are linked, never sent).
+pull asks for ``SystemModstamp >=`` the mark less a look-back window (:data:`.soql.LOOK_BACK`,
+15 minutes: a long Salesforce transaction commits records stamped before the last pull); a record
+whose Id and SystemModstamp are already stored is skipped as unchanged. Stamps are stored and
+compared in one form (REST's ``+0000`` and a bulk CSV's ``Z`` are the same moment). An
+incremental pull also reads the already-pulled invoices that were cancelled meanwhile (so the flow
+stops sending them), the ones whose Finance External ID someone else wrote (Maica's own sync: they
+are linked, never sent; a sync looks the id up in Xero first), and — by Id, 200 a query, whatever
+their stamp — the pulled invoices still to send (pending, blocked, failed): a change to their
+support item or participant does not touch their own stamp, so "fix it in Maica" works. A full
+pull (``full``) ignores the mark and stores every invoice to send again.
 
 Validation is the file import's, all or nothing: the records become the rows of a Maica export
 (``importing.parse_export``), so the same checks apply; each bad record is reported with its
@@ -19,6 +25,15 @@ flow's job. Beyond the file's checks, a pull refuses what only an org can send: 
 line to send (none, or every one excluded), two invoices with one number (or a number an invoice
 already pulled from another record has), an Id or a ``SystemModstamp`` that is not one. A problem
 the import words with a row of its file ("repeats line 12") names the Salesforce record instead.
+
+A record is stored on the invoice pulled from it before (by Salesforce Id, so a record renumbered
+before it was sent keeps its invoice), else on a new number; never on an invoice that Xero has
+from other content — one imported from a file (refused, both sides named, unless it is the same
+invoice: same participant and total) — and never renumbered once in Xero. Maica's own total
+(``Total_Amount__c``) is compared with the total this product sends (:mod:`..totals`): more than
+a cent apart refuses the record with both figures, naming any line whose NDIS GST code (P1
+taxable, P2 GST-free, P5 out of scope: what Maica's total follows) contradicts its support item's
+tax type (what Xero gets, as Maica's own sync sends it).
 Every text from the org that reaches a reason or a log is cleaned (:func:`.text.outside`).
 """
 

@@ -5,7 +5,10 @@ Invoices: sObject Collections updates (``PATCH composite/sobjects``, at most 200
 ``allOrNone`` false, so one refused record does not hold back the others). A record refused with
 ``UNABLE_TO_LOCK_ROW`` (transient) is retried; any other refusal
 (``FIELD_CUSTOM_VALIDATION_EXCEPTION``, …) is reported for that invoice and retried next run.
-Status is never written: Maica computes it.
+Status is never written: Maica computes it. Before each collection the records' current Finance
+External ID is read (one query for up to 200): one this product did not write (Maica's own sync
+sent the invoice while this write-back waited) is never overwritten — the invoice changed hands,
+its row says Xero has two invoices for it, and it is reported.
 
 Payments: collection upserts on the Payment's Finance External ID = the Xero PaymentID
 (``PATCH composite/sobjects/{Payment}/{field}``), so a redelivered or re-read payment never makes

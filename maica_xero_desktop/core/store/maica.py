@@ -7,8 +7,11 @@ Xero's answer, so the invoices still to write back are those whose link differs 
 ``maica_writeback`` says was written. A process killed between Xero's answer and Maica's update
 therefore loses nothing and sends nothing twice: the next run finds the link and writes it back
 first. Payments likewise: what ``payments`` holds (webhooks, catch-up, refresh) against what
-``maica_payments`` says was last upserted. Every method is one transaction; never calls anything.
-Just past 400 lines because each journal's SQL and the rows it fills belong together.
+``maica_payments`` says was last upserted. Only ``synced`` links are written back: a ``changed``
+one (Maica's content no longer what Xero holds) never is. Pulled records are attached by their
+Salesforce Id (the invoice pulled from them before), a new one by its number only when the pull
+found no other content there. Every method is one transaction; never calls anything. Past 400
+lines because each journal's SQL and the rows it fills belong together.
 """
 
 from __future__ import annotations
