@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 #: sObject Collections take at most 200 records a call
 COLLECTION_SIZE = 200
+#: what an org answers when an existing master-detail child is upserted with its parent field
+#: (a field it may not rewrite; or reparenting switched off on the relationship)
+REPARENT_REFUSALS = frozenset({"INVALID_FIELD_FOR_INSERT_UPDATE", "FIELD_INTEGRITY_EXCEPTION"})
 #: rounds of retrying records Salesforce could not lock
 LOCK_RETRIES = 3
 #: the Payment Source picklist value this product writes, when the org has it
@@ -199,11 +202,7 @@ class WriteBack:
 
             answers = self._send(chunk, record, path)
             # an existing Payment whose master-detail parent cannot be rewritten: again without it
-            again = [
-                i
-                for i, a in enumerate(answers)
-                if not a.ok and a.code == "INVALID_FIELD_FOR_INSERT_UPDATE"
-            ]
+            again = [i for i, a in enumerate(answers) if not a.ok and a.code in REPARENT_REFUSALS]
             if again:
                 retried = self._send(
                     [chunk[i] for i in again], lambda p: record(p, with_parent=False), path
