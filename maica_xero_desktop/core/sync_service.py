@@ -6,25 +6,34 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
 from .errors import (
     ConfigurationError,
     MaicaXeroError,
+    SalesforceLimitExceeded,
     UnknownOrganisation,
 )
 from .flows import all_flows, get_flow
 from .importing import parse_export_file, stored_numbers
+from .maica.text import outside
+from .maica.views import WriteBackError
 from .mapping import save_mapping
+from .models import Invoice
 from .states import RunState
 from .store import InvoiceRow, Outcome, RunRecord, Store, SupportItem
+from .store.maica import NOT_THIS_INVOICE, TAKEN
 from .sync import PaymentSync, Progress, SyncBusy, SyncEngine, SyncResult
+from .sync.matching import CENT_PER_LINE, lines_sum, same_contact, xero_date, xero_total
 from .sync.reused import flag_reused_numbers
+from .sync.xerodata import items
+from .textsafe import printable
 from .views import FlowChoice, ImportResult
 
 if TYPE_CHECKING:
@@ -141,7 +150,10 @@ class SyncService:
         but writes nothing to the org). A mapping with a missing required field refuses before
         anything, and so do names found by label that are not confirmed yet; a pull with a bad
         record stores nothing and sends nothing; the org's limit stops the run with its sentence
-        (what was confirmed stays journalled)."""
+        (what was confirmed stays journalled). Invoices linked to a Finance External ID someone
+        else wrote are looked up in Xero before the engine. A write-back Maica refused (or an
+        invoice that changed hands meanwhile) ends the run ``failed`` with its sentence, in the
+        history and the log."""
         tenant = self._service.active_tenant()
         # the Maica steps around the engine are one run too: a second one waits its turn
         lock = FileLock(
@@ -175,18 +187,41 @@ class SyncService:
         # the run here, before anything is sent to Xero)
         maica.require_mapping(refresh=True)
         written = 0
+        refused: list[WriteBackError] = []
         if not dry_run:
-            written += maica.write_back().invoices
+            before = maica.write_back()
+            written += before.invoices
+            refused += before.failed
         pulled = maica.pull_or_refuse()
+        self._check_elsewhere()
         result = self._engine(flow, trigger, dry_run, progress, cancel)
         if not dry_run and not (cancel is not None and cancel.is_set()):
             try:
-                written += maica.write_back().invoices
+                after = maica.write_back()
             except MaicaXeroError as exc:
                 # the invoices are in Xero and linked: their write-back waits for the next run
                 log.warning("The write-back to the Maica org stopped: %s", exc.fact)
                 result.state = RunState.FAILED
-                result.message = " ".join(p for p in (result.message, exc.sentence) if p)
+                said = exc.sentence
+                if isinstance(exc, SalesforceLimitExceeded):
+                    usage = f" ({exc.used} of {exc.limit} calls)" if exc.used and exc.limit else ""
+                    said = (
+                        f"The Maica org's daily Salesforce API budget ran out{usage} before the "
+                        "Xero ids were written to it: the invoices sent are in Xero and linked "
+                        "here, and the next run writes them back first (wait until the budget "
+                        "renews, or ask a Salesforce administrator to raise it)."
+                    )
+                result.message = " ".join(p for p in (result.message, said) if p)
+            else:
+                written += after.invoices
+                # what the first write-back refused was tried again just now: its answer stands
+                # (an invoice that changed hands is not tried again: it stays reported)
+                refused = [f for f in refused if f.reason.startswith(TAKEN)] + list(after.failed)
+        if refused:
+            said = refused_sentence(refused)
+            log.warning("%s", said)
+            result.state = RunState.FAILED
+            result.message = " ".join(p for p in (result.message, said) if p)
         result.pulled = pulled.pulled
         result.written_back = written
         result.maica_calls = maica.calls() - calls_before
@@ -199,6 +234,62 @@ class SyncService:
             message=result.message,
         )
         return result
+
+    def _check_elsewhere(self) -> None:
+        """Invoices linked to a Finance External ID someone else wrote (Maica's own sync) are
+        looked up in Xero (``IDs``, 50 a call) before anything trusts the link: one Xero does
+        not know (another organisation's, or garbage), or that is another invoice (contact,
+        date or total differ), is set apart with a sentence — never synced, sent or written
+        back."""
+        tenant = self._service.active_tenant()
+        unchecked = self._store.elsewhere_unchecked(tenant.tenant_id)
+        if not unchecked:
+            return
+        stored = {
+            s.id: s for s in self._store.load_invoices(tenant.tenant_id, [i for i, _ in unchecked])
+        }
+        contacts = self._store.contacts(tenant.tenant_id)
+        found: list[tuple[int, str]] = []
+        refused: list[tuple[int, str]] = []
+        for start in range(0, len(unchecked), ELSEWHERE_IDS_PER_CALL):
+            chunk = unchecked[start : start + ELSEWHERE_IDS_PER_CALL]
+            wanted = [x for _, x in chunk if _GUID.fullmatch(x)]
+            body = (
+                self._service._xero.accounting(
+                    "GET", "Invoices", tenant.tenant_id, params={"IDs": ",".join(wanted), "page": 1}
+                )
+                if wanted
+                else {}
+            )
+            by_id = {str(e.get("InvoiceID") or "").lower(): e for e in items(body, "Invoices")}
+            for invoice_id, xero_id in chunk:
+                item = stored.get(invoice_id)
+                if item is None:
+                    continue
+                element = by_id.get(xero_id.lower())
+                if element is None:
+                    refused.append((invoice_id, (
+                        f"{NOT_THIS_INVOICE} ({outside(xero_id, 80)}, set by Maica's own sync "
+                        f"or by hand) is not an invoice in {tenant.tenant_name}: it may belong "
+                        "to another Xero organisation. It is not sent; correct the Finance "
+                        "External ID in Maica to this invoice's Xero InvoiceID."
+                    )))  # fmt: skip
+                    continue
+                mapped = contacts.get(item.invoice.participant_id)
+                differ = _elsewhere_differences(
+                    item.invoice, element, mapped[0] if mapped else None
+                )
+                if differ:
+                    refused.append((invoice_id, (
+                        f"{NOT_THIS_INVOICE} ({outside(xero_id, 80)}) is another invoice in "
+                        f"{tenant.tenant_name} ({'; '.join(differ)}). It is not sent; correct the "
+                        "Finance External ID in Maica to this invoice's Xero InvoiceID."
+                    )))  # fmt: skip
+                else:
+                    found.append((invoice_id, xero_id))
+        self._store.elsewhere_checked(tenant.tenant_id, found, refused)
+        for invoice_id, message in refused:
+            log.warning("Invoice %s: %s", stored[invoice_id].invoice.invoice_number, message)
 
     def history(self, limit: int = 20) -> list[RunRecord]:
         return self._store.runs(limit=limit)
@@ -255,3 +346,45 @@ class SyncService:
             except MaicaXeroError as exc:
                 log.warning("Payments not written to the Maica org yet: %s", exc.fact)
         return changes
+
+
+def refused_sentence(refused: list[WriteBackError]) -> str:
+    """The run's sentence when the Maica org refused updates after Xero confirmed: how many,
+    the first (which invoice or payment, which record, why, what to do), and the risk."""
+    first = refused[0]
+    count = "1 update" if len(refused) == 1 else f"{len(refused)} updates"
+    return (
+        f"The Maica org did not take {count} after Xero confirmed (first: {first.what}, record "
+        f"{first.sf_id or '?'}: {first.reason.rstrip('.')}). Until Maica has the Xero ids, "
+        "Maica's own Xero flow could send those invoices again: keep it turned off."
+    )
+
+
+#: Xero invoice ids per ``IDs=`` lookup (Xero's URL length keeps it to about 50 GUIDs)
+ELSEWHERE_IDS_PER_CALL = 50
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _elsewhere_differences(
+    invoice: Invoice, element: dict[str, Any], contact_id: str | None
+) -> list[str]:
+    """What tells the Xero invoice at a Finance External ID someone else wrote from this one:
+    the contact (the participant's, by its number, this product's mapping or its name — Maica's
+    own sync names contacts after participants), the date and the total before tax."""
+    found: list[str] = []
+    contact = element.get("Contact") if isinstance(element.get("Contact"), dict) else {}
+    name = str((contact or {}).get("Name") or "")
+    same_name = (
+        " ".join(name.split()).casefold() == " ".join(invoice.participant_name.split()).casefold()
+    )
+    if not (same_contact(element, invoice.participant_id, contact_id) or same_name):
+        found.append(f"it is for {printable(name) or 'another contact'}")
+    day = xero_date(element)
+    if day != invoice.invoice_date.isoformat():
+        found.append(f"it is dated {printable(day) or 'unknown'}")
+    total = xero_total(element)
+    ours = lines_sum(invoice)
+    if total is None or abs(total - ours) > CENT_PER_LINE * max(len(invoice.lines), 1):
+        shown = "unknown" if total is None else f"{total:.2f}"
+        found.append(f"its total before tax is {shown}, not {ours:.2f}")
+    return found

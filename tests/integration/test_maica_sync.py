@@ -186,11 +186,12 @@ def test_the_daily_limit_stops_the_write_back_with_nothing_half_written(
     assert result.created > 200
     assert result.state == "failed"
     assert "API budget" in result.message
+    assert "half-written" not in result.message  # the invoices are in Xero: said so
     assert result.exit_code == 2
     assert _written(xero_env, tenant) == {}  # the refused call wrote nothing
     # the next day's budget runs out after one collection of 200
     used = int(xero_env.maica_stats()["api_usage"])
-    xero_env.maica_set_limits(daily=used + 1, used=used)  # one more call today
+    xero_env.maica_set_limits(daily=used + 2, used=used)  # a read and a write today
     with pytest.raises(SalesforceLimitExceeded, match="nothing was half-written"):
         service.maica.write_back()
     written = _written(xero_env, tenant)
@@ -294,18 +295,17 @@ def test_export_updates_writes_import_ready_formula_safe_files(
     assert result.files == (str(target), str(tmp_path / "updates-payments.csv"))
     with target.open(newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
-    assert rows[0] == ["Id", "Name", FEI, XERO_NO]
+    assert rows[0] == ["Id", FEI, XERO_NO]  # API names: Data Loader maps them itself
     org = invoices(xero_env)
-    exported = {r[1]: r for r in rows[1:]}
-    assert exported[row.invoice_number] == [
-        org[row.invoice_number]["Id"], row.invoice_number, row.xero_invoice_id,
-        row.xero_invoice_number,
+    exported = {r[0]: r for r in rows[1:]}
+    assert exported[org[row.invoice_number]["Id"]] == [
+        org[row.invoice_number]["Id"], row.xero_invoice_id, row.xero_invoice_number,
     ]  # fmt: skip
     with (tmp_path / "updates-payments.csv").open(newline="", encoding="utf-8") as stream:
         payment_rows = list(csv.reader(stream))
-    assert payment_rows[0][0] == f"{NS}__Finance_External_ID__c"
-    assert payment_rows[1][2] == org[row.invoice_number]["Id"]
-    assert payment_rows[1][6:] == ["true", "true"]
+    assert payment_rows[0][:2] == [f"{NS}__Finance_External_ID__c", f"{NS}__Invoice__c"]
+    assert payment_rows[1][1] == org[row.invoice_number]["Id"]
+    assert payment_rows[1][4:] == ["true", "true"]
     assert not list(tmp_path.glob(".updates*"))  # no temporary file left
 
 
@@ -344,18 +344,22 @@ def test_a_bad_record_in_maica_refuses_the_run_and_sends_nothing(
 def test_export_updates_for_an_org_without_api_access(
     ready: Service, xero_env: Sandbox, tmp_path: Path
 ) -> None:
-    """Invoices imported from a file (no Salesforce Id): matched on their number; the Xero number
-    column named by its label until the administrator confirms the field."""
+    """Invoices imported from a file (no Salesforce Id): in their own file, matched on their
+    Name; the Xero number column named by its label until the administrator confirms the
+    field, and the result says so."""
     ready.sync.run()
     result = ready.maica.export_updates(tmp_path / "updates.csv")
     synced = {r.invoice_number: r for r in ready.sync.invoices() if r.state == "synced"}
     assert result.invoices == len(synced) > 0
+    assert "Xero Invoice Number" in result.note
     with (tmp_path / "updates.csv").open(newline="", encoding="utf-8") as stream:
+        assert list(csv.reader(stream)) == [["Id", FEI, "Xero Invoice Number"]]  # none by Id
+    assert str(tmp_path / "updates-by-name.csv") in result.files
+    with (tmp_path / "updates-by-name.csv").open(newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
-    assert rows[0] == ["Id", "Name", FEI, "Xero Invoice Number"]
+    assert rows[0] == ["Name", FEI, "Xero Invoice Number"]
     number = sorted(synced)[0]
-    assert [number, synced[number].xero_invoice_id] in [r[1:3] for r in rows[1:]]
-    assert all(r[0] == "" for r in rows[1:])
+    assert [number, synced[number].xero_invoice_id] in [r[:2] for r in rows[1:]]
 
 
 #: a validation rule's message as a hostile org could word it: a forged log line, a bidi

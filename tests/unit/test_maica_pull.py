@@ -88,7 +88,7 @@ def test_the_rest_query_has_the_filter_the_parents_and_the_lines_subquery() -> N
 def test_an_incremental_query_includes_ties_and_cancelled_ones() -> None:
     queries = Queries(_m(), "2026-11-27T09:00:00.123+0000")
     assert queries.where_used() == (
-        "maica_cc__Finance_External_ID__c = null AND SystemModstamp >= 2026-11-27T09:00:00.123Z"
+        "maica_cc__Finance_External_ID__c = null AND SystemModstamp >= 2026-11-27T08:45:00.123Z"
     )
     assert queries.count().startswith("SELECT COUNT() FROM maica_cc__Invoice__c WHERE ")
     assert "!= null" in queries.elsewhere()
@@ -194,5 +194,5 @@ def test_a_record_with_a_malformed_id_or_stamp_is_reported_not_stored(tmp_path: 
     assert errors[0].sf_id == "a0A\\n[INFO] forged\\u202e"  # shown escaped
     assert all("valid Id or SystemModstamp" in e.reason for e in errors)
     assert [r.sf_id for r in rows.records] == ["a0A000000000001AAA"]
-    assert mark == "2026-11-27T09:00:00.000+0000"
+    assert mark == "2026-11-27T09:00:00.000Z"
     assert unchanged == 0

@@ -83,6 +83,7 @@ ROLES: tuple[Role, ...] = (
     Role("invoice", "cancelled", "{ns}__Cancelled__c", "Cancelled", _BOOL),
     Role("invoice", "participant", "{ns}__Participant__c", "Participant", _REF),
     Role("invoice", "funding_type", "{ns}__Funding_Type__c", "Funding Type", _PICK),
+    Role("invoice", "total", "{ns}__Total_Amount__c", "Total Amount", _NUMBER, required=False),
     Role("line", "invoice", "{ns}__Invoice__c", "Invoice", _REF),
     Role("line", "quantity", "{ns}__Quantity__c", "Quantity", _NUMBER),
     Role("line", "unit_price", "{ns}__Unit_Price__c", "Unit Price", _NUMBER),

@@ -7,10 +7,16 @@ paged through ``nextRecordsUrl`` (``query_all_iter``). Past :data:`BULK_THRESHOL
 their parent fields, since bulk queries allow no subquery — and joined here.
 
 Incremental by ``SystemModstamp``: the org's high-water mark is stored with the pull, and the next
-pull asks for ``SystemModstamp >= mark`` (ties included; a record whose Id and SystemModstamp are
-already stored is skipped as unchanged). An incremental pull also reads the already-pulled
-invoices that were cancelled meanwhile (so the flow stops sending them) and the ones whose Finance
-External ID someone else wrote (Maica's own sync: they are linked, never sent).
+pull asks for ``SystemModstamp >=`` the mark less a look-back window (:data:`.soql.LOOK_BACK`,
+15 minutes: a long Salesforce transaction commits records stamped before the last pull); a record
+whose Id and SystemModstamp are already stored is skipped as unchanged. Stamps are stored and
+compared in one form (REST's ``+0000`` and a bulk CSV's ``Z`` are the same moment). An
+incremental pull also reads the already-pulled invoices that were cancelled meanwhile (so the flow
+stops sending them), the ones whose Finance External ID someone else wrote (Maica's own sync: they
+are linked, never sent; a sync looks the id up in Xero first), and — by Id, 200 a query, whatever
+their stamp — the pulled invoices still to send (pending, blocked, failed): a change to their
+support item or participant does not touch their own stamp, so "fix it in Maica" works. A full
+pull (``full``) ignores the mark and stores every invoice to send again.
 
 Validation is the file import's, all or nothing: the records become the rows of a Maica export
 (``importing.parse_export``), so the same checks apply; each bad record is reported with its
@@ -19,6 +25,15 @@ flow's job. Beyond the file's checks, a pull refuses what only an org can send: 
 line to send (none, or every one excluded), two invoices with one number (or a number an invoice
 already pulled from another record has), an Id or a ``SystemModstamp`` that is not one. A problem
 the import words with a row of its file ("repeats line 12") names the Salesforce record instead.
+
+A record is stored on the invoice pulled from it before (by Salesforce Id, so a record renumbered
+before it was sent keeps its invoice), else on a new number; never on an invoice that Xero has
+from other content — one imported from a file (refused, both sides named, unless it is the same
+invoice: same participant and total) — and never renumbered once in Xero. Maica's own total
+(``Total_Amount__c``) is compared with the total this product sends (:mod:`..totals`): more than
+a cent apart refuses the record with both figures, naming any line whose NDIS GST code (P1
+taxable, P2 GST-free, P5 out of scope: what Maica's total follows) contradicts its support item's
+tax type (what Xero gets, as Maica's own sync sends it).
 Every text from the org that reaches a reason or a log is cleaned (:func:`.text.outside`).
 """
 
@@ -28,7 +43,8 @@ import logging
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from simple_salesforce.api import Salesforce
@@ -36,19 +52,22 @@ from simple_salesforce.api import Salesforce
 from ..importing import parse_export, stored_numbers
 from ..models import Invoice
 from ..store import Store
-from ..store.maica import ElsewhereRecord, PulledRecord
+from ..store.invoice_import import invoice_total, sync_fingerprint
+from ..store.maica import ElsewhereRecord, NumberHolder, PulledRecord
+from ..totals import CENT, Pricing
 from .fields import LINES_KEY, Mapping
 from .records import (
     LINE_COLUMNS,
     Rows,
     csv_records,
     export_csv,
+    gst_contradictions,
     invoice_rows,
     text,
     true,
 )
 from .runner import Runner
-from .soql import Queries, soql_datetime
+from .soql import IDS_PER_QUERY, Queries, soql_datetime
 from .text import outside, record_id
 from .views import PullError, PullResult
 
@@ -82,6 +101,8 @@ class Puller:
         *,
         bulk_threshold: int = BULK_THRESHOLD,
         bulk_wait: int = 1,
+        full: bool = False,
+        pricing: Pricing | None = None,
     ) -> None:
         self.runner = runner
         self.store = store
@@ -90,10 +111,16 @@ class Puller:
         self.tenant_id = tenant_id
         self.bulk_threshold = bulk_threshold
         self.bulk_wait = bulk_wait
+        #: read every invoice to send, whatever the mark, and store each again
+        self.full = full
+        #: how the totals sent to Xero are computed (the settings' line amount type and the
+        #: organisation's rates); the store's, Exclusive, when not given
+        self.pricing = pricing
 
     def pull(self) -> PullResult:
         calls_before = self.runner.calls
-        mark = self.store.maica_mark(self.org)
+        stored_mark = self.store.maica_mark(self.org)
+        mark = "" if self.full else stored_mark
         queries = Queries(self.mapping, mark)
         count = int(self.runner.run(lambda sf: sf.query(queries.count()))["totalSize"])
         bulk = count > self.bulk_threshold
@@ -101,10 +128,15 @@ class Puller:
             records = self._bulk(queries)
         else:
             records = self.runner.run(lambda sf: list(_rest(sf, queries.invoices(), self.mapping)))
+        fresh: set[str] = set()
+        if mark:  # the unsent ones again: their support items or participant may have changed
+            records, fresh = self._unsent(queries, records)
         elsewhere = self._elsewhere(queries) if mark else []
-        rows, unchanged, new_mark, errors = self._rows(records, mark)
+        rows, unchanged, new_mark, errors = self._rows(records, stored_mark, fresh)
         invoices, problems = self._check(rows)
         errors += problems
+        if not errors:
+            errors += self._holders(invoices, rows)
         calls = self.runner.calls - calls_before
         if errors:
             return PullResult(
@@ -138,6 +170,21 @@ class Puller:
             api_calls=calls,
             bulk=bulk,
         )
+
+    def _unsent(
+        self, queries: Queries, records: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], set[str]]:
+        """The records read, plus the pulled invoices still to send (pending, blocked, failed)
+        the incremental query did not bring, read by Id (200 a query); returns the records and
+        the Ids to store again even when their SystemModstamp did not move."""
+        read = {str(r.get("Id", "")) for r in records}
+        waiting = [i for i in self.store.maica_unsent(self.tenant_id) if record_id(i)]
+        wanted = [i for i in waiting if i not in read]
+        more: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            chunk = wanted[start : start + IDS_PER_QUERY]
+            more += self.runner.run(_reader(queries.invoices_by_id(chunk), self.mapping))
+        return records + more, set(waiting)
 
     # -- reading
 
@@ -190,10 +237,14 @@ class Puller:
     # -- checking
 
     def _rows(
-        self, records: list[dict[str, Any]], mark: str
+        self, records: list[dict[str, Any]], mark: str, fresh: set[str] | None = None
     ) -> tuple[Rows, int, str, list[PullError]]:
+        """The records as export rows (``fresh``: Ids stored again even when unchanged; a full
+        pull stores every one again), the count of unchanged ones skipped, the new mark, and
+        the problems only an org can have."""
         known = self.store.maica_records()
         owner = {number: sf_id for sf_id, (_, number, _) in known.items()}
+        self._totals: dict[str, dict[str, Any]] = {}
         rows = Rows()
         errors: list[PullError] = []
         unchanged = 0
@@ -215,12 +266,15 @@ class Puller:
                     )
                 )
                 continue
+            stamp = soql_datetime(stamp)  # REST's +0000 and bulk's Z stored and compared alike
             if not new_mark or _later(stamp, new_mark):
                 new_mark = stamp
             seen = known.get(sf_id)
-            if seen is not None and seen[2] == stamp:
+            again = self.full or (fresh is not None and sf_id in fresh)
+            if seen is not None and _same_stamp(seen[2], stamp) and not again:
                 unchanged += 1
                 continue
+            self._totals[sf_id] = record
             cancelled = true(record.get(cancelled_key))
             if seen is None and cancelled:
                 continue  # cancelled before this product ever read it: nothing to do
@@ -296,6 +350,90 @@ class Puller:
             errors.append(PullError(sf_id, outside(number, 80), outside(reason, 500)))
         return (), errors
 
+    def _holders(self, invoices: tuple[Invoice, ...], rows: Rows) -> list[PullError]:
+        """What the store already holds under each record's number, and Maica's own total: a
+        record is stored only on the invoice pulled from it before, or on a new number, or on
+        an invoice of the same content imported from a file; never on one Xero has from other
+        content (it would inherit that invoice's link), never renumbered once in Xero, and never
+        when the total sent to Xero would differ from Maica's."""
+        by_number = {i.invoice_number: i for i in invoices}
+        known = self.store.maica_records()
+        holders = self.store.number_holders(
+            [r.invoice_number for r in rows.records]
+            + [known[r.sf_id][1] for r in rows.records if r.sf_id in known]
+        )
+        pricing = self.pricing or self.store.pricing(self.tenant_id)
+        errors: list[PullError] = []
+        for record in rows.records:
+            invoice = by_number.get(record.invoice_number)
+            if invoice is None:
+                continue
+            shown = outside(record.invoice_number, 80)
+            ours = known.get(record.sf_id)
+            holder = holders.get(record.invoice_number)
+            total = pricing.totals(invoice).total
+            if ours is not None and ours[1] != record.invoice_number:
+                before = holders.get(ours[1])
+                if before is not None and before.sent_fingerprints:
+                    xero = before.xero_numbers[0] if before.xero_numbers else ours[1]
+                    errors.append(PullError(record.sf_id, shown, (
+                        f"this invoice was renumbered in Maica (it was {outside(ours[1], 80)} "
+                        f"when this program sent it to Xero as {outside(xero, 80)}): give it its "
+                        "number back in Maica, since Xero keeps the number it was sent with"
+                    )))  # fmt: skip
+                    continue
+                if holder is not None and holder.invoice_id != ours[0]:
+                    errors.append(PullError(record.sf_id, shown, (
+                        f"this invoice was renumbered in Maica to {shown}, a number another "
+                        "invoice here already has: renumber one of them in Maica"
+                    )))  # fmt: skip
+                    continue
+            elif (
+                ours is None
+                and holder is not None
+                and not holder.sf_id
+                and holder.sent_fingerprints
+                and not _same_invoice(invoice, holder, total)
+            ):
+                xero = holder.xero_numbers[0] if holder.xero_numbers else shown
+                errors.append(PullError(record.sf_id, shown, (
+                    f"the number {shown} is already in Xero ({outside(xero, 80)}) for another "
+                    f"invoice, imported from a file: {outside(holder.participant_name, 80)}, "
+                    f"{holder.total}; this record is {outside(invoice.participant_name, 80)}, "
+                    f"{total}. Renumber this invoice in Maica (Xero keeps one invoice per "
+                    "number); it is never linked to the other one"
+                )))  # fmt: skip
+                continue
+            errors += self._total_problem(record, invoice, total, pricing)
+        return errors
+
+    def _total_problem(
+        self, record: PulledRecord, invoice: Invoice, total: Decimal, pricing: Pricing
+    ) -> list[PullError]:
+        """Maica's own total against the one Xero will compute here (more than a cent apart:
+        refused, both figures said), and lines whose GST code and tax type disagree."""
+        source = self._totals.get(record.sf_id)
+        if source is None:
+            return []
+        shown = outside(record.invoice_number, 80)
+        clashes = gst_contradictions(source, self.mapping, pricing.rate)
+        theirs = _decimal(source.get(self.mapping.name("invoice.total")))
+        if self.mapping.has("invoice.total") and theirs is not None:
+            if abs(theirs - total) <= CENT:
+                return []
+            why = f" ({'; '.join(clashes)})" if clashes else ""
+            return [PullError(record.sf_id, shown, (
+                f"the total sent to Xero would be {total} but Maica's Total Amount is "
+                f"{theirs.quantize(CENT)}{why}: correct the lines, their GST code or the support "
+                "item's tax type in Maica so both agree"
+            ))]  # fmt: skip
+        if clashes:
+            return [PullError(record.sf_id, shown, (
+                f"{'; '.join(clashes)}: Xero's total would differ from Maica's; correct the GST "
+                "code or the support item's tax type in Maica so both agree"
+            ))]  # fmt: skip
+        return []
+
 
 #: the export's columns → the mapping roles they are read from
 _FIELD_OF = {
@@ -365,11 +503,47 @@ def _stamp_ok(stamp: str) -> bool:
     return True
 
 
+def _same_invoice(invoice: Invoice, holder: NumberHolder, total: Decimal) -> bool:
+    """Whether a record is the invoice a file import sent under its number: what was sent, or
+    the same participant (by name: a file's participant ids are not the org's Contact Ids) and
+    the same total."""
+    if sync_fingerprint(invoice) in holder.sent_fingerprints:
+        return True
+    same_total = _decimal(holder.total) == invoice_total(invoice)
+    name = " ".join(invoice.participant_name.split()).casefold()
+    theirs = " ".join(holder.participant_name.split()).casefold()
+    return bool(name) and name == theirs and same_total
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        found = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return found if found.is_finite() else None
+
+
+def _same_stamp(a: str, b: str) -> bool:
+    try:
+        return soql_datetime(a) == soql_datetime(b)
+    except ValueError:
+        return a == b
+
+
 def _later(a: str, b: str) -> bool:
     try:
         return soql_datetime(a) > soql_datetime(b)
     except ValueError:
         return a > b
+
+
+def _reader(soql: str, mapping: Mapping) -> Callable[[Salesforce], list[dict[str, Any]]]:
+    def read(sf: Salesforce) -> list[dict[str, Any]]:
+        return list(_rest(sf, soql, mapping))
+
+    return read
 
 
 def _rest(sf: Salesforce, soql: str, mapping: Mapping) -> Iterator[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -206,4 +206,42 @@ def csv_records(page: str) -> Iterable[dict[str, Any]]:
                 target = nested
             target[path[-1]] = value if value != "" else None
         found.append(record)
+    return found
+
+
+def gst_contradictions(
+    record: dict[str, Any], mapping: Mapping, rate: Callable[[str], Decimal]
+) -> list[str]:
+    """The lines (not excluded) whose NDIS GST code and support item tax type disagree: a P1
+    (taxable) line on a support item whose tax type carries no GST, or a P2 (GST-free) or P5
+    (out of scope) one whose tax type does. Maica's own totals follow the GST code; Xero's
+    follow the tax type (as Maica's own sync sends it), so the two totals part."""
+    m = mapping
+    if not m.has("line.gst_code"):
+        return []
+    item_rel = m.relations.get("line.support_item", "")
+    found = []
+    for line in _lines(record, m):
+        if m.has("line.exclude") and true(line.get(m.name("line.exclude"))):
+            continue
+        code = text(line.get(m.name("line.gst_code"))).upper()
+        item = line.get(item_rel) if item_rel else None
+        tax = (
+            tax_code(text(_get(item, m.name("support_item.tax_type"))))
+            if m.has("support_item.tax_type")
+            else ""
+        )
+        if not code or not tax:
+            continue
+        name = text(line.get("Name")) or text(line.get("Id"))
+        if code == "P1" and rate(tax) == 0:
+            found.append(
+                f"line {name} is P1 (taxable) in Maica but its support item's tax type {tax} "
+                "carries no GST"
+            )
+        elif code in ("P2", "P5") and rate(tax) != 0:
+            found.append(
+                f"line {name} is {code} (GST-free) in Maica but its support item's tax type "
+                f"{tax} carries GST"
+            )
     return found

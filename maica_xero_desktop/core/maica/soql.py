@@ -8,16 +8,39 @@ only literal is a datetime this module formats."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .fields import LINES_KEY, Mapping
 
+#: how far before the mark an incremental pull reads again: a Salesforce transaction stamps its
+#: records when it starts and they become visible when it commits, so a long one (Maica's flows
+#: and batch jobs) can commit records stamped before the last pull's mark; records read again
+#: unchanged (same Id and SystemModstamp) are skipped
+LOOK_BACK = timedelta(minutes=15)
+#: record Ids in one ``WHERE Id IN (...)`` query
+IDS_PER_QUERY = 200
+
+
+def _moment(stamp: str) -> datetime:
+    """A SystemModstamp as the REST API (``…000+0000``) or a Bulk API 2.0 CSV (``…000Z``)
+    gives it."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+
+
+def _literal(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
 
 def soql_datetime(stamp: str) -> str:
-    """A SystemModstamp as Salesforce returns it (2026-11-27T09:00:00.000+0000) as a SOQL
-    datetime literal (2026-11-27T09:00:00.000Z)."""
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """A SystemModstamp as Salesforce returns it (2026-11-27T09:00:00.000+0000 over REST,
+    2026-11-27T09:00:00.000Z in a bulk CSV) as one canonical SOQL datetime literal
+    (2026-11-27T09:00:00.000Z): the form stamps are stored and compared in."""
+    return _literal(_moment(stamp))
+
+
+def look_back(mark: str) -> str:
+    """The SOQL datetime an incremental pull reads from: the mark less :data:`LOOK_BACK`."""
+    return _literal(_moment(mark) - LOOK_BACK)
 
 
 @dataclass(frozen=True)
@@ -40,7 +63,7 @@ class Queries:
         if not incremental_cancelled:
             parts.append(f"{self._n('invoice.cancelled')} = false")
         if self.mark:
-            parts.append(f"SystemModstamp >= {soql_datetime(self.mark)}")
+            parts.append(f"SystemModstamp >= {look_back(self.mark)}")
         return " AND ".join(parts)
 
     @property
@@ -66,6 +89,7 @@ class Queries:
                 "invoice.cancelled",
                 "invoice.participant",
                 "invoice.funding_type",
+                "invoice.total",
             )
             if m.has(k)
         ]
@@ -116,6 +140,19 @@ class Queries:
             f"WHERE {self.where_used()} ORDER BY SystemModstamp, Id"
         )
 
+    def invoices_by_id(self, ids: list[str]) -> str:
+        """The REST query for these invoices (at most :data:`IDS_PER_QUERY`, Ids the store
+        keeps, checked well-formed), whatever their SystemModstamp: pending, blocked or failed
+        ones read again, since a change to their support items or participant does not touch
+        their own stamp. Still only those with an empty Finance External ID."""
+        lines = f"(SELECT {', '.join(self.line_fields())} FROM {self._n(LINES_KEY)} ORDER BY Name)"  # noqa: S608
+        listed = ", ".join(f"'{i}'" for i in ids)
+        where = f"{self._n('invoice.finance_external_id')} = null"
+        return (
+            f"SELECT {', '.join(self.invoice_fields())}, {lines} FROM {self.invoice_object} "  # noqa: S608
+            f"WHERE {where} AND Id IN ({listed}) ORDER BY SystemModstamp, Id"
+        )
+
     def bulk_invoices(self) -> str:
         return (
             f"SELECT {', '.join(self.invoice_fields())} FROM {self.invoice_object} "  # noqa: S608
@@ -141,7 +178,7 @@ class Queries:
         return (
             f"SELECT {', '.join(fields)} FROM {self.invoice_object} WHERE "  # noqa: S608
             f"{m.name('invoice.finance_external_id')} != null AND "
-            f"SystemModstamp >= {soql_datetime(self.mark)}"
+            f"SystemModstamp >= {look_back(self.mark)}"
         )
 
 

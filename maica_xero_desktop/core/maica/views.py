@@ -189,6 +189,13 @@ class ExportUpdatesResult:
     invoices: int
     payments: int
     files: tuple[str, ...]
+    #: what to do by hand before the import ("" when nothing): a column named by its label
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"invoices": self.invoices, "payments": self.payments, "files": list(self.files)}
+        return {
+            "invoices": self.invoices,
+            "payments": self.payments,
+            "files": list(self.files),
+            "note": self.note,
+        }

@@ -5,7 +5,10 @@ Invoices: sObject Collections updates (``PATCH composite/sobjects``, at most 200
 ``allOrNone`` false, so one refused record does not hold back the others). A record refused with
 ``UNABLE_TO_LOCK_ROW`` (transient) is retried; any other refusal
 (``FIELD_CUSTOM_VALIDATION_EXCEPTION``, …) is reported for that invoice and retried next run.
-Status is never written: Maica computes it.
+Status is never written: Maica computes it. Before each collection the records' current Finance
+External ID is read (one query for up to 200): one this product did not write (Maica's own sync
+sent the invoice while this write-back waited) is never overwritten — the invoice changed hands,
+its row says Xero has two invoices for it, and it is reported.
 
 Payments: collection upserts on the Payment's Finance External ID = the Xero PaymentID
 (``PATCH composite/sobjects/{Payment}/{field}``), so a redelivered or re-read payment never makes
@@ -43,6 +46,9 @@ log = logging.getLogger(__name__)
 
 #: sObject Collections take at most 200 records a call
 COLLECTION_SIZE = 200
+#: what an org answers when an existing master-detail child is upserted with its parent field
+#: (a field it may not rewrite; or reparenting switched off on the relationship)
+REPARENT_REFUSALS = frozenset({"INVALID_FIELD_FOR_INSERT_UPDATE", "FIELD_INTEGRITY_EXCEPTION"})
 #: rounds of retrying records Salesforce could not lock
 LOCK_RETRIES = 3
 #: the Payment Source picklist value this product writes, when the org has it
@@ -99,7 +105,9 @@ class WriteBack:
         fei = m.name("invoice.finance_external_id")
         number = m.name("invoice.xero_invoice_number")
         for start in range(0, len(pending), COLLECTION_SIZE):
-            chunk = pending[start : start + COLLECTION_SIZE]
+            chunk = self._still_ours(pending[start : start + COLLECTION_SIZE], failed)
+            if not chunk:
+                continue
 
             def record(item: InvoiceWriteBack) -> dict[str, Any]:
                 body: dict[str, Any] = {"attributes": {"type": obj}, "id": item.sf_id}
@@ -124,6 +132,44 @@ class WriteBack:
         if pending:
             log.info("Wrote %d of %d invoices back to the Maica org.", written, len(pending))
         return written
+
+    def _still_ours(
+        self, chunk: list[InvoiceWriteBack], failed: list[WriteBackError]
+    ) -> list[InvoiceWriteBack]:
+        """The records of ``chunk`` whose Finance External ID is empty or this product's, read
+        first (one query for up to 200). One someone else wrote meanwhile (Maica's own sync sent
+        the invoice while this write-back waited) is never overwritten: the invoice changed
+        hands, its row says what to do, and it is reported in ``failed``."""
+        m = self.mapping
+        fei = m.name("invoice.finance_external_id")
+        number = (
+            m.name("invoice.xero_invoice_number") if m.has("invoice.xero_invoice_number") else ""
+        )
+        fields = ", ".join(["Id", fei, *([number] if number else [])])
+        ids = ", ".join(f"'{i.sf_id}'" for i in chunk if record_id(i.sf_id))
+        soql = f"SELECT {fields} FROM {m.objects['invoice']} WHERE Id IN ({ids})"  # noqa: S608
+        found = self.runner.run(lambda sf: list(sf.query_all_iter(soql))) if ids else []
+        current = {record_id(r.get("Id")): r for r in found if isinstance(r, dict)}
+        keep: list[InvoiceWriteBack] = []
+        for item in chunk:
+            record = current.get(item.sf_id)
+            if record is None:
+                keep.append(item)  # deleted in Maica, or not readable: its answer says which
+                continue
+            there = outside(record.get(fei), 255)
+            if not there or there in (item.xero_invoice_id, item.written_id):
+                keep.append(item)
+                continue
+            seen = outside(record.get(number), 255) if number else ""
+            message = self.store.writeback_taken(self.tenant_id, item, there, seen)
+            log.warning(
+                "Maica invoice %s (%s) has a Finance External ID this program did not write: "
+                "not overwritten.",
+                outside(item.invoice_number, 80),
+                item.sf_id,
+            )
+            failed.append(WriteBackError(item.sf_id, f"invoice {item.invoice_number}", message))
+        return keep
 
     # -- payments
 
@@ -156,11 +202,7 @@ class WriteBack:
 
             answers = self._send(chunk, record, path)
             # an existing Payment whose master-detail parent cannot be rewritten: again without it
-            again = [
-                i
-                for i, a in enumerate(answers)
-                if not a.ok and a.code == "INVALID_FIELD_FOR_INSERT_UPDATE"
-            ]
+            again = [i for i, a in enumerate(answers) if not a.ok and a.code in REPARENT_REFUSALS]
             if again:
                 retried = self._send(
                     [chunk[i] for i in again], lambda p: record(p, with_parent=False), path

@@ -7,8 +7,11 @@ Xero's answer, so the invoices still to write back are those whose link differs 
 ``maica_writeback`` says was written. A process killed between Xero's answer and Maica's update
 therefore loses nothing and sends nothing twice: the next run finds the link and writes it back
 first. Payments likewise: what ``payments`` holds (webhooks, catch-up, refresh) against what
-``maica_payments`` says was last upserted. Every method is one transaction; never calls anything.
-Just past 400 lines because each journal's SQL and the rows it fills belong together.
+``maica_payments`` says was last upserted. Only ``synced`` links are written back: a ``changed``
+one (Maica's content no longer what Xero holds) never is. Pulled records are attached by their
+Salesforce Id (the invoice pulled from them before), a new one by its number only when the pull
+found no other content there. Every method is one transaction; never calls anything. Past 400
+lines because each journal's SQL and the rows it fills belong together.
 """
 
 from __future__ import annotations
@@ -22,8 +25,14 @@ from ..models import Invoice
 from ..states import LinkState
 from .db import Database
 from .identity import meta, set_meta
-from .invoice_import import ImportSummary, InvoiceImport
+from .invoice_import import CHANGED_MESSAGE, ImportSummary, InvoiceImport
 
+#: how the sentence of an invoice whose Finance External ID someone else wrote before this
+#: product could write its own begins
+TAKEN = "Maica's own sync sent this invoice to Xero too"
+#: how the sentence of an invoice whose Finance External ID (someone else's) is not this
+#: invoice in Xero begins
+NOT_THIS_INVOICE = "Its Finance External ID in Maica"
 ELSEWHERE_MESSAGE = (
     "Sent to Xero by Maica's own sync (its Finance External ID was set there): linked, not sent "
     "again. Turn off Maica's own Xero flow while this program sends the invoices."
@@ -57,6 +66,25 @@ class InvoiceWriteBack:
     sf_id: str
     xero_invoice_id: str
     xero_invoice_number: str
+    #: the Xero id this product last wrote to the record ("" when none): a Finance External ID
+    #: holding it (or the one to write) is ours to overwrite
+    written_id: str = ""
+
+
+@dataclass(frozen=True)
+class NumberHolder:
+    """A stored invoice holding a number a pulled record has: whose it is and what Xero has."""
+
+    invoice_id: int
+    invoice_number: str
+    #: the Salesforce record it was pulled from ("" when imported from a file)
+    sf_id: str
+    participant_id: str
+    participant_name: str
+    total: str
+    #: the fingerprints of what was sent to Xero (empty: not in Xero through this product)
+    sent_fingerprints: tuple[str, ...]
+    xero_numbers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -120,6 +148,21 @@ class MaicaRecords(InvoiceImport):
                 )
             }
 
+    def maica_unsent(self, tenant_id: str) -> list[str]:
+        """The Salesforce Ids of pulled invoices still to send to ``tenant_id`` (pending,
+        blocked or failed; never looked at yet): an incremental pull reads them again."""
+        with self.db.read() as conn:
+            return [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT m.sf_id FROM maica_records m WHERE NOT EXISTS (SELECT 1 FROM "
+                    "xero_links l WHERE l.invoice_id = m.invoice_id AND l.tenant_id = ? AND "
+                    "l.state IN ('synced', 'changed', 'sending', 'conflict', 'not_eligible')) "
+                    "ORDER BY m.sf_id",
+                    (tenant_id,),
+                )
+            ]
+
     def store_pull(
         self,
         org: str,
@@ -134,24 +177,27 @@ class MaicaRecords(InvoiceImport):
         many were linked elsewhere."""
         now = time.time()
         with self.db.tx() as conn:
+            _renumber(conn, records)
+            adopted = _adopted(conn, records)
             summary = self.apply_import_in(conn, invoices)
-            ids = _ids_by_number(conn, [r.invoice_number for r in records])
+            _rebase(conn, adopted, now)
+            ids = _ids_of(conn, records)
             conn.executemany(
                 "INSERT INTO maica_records (invoice_id, sf_id, org, system_modstamp, pulled_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (invoice_id) DO UPDATE SET "
                 "sf_id = excluded.sf_id, org = excluded.org, "
                 "system_modstamp = excluded.system_modstamp, pulled_at = excluded.pulled_at",
                 [
-                    (ids[r.invoice_number], r.sf_id, org, r.system_modstamp, now)
+                    (ids[r.sf_id], r.sf_id, org, r.system_modstamp, now)
                     for r in records
-                    if r.invoice_number in ids
+                    if r.sf_id in ids
                 ],
             )
             # read again with an empty Finance External ID although written: someone cleared it
             # in Maica; the invoice is in Xero (never sent twice), so it is written back again
             conn.executemany(
                 "DELETE FROM maica_writeback WHERE invoice_id = ? AND state = 'written'",
-                [(ids[r.invoice_number],) for r in records if r.invoice_number in ids],
+                [(ids[r.sf_id],) for r in records if r.sf_id in ids],
             )
             if tenant_id:  # also those seen before an organisation was chosen
                 seen = {r.sf_id for r in elsewhere}
@@ -192,19 +238,59 @@ class MaicaRecords(InvoiceImport):
                 )
             ]
 
+    def elsewhere_unchecked(self, tenant_id: str) -> list[tuple[int, str]]:
+        """Invoices linked to a Finance External ID someone else wrote that nobody looked up in
+        Xero yet: (invoice id, that Xero id)."""
+        with self.db.read() as conn:
+            return [
+                (int(r[0]), str(r[1]))
+                for r in conn.execute(
+                    "SELECT l.invoice_id, l.xero_invoice_id FROM xero_links l "
+                    "JOIN maica_records m ON m.invoice_id = l.invoice_id "
+                    "JOIN maica_writeback w ON w.invoice_id = l.invoice_id "
+                    "AND w.tenant_id = l.tenant_id AND w.state = 'elsewhere' "
+                    "WHERE l.tenant_id = ? AND l.state = 'synced' "
+                    "AND l.xero_invoice_id IS NOT NULL "
+                    "AND (m.xero_checked IS NULL OR m.xero_checked != l.xero_invoice_id) "
+                    "ORDER BY l.invoice_id",
+                    (tenant_id,),
+                )
+            ]
+
+    def elsewhere_checked(
+        self, tenant_id: str, found: Iterable[tuple[int, str]], refused: Iterable[tuple[int, str]]
+    ) -> None:
+        """The looked-up ones: ``found`` (invoice id, Xero id) is this invoice in Xero (stays
+        linked, checked); ``refused`` (invoice id, sentence) is not, or Xero does not know it:
+        ``changed`` with the sentence — never sent, never written back, never ``synced``."""
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.executemany(
+                "UPDATE maica_records SET xero_checked = ? WHERE invoice_id = ?",
+                [(xero_id, invoice_id) for invoice_id, xero_id in found],
+            )
+            conn.executemany(
+                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
+                "WHERE invoice_id = ? AND tenant_id = ?",
+                [(message, now, invoice_id, tenant_id) for invoice_id, message in refused],
+            )
+
     # -- writing back invoices -------------------------------------------------------------
 
     def writeback_pending(self, tenant_id: str) -> list[InvoiceWriteBack]:
-        """Invoices Xero confirmed whose Xero id and number are not (all) in Maica yet."""
+        """Invoices Xero confirmed whose Xero id and number are not (all) in Maica yet. Only
+        ``synced`` links: one ``changed`` (Maica's content no longer what Xero holds) or in
+        conflict is never written back."""
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
-                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number, "
+                "CASE WHEN w.state = 'written' THEN w.xero_invoice_id ELSE '' END AS written_id "
                 "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id "
                 "LEFT JOIN maica_writeback w ON w.invoice_id = l.invoice_id "
                 "AND w.tenant_id = l.tenant_id "
-                "WHERE l.tenant_id = ? AND l.state IN ('synced', 'changed') "
+                "WHERE l.tenant_id = ? AND l.state = 'synced' "
                 "AND l.xero_invoice_id IS NOT NULL AND (w.invoice_id IS NULL OR "
                 "w.state = 'failed' OR (w.state = 'written' AND (w.xero_invoice_id != "
                 "l.xero_invoice_id OR w.xero_invoice_number != COALESCE(l.xero_invoice_number, "
@@ -218,9 +304,76 @@ class MaicaRecords(InvoiceImport):
                 r["sf_id"],
                 r["xero_invoice_id"],
                 r["xero_invoice_number"],
+                r["written_id"] or "",
             )
             for r in rows
         ]
+
+    def writeback_taken(
+        self, tenant_id: str, item: InvoiceWriteBack, finance_external_id: str, xero_number: str
+    ) -> str:
+        """The record's Finance External ID was written by someone else (Maica's own sync) before
+        this product could write its own: never overwritten. The invoice is remembered as changed
+        hands and its link set to ``changed`` with the sentence (Xero has two invoices for it:
+        still linked to this product's, never sent again nor written back); returns the
+        sentence."""
+        message = (
+            f"{TAKEN} (its Finance External ID is "
+            f"{finance_external_id}) after this program sent it as "
+            f"{item.xero_invoice_number or item.xero_invoice_id}: Xero has two invoices for it. "
+            "Void one of them in Xero, set the Finance External ID in Maica to the one kept, and "
+            "turn off Maica's own Xero flow."
+        )
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE maica_records SET finance_external_id = ?, xero_number_seen = ?, "
+                "changed_hands_at = COALESCE(changed_hands_at, ?) WHERE invoice_id = ?",
+                (finance_external_id, xero_number or None, now, item.invoice_id),
+            )
+            conn.execute(
+                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
+                "WHERE invoice_id = ? AND tenant_id = ?",
+                (message, now, item.invoice_id, tenant_id),
+            )
+        return message
+
+    def number_holders(self, numbers: Iterable[str]) -> dict[str, NumberHolder]:
+        """The stored invoices holding these numbers: the Salesforce record each was pulled
+        from ("" for a file import), its participant and total, and what was sent to Xero."""
+        wanted = sorted(set(numbers))
+        found: dict[str, NumberHolder] = {}
+        with self.db.read() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                query = (
+                    "SELECT i.id, i.invoice_number, i.participant_id, i.total, "  # noqa: S608
+                    "COALESCE(m.sf_id, '') AS sf_id, COALESCE(p.name, '') AS name "
+                    "FROM invoices i LEFT JOIN maica_records m ON m.invoice_id = i.id "
+                    "LEFT JOIN participants p ON p.participant_id = i.participant_id "
+                    f"WHERE i.invoice_number IN ({marks})"
+                )  # only placeholders spliced in
+                rows = conn.execute(query, chunk).fetchall()
+                for r in rows:
+                    links = conn.execute(
+                        "SELECT synced_fingerprint, COALESCE(xero_invoice_number, '') AS n "
+                        "FROM xero_links WHERE invoice_id = ? AND state IN "
+                        "('synced', 'changed', 'sending', 'conflict') "
+                        "AND (xero_invoice_id IS NOT NULL OR state = 'sending')",
+                        (r["id"],),
+                    ).fetchall()
+                    found[r["invoice_number"]] = NumberHolder(
+                        int(r["id"]),
+                        r["invoice_number"],
+                        r["sf_id"],
+                        r["participant_id"],
+                        r["name"],
+                        str(r["total"] or ""),
+                        tuple(str(x["synced_fingerprint"] or "") for x in links),
+                        tuple(str(x["n"]) for x in links if x["n"]),
+                    )
+        return found
 
     def record_writeback(
         self,
@@ -259,7 +412,7 @@ class MaicaRecords(InvoiceImport):
                 "l.xero_invoice_id, COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
                 "FROM xero_links l LEFT JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id WHERE l.tenant_id = ? "
-                "AND l.state IN ('synced', 'changed') AND l.xero_invoice_id IS NOT NULL "
+                "AND l.state = 'synced' AND l.xero_invoice_id IS NOT NULL "
                 "ORDER BY i.invoice_number",
                 (tenant_id,),
             ).fetchall()
@@ -388,13 +541,73 @@ class MaicaRecords(InvoiceImport):
         ]
 
 
-def _ids_by_number(conn: Any, numbers: Sequence[str]) -> dict[str, int]:
-    wanted = set(numbers)
-    return {
-        r["invoice_number"]: int(r["id"])
-        for r in conn.execute("SELECT id, invoice_number FROM invoices")
-        if r["invoice_number"] in wanted
-    }
+def _renumber(conn: Any, records: Sequence[PulledRecord]) -> None:
+    """A pulled record renumbered in Maica before it was sent (the pull refuses one already in
+    Xero, or a number another invoice holds): the stored invoice takes the new number, so the
+    import below finds it by its Salesforce Id's invoice, never another by the number alone."""
+    for record in records:
+        row = conn.execute(
+            "SELECT i.id, i.invoice_number FROM maica_records m JOIN invoices i "
+            "ON i.id = m.invoice_id WHERE m.sf_id = ?",
+            (record.sf_id,),
+        ).fetchone()
+        if row is not None and row["invoice_number"] != record.invoice_number:
+            conn.execute(
+                "UPDATE invoices SET invoice_number = ? WHERE id = ?",
+                (record.invoice_number, int(row["id"])),
+            )
+
+
+def _adopted(conn: Any, records: Sequence[PulledRecord]) -> list[tuple[int, str]]:
+    """Records read for the first time whose number is an invoice a file import sent (the pull
+    refused those with other content: these are the same invoice): (invoice id, tenant) of each
+    ``synced`` link, to keep once the record's content replaces the file's."""
+    found: list[tuple[int, str]] = []
+    for record in records:
+        if conn.execute("SELECT 1 FROM maica_records WHERE sf_id = ?", (record.sf_id,)).fetchone():
+            continue
+        found += [
+            (int(r[0]), str(r[1]))
+            for r in conn.execute(
+                "SELECT l.invoice_id, l.tenant_id FROM invoices i JOIN xero_links l "
+                "ON l.invoice_id = i.id LEFT JOIN maica_records m ON m.invoice_id = i.id "
+                "WHERE i.invoice_number = ? AND m.sf_id IS NULL AND l.state = 'synced'",
+                (record.invoice_number,),
+            )
+        ]
+    return found
+
+
+def _rebase(conn: Any, adopted: Sequence[tuple[int, str]], now: float) -> None:
+    """The adopted links stay ``synced``: the record is the invoice Xero has (same participant
+    and total), only written as the org writes it (its ids, descriptions), so what was sent is
+    now the record's content; a cancellation still flags it."""
+    for invoice_id, tenant_id in adopted:
+        conn.execute(
+            "UPDATE xero_links SET state = 'synced', message = '', synced_fingerprint = "
+            "(SELECT fingerprint FROM invoices WHERE id = ?), updated_at = ? "
+            "WHERE invoice_id = ? AND tenant_id = ? AND state = 'changed' AND message = ?",
+            (invoice_id, now, invoice_id, tenant_id, CHANGED_MESSAGE),
+        )
+
+
+def _ids_of(conn: Any, records: Sequence[PulledRecord]) -> dict[str, int]:
+    """Salesforce Id → stored invoice: the one pulled from that record before, else (a record
+    read for the first time) the invoice the import just stored under its number."""
+    found: dict[str, int] = {}
+    for record in records:
+        row = conn.execute(
+            "SELECT invoice_id FROM maica_records WHERE sf_id = ?", (record.sf_id,)
+        ).fetchone()
+        if row is None:
+            row = conn.execute(
+                "SELECT i.id AS invoice_id FROM invoices i LEFT JOIN maica_records m "
+                "ON m.invoice_id = i.id WHERE i.invoice_number = ? AND m.sf_id IS NULL",
+                (record.invoice_number,),
+            ).fetchone()
+        if row is not None:
+            found[record.sf_id] = int(row["invoice_id"])
+    return found
 
 
 def _link_elsewhere(
@@ -419,7 +632,8 @@ def _link_elsewhere(
         if ours is not None:
             continue
         link = conn.execute(
-            "SELECT state, xero_invoice_id FROM xero_links WHERE invoice_id = ? AND tenant_id = ?",
+            "SELECT state, message, xero_invoice_id FROM xero_links WHERE invoice_id = ? "
+            "AND tenant_id = ?",
             (invoice_id, tenant_id),
         ).fetchone()
         first_time = row["finance_external_id"] != record.finance_external_id
@@ -430,10 +644,26 @@ def _link_elsewhere(
         )
         if not tenant_id:
             continue
-        if link is not None and link["state"] in (LinkState.SYNCED, LinkState.CHANGED):
+        relink = (
+            link is not None
+            and link["state"] == LinkState.CHANGED
+            and str(link["message"] or "").startswith(NOT_THIS_INVOICE)
+            and link["xero_invoice_id"] != record.finance_external_id
+        )  # a Finance External ID Xero did not know, corrected in Maica: looked up again
+        if (
+            not relink
+            and link is not None
+            and link["state"]
+            in (
+                LinkState.SYNCED,
+                LinkState.CHANGED,
+            )
+        ):
             continue  # in Xero already through this product: the check reports the clash
         if link is not None and link["state"] == LinkState.SENDING:
             continue  # its batch is settled against Xero first
+        if link is not None and link["state"] == LinkState.CONFLICT and link["xero_invoice_id"]:
+            continue  # this product's Xero invoice and Maica's: the row says what to do
         conn.execute(
             "INSERT INTO xero_links (invoice_id, tenant_id, state, message, xero_invoice_id, "
             "xero_invoice_number, synced_fingerprint, updated_at) SELECT id, ?, 'synced', ?, ?, "

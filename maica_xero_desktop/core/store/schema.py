@@ -289,4 +289,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN pulled INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE runs ADD COLUMN written_back INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: the Finance External ID someone else wrote, once looked up in Xero and found to be this
+    # invoice there ('xero_checked'): until then the invoice is linked, but said to be unchecked.
+    """
+    ALTER TABLE maica_records ADD COLUMN xero_checked TEXT;
+    """,
 )

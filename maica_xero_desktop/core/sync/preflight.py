@@ -334,6 +334,13 @@ def _source(
 ) -> str:
     """Where the offending value comes from, and the one change that clears it."""
     item_number = line.support_item_number
+    if getattr(line, column) and getattr(context, "source", "file") == "maica":
+        # read from the Maica org: the value is the support item's there, not an export's column
+        field = {"account_code": "Finance Account Code", "tax_type": "Tax Type"}.get(column, what)
+        return (
+            f"It comes from support item {item_number} in the Maica org (its {field}): correct "
+            f"it there; the next sync reads the invoice again{choices}."
+        )
     if getattr(line, column):
         return (
             f"It comes from the {column} column of this line in the Maica export, which overrides "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .schema import KEY_PREFIXES, NUMBER_TYPES, FieldDef, ObjectDef, base_name, build_schema
@@ -376,10 +377,13 @@ class MaicaOrg:
             )
         elif sobject == self.line:
             if not deleted:
-                quantity = record.get(f("Quantity__c")) or 0.0
-                price = record.get(f("Unit_Price__c")) or 0.0
+                # in decimal, half up, as Salesforce computes currency (never on binary floats:
+                # 2.5 x 95.07 is 237.67499... as a float, 237.68 in Salesforce)
+                quantity = Decimal(str(record.get(f("Quantity__c")) or 0))
+                price = Decimal(str(record.get(f("Unit_Price__c")) or 0))
                 amount = money(quantity * price)
-                gst = money(amount * 0.1) if record.get(f("GST_Code__c")) == "P1" else 0.0
+                p1 = record.get(f("GST_Code__c")) == "P1"
+                gst = money(Decimal(str(amount)) * Decimal("0.1")) if p1 else 0.0
                 record[f("Amount__c")] = amount
                 record[f("Line_Total__c")] = money(amount + gst)
             self._touch_parents(record, old)
