@@ -79,6 +79,7 @@ def main() -> int:
         store = internals(service).store
 
         # REST pull (what a pull below the bulk threshold does)
+        pull_started = time.time()
         before, started = service.maica.calls(), time.perf_counter()
         result = service.maica.pull(bulk=False)
         rest_s = time.perf_counter() - started
@@ -122,7 +123,8 @@ def main() -> int:
             loaded,
         )
         before, started = service.maica.calls(), time.perf_counter()
-        written = service.maica.write_back()
+        # as a sync's write-back after its own pull: records it read empty are not read again
+        written = service.maica.write_back(fresh_since=pull_started)
         wb_s = time.perf_counter() - started
         wb_calls = service.maica.calls() - before
         target = math.ceil(result.pulled / 200)  # the seeded sample's open invoices too

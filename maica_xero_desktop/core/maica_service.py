@@ -308,11 +308,12 @@ class MaicaService:
             return ""
         return identity.org_id or identity.instance_url
 
-    def pull(self, *, bulk: bool | None = None) -> PullResult:
+    def pull(self, *, bulk: bool | None = None, full: bool = False) -> PullResult:
         """Read the invoices to send from the Maica org (incremental by SystemModstamp) into the
         store: all of them, or nothing when any is bad (each reported with its Salesforce Id in
         ``errors``; nothing stored). ``bulk``: None decides by the measured threshold (REST
-        pages below it, Bulk API 2.0 past it); True or False forces one (benchmarks)."""
+        pages below it, Bulk API 2.0 past it); True or False forces one (benchmarks). ``full``:
+        read every candidate again, not only what changed since the last pull."""
         mapping = self.require_mapping()
         tenant = self._service.settings().active_tenant_id
         threshold = {None: BULK_THRESHOLD, True: -1, False: 2**62}[bulk]
@@ -324,6 +325,8 @@ class MaicaService:
                 self._org(),
                 tenant,
                 bulk_threshold=threshold,
+                full=full,
+                pricing=self._service.pricing(),
             ).pull()
         except SalesforceError as exc:
             if exc.error_code not in ("INVALID_FIELD", "INVALID_TYPE"):
@@ -356,14 +359,16 @@ class MaicaService:
             raise MaicaPullRejected(result)
         return result
 
-    def write_back(self) -> WriteBackResult:
+    def write_back(self, *, fresh_since: float | None = None) -> WriteBackResult:
         """Write the Xero InvoiceID and number of every invoice Xero confirmed, and every changed
         payment (upserted on Finance External ID = Xero PaymentID), to the Maica org."""
         tenant = self._service.settings().active_tenant_id
         if not tenant:
             return WriteBackResult(0, 0)
         mapping = self.require_mapping()
-        return WriteBack(self._service._maica_session, self._store, mapping, tenant).run()
+        return WriteBack(
+            self._service._maica_session, self._store, mapping, tenant, fresh_since=fresh_since
+        ).run()
 
     def calls(self) -> int:
         """Salesforce API calls this process made so far (for a run's count)."""

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,12 +193,14 @@ class SyncService:
             before = maica.write_back()
             written += before.invoices
             refused += before.failed
+        pull_started = time.time()
         pulled = maica.pull_or_refuse()
         self._check_elsewhere()
         result = self._engine(flow, trigger, dry_run, progress, cancel)
         if not dry_run and not (cancel is not None and cancel.is_set()):
             try:
-                after = maica.write_back()
+                # what this run's pull just read empty is written without a second read
+                after = maica.write_back(fresh_since=pull_started)
             except MaicaXeroError as exc:
                 # the invoices are in Xero and linked: their write-back waits for the next run
                 log.warning("The write-back to the Maica org stopped: %s", exc.fact)

@@ -259,7 +259,11 @@ def test_an_unsent_invoice_is_read_again_when_its_support_item_changes(
     make(xero_env, "INV-T001", lines=((1.0, 10.0, str(item["Id"]), "P2"),))
     service.sync.run()
     assert _only(service, "INV-T001").state == "blocked"
-    assert "BAD9" in _only(service, "INV-T001").message
+    blocked = _only(service, "INV-T001").message
+    assert "BAD9" in blocked
+    # the advice points at the Maica org's support item, not at an export's column
+    assert "in the Maica org" in blocked
+    assert "export" not in blocked
     xero_env.maica_upsert_records(
         ITEM, [{"Id": item["Id"], f"{NS}__Finance_Account_Code__c": code}]
     )
@@ -409,3 +413,44 @@ def test_a_full_pull_reads_everything_again(service: Service, xero_env: Sandbox)
     assert not full.errors
     assert full.unchanged == full.pulled == first.pulled  # stored again, same content
     assert full.new == 0
+
+
+def test_a_write_back_right_after_its_pull_does_not_read_the_records_again(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """The issue's budget: a write-back of N costs ceil(N/200) calls. Records this run's pull
+    just read with an empty Finance External ID are written without a second read; a write-back
+    that waited (here: a refusal) reads its records first, as review #4 asks."""
+    maica_ready(service)
+    first, second = make(xero_env, "INV-F001"), make(xero_env, "INV-F002")
+    xero_env.maica_add_fault(
+        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
+        record_ids=[first, second],
+    )  # fmt: skip
+    service.sync.run()
+    assert not invoices(xero_env)["INV-F001"].get(FEI)
+
+    def calls() -> dict[str, int]:
+        counted = xero_env.maica_stats()["calls"]
+        return {name: int(counted.get(name, 0)) for name in ("query", "composite")}
+
+    before = calls()
+    assert service.maica.write_back().invoices == 2  # waited: read first, then written
+    after = calls()
+    assert after["query"] == before["query"] + 1
+    assert after["composite"] == before["composite"] + 1
+
+    # a sync: its own pull reads the new invoice, its write-back does not read it again
+    make(xero_env, "INV-F003")
+    before = calls()
+    result = service.sync.run()
+    after = calls()
+    assert result.written_back == 1
+    assert invoices(xero_env)["INV-F003"].get(FEI)
+    # the run's write-back before its pull reads nothing (nothing waits), the pull's own queries
+    # are the only ones, and one collection call writes the new invoice back
+    assert after["composite"] == before["composite"] + 1
+    pull_only = calls()
+    service.maica.pull()
+    pull_queries = calls()["query"] - pull_only["query"]
+    assert after["query"] - before["query"] <= pull_queries

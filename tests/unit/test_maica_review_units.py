@@ -4,7 +4,6 @@ support item's tax type, and the block advice for an invoice read from the Maica
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import cast
@@ -80,14 +79,9 @@ def test_a_gst_code_that_contradicts_the_support_items_tax_type_is_named() -> No
     assert "EXEMPTOUTPUT" in said
 
 
-@dataclass(frozen=True)
-class _MaicaContext(MappingContext):
-    source: str = "maica"
-
-
 def test_block_advice_for_an_invoice_read_from_the_maica_org_names_the_support_item() -> None:
     line = Line("01_011_0107_1_1", Decimal(1), Decimal(10), account_code="BAD9")
-    context = _MaicaContext("", {}, "200", "EXEMPTOUTPUT", 14)
+    context = MappingContext("", {}, "200", "EXEMPTOUTPUT", 14, source="maica")
     said = preflight._source(line, context, "account_code", "account code", "")
     assert "support item 01_011_0107_1_1 in the Maica org" in said
     assert "Finance Account Code" in said

@@ -22,6 +22,9 @@ class MappingContext:
     payment_terms_days: int
     #: Exclusive (Maica's unit prices are before GST), Inclusive or NoTax: sent on every invoice
     line_amount_type: str = "Exclusive"
+    #: where the invoices come from ("file" or "maica"): the advice names the export's columns or
+    #: the Maica org's records
+    source: str = "file"
 
 
 @runtime_checkable

@@ -69,6 +69,8 @@ class InvoiceWriteBack:
     #: the Xero id this product last wrote to the record ("" when none): a Finance External ID
     #: holding it (or the one to write) is ours to overwrite
     written_id: str = ""
+    #: when a pull last read the record with an empty Finance External ID (0: not known empty)
+    read_empty_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,9 @@ class MaicaRecords(InvoiceImport):
             rows = conn.execute(
                 "SELECT l.invoice_id, i.invoice_number, m.sf_id, l.xero_invoice_id, "
                 "COALESCE(l.xero_invoice_number, '') AS xero_invoice_number, "
-                "CASE WHEN w.state = 'written' THEN w.xero_invoice_id ELSE '' END AS written_id "
+                "CASE WHEN w.state = 'written' THEN w.xero_invoice_id ELSE '' END AS written_id, "
+                "CASE WHEN COALESCE(m.finance_external_id, '') = '' THEN m.pulled_at ELSE 0 END "
+                "AS read_empty_at "
                 "FROM xero_links l JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id "
                 "LEFT JOIN maica_writeback w ON w.invoice_id = l.invoice_id "
@@ -305,6 +309,7 @@ class MaicaRecords(InvoiceImport):
                 r["xero_invoice_id"],
                 r["xero_invoice_number"],
                 r["written_id"] or "",
+                float(r["read_empty_at"] or 0.0),
             )
             for r in rows
         ]

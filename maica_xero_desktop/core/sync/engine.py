@@ -218,6 +218,7 @@ class SyncEngine:
             default_tax_type=self.settings.default_tax_type,
             payment_terms_days=self.settings.payment_terms_days,
             line_amount_type=line_amount_type(self.settings.line_amount_type) or EXCLUSIVE,
+            source=self.settings.source,
         )
         chosen = self._select(result)
         if not chosen:

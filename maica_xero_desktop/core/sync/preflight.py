@@ -334,7 +334,7 @@ def _source(
 ) -> str:
     """Where the offending value comes from, and the one change that clears it."""
     item_number = line.support_item_number
-    if getattr(line, column) and getattr(context, "source", "file") == "maica":
+    if getattr(line, column) and context is not None and context.source == "maica":
         # read from the Maica org: the value is the support item's there, not an export's column
         field = {"account_code": "Finance Account Code", "tax_type": "Tax Type"}.get(column, what)
         return (
