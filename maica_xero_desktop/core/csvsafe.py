@@ -2,10 +2,13 @@
 
 A cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage return before one) is
 read as a formula by Excel, LibreOffice and Google Sheets: ``=HYPERLINK(...)`` in a participant's
-name would become a live link, ``=cmd|...`` a DDE command. Every CSV file the product writes
-(``export-updates``, reports) goes through :func:`writer` or :func:`neutralise`, which put a single
-quote in front of such a text value, so it is shown as the text it is. Plain numbers (``-12.50``)
-stay numbers. Values sent to Xero are never changed: Xero stores text as text.
+name would become a live link, ``=cmd|...`` a DDE command. Every CSV file meant for people
+(reports, ``export-updates``' files matched by Name) goes through :func:`writer` or
+:func:`neutralise`, which put a single quote in front of such a text value, so it is shown as the
+text it is. Plain numbers (``-12.50``) stay numbers. Values sent to Xero are never changed: Xero
+stores text as text. One exception, on purpose: ``export-updates``' files keyed by Salesforce Id are
+for Salesforce's Data Loader, which never evaluates formulas and would store the quote as part of
+the value (core/maica/exports.py says so in each file's name and docstring).
 """
 
 from __future__ import annotations
