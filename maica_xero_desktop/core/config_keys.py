@@ -166,6 +166,25 @@ def _sf_client_id(text: str) -> str:
     return value
 
 
+def _since(text: str) -> str:
+    from datetime import date
+
+    value = text.strip()
+    if value.lower() in ("", "off", "none"):
+        return ""
+    try:
+        return date.fromisoformat(value).isoformat() if len(value) == 10 else _bad_since()
+    except ValueError:
+        return _bad_since()
+
+
+def _bad_since() -> str:
+    raise ConfigurationError(
+        "The earliest invoice date is a date as YYYY-MM-DD (for example 2026-07-01), or 'off' to "
+        "read every Maica invoice that is not in Xero yet."
+    )
+
+
 def _flow(text: str) -> str:
     from .flows import get_flow  # plug-in flows load only when a flow is checked
 
@@ -213,6 +232,12 @@ KEYS: dict[str, ConfigKey] = {
         ),
         ConfigKey(
             "sf-client-id", "sf_client_id", _sf_client_id, "the Maica External Client App's key"
+        ),
+        ConfigKey(
+            "maica-since",
+            "maica_since",
+            _since,
+            "the earliest Maica invoice date a pull reads (YYYY-MM-DD, or off)",
         ),
         ConfigKey(
             "schedule",

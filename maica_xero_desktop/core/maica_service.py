@@ -327,6 +327,7 @@ class MaicaService:
                 bulk_threshold=threshold,
                 full=full,
                 pricing=self._service.pricing(),
+                since=self._service.settings().maica_since,
             ).pull()
         except SalesforceError as exc:
             if exc.error_code not in ("INVALID_FIELD", "INVALID_TYPE"):

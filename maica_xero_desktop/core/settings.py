@@ -94,6 +94,9 @@ class Settings:
     maica_namespace: str = ""
     #: the field mapping the administrator confirmed: "object.role" -> API name (core/maica)
     maica_mapping: dict[str, str] = field(default_factory=dict)
+    #: the earliest Maica invoice date a pull reads (YYYY-MM-DD; "" = every invoice with an empty
+    #: Finance External ID): keeps years of invoices paid long ago out of a first pull
+    maica_since: str = ""
     #: Keys this version does not know, kept as they were.
     extra: dict[str, Any] = field(default_factory=dict)
 

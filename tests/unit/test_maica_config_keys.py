@@ -79,3 +79,13 @@ def test_a_mapping_that_is_not_names_to_names_falls_back() -> None:
     settings, warnings = settings_from_json({"maica_mapping": {"invoice.total": 3}})
     assert settings.maica_mapping == {}
     assert "maica_mapping" in str(warnings[0])
+
+
+def test_the_earliest_invoice_date_is_a_date_or_off() -> None:
+    key = lookup("maica-since")
+    assert key.parse(" 2026-07-01 ") == "2026-07-01"
+    assert key.parse("off") == ""
+    assert key.parse("") == ""
+    for bad in ("2026-7-1", "01/07/2026", "2026-02-30", "2026-07-01T00:00:00", "'; DELETE"):
+        with pytest.raises(ConfigurationError, match="YYYY-MM-DD"):
+            key.parse(bad)

@@ -103,6 +103,7 @@ class Puller:
         bulk_wait: int = 1,
         full: bool = False,
         pricing: Pricing | None = None,
+        since: str = "",
     ) -> None:
         self.runner = runner
         self.store = store
@@ -116,12 +117,14 @@ class Puller:
         #: how the totals sent to Xero are computed (the settings' line amount type and the
         #: organisation's rates); the store's, Exclusive, when not given
         self.pricing = pricing
+        #: the earliest invoice date read (the maica-since setting; "" = every invoice)
+        self.since = since
 
     def pull(self) -> PullResult:
         calls_before = self.runner.calls
         stored_mark = self.store.maica_mark(self.org)
         mark = "" if self.full else stored_mark
-        queries = Queries(self.mapping, mark)
+        queries = Queries(self.mapping, mark, self.since)
         count = int(self.runner.run(lambda sf: sf.query(queries.count()))["totalSize"])
         bulk = count > self.bulk_threshold
         if bulk:

@@ -51,6 +51,8 @@ class Queries:
 
     mapping: Mapping
     mark: str = ""
+    #: the earliest invoice date to read (YYYY-MM-DD, checked by the setting; "" = no floor)
+    since: str = ""
 
     def _n(self, key: str) -> str:
         return self.mapping.name(key)
@@ -64,6 +66,9 @@ class Queries:
             parts.append(f"{self._n('invoice.cancelled')} = false")
         if self.mark:
             parts.append(f"SystemModstamp >= {look_back(self.mark)}")
+        if self.since and self.mapping.has("invoice.invoice_date"):
+            # a date literal, unquoted; only a checked YYYY-MM-DD gets here
+            parts.append(f"{self._n('invoice.invoice_date')} >= {self.since}")
         return " AND ".join(parts)
 
     @property
