@@ -5,7 +5,9 @@ results, ``allOrNone``). Not-updateable fields are refused per record, armed rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -76,7 +78,11 @@ def _object_or_404(org: MaicaOrg, name: str) -> ObjectDef | Response:
     return obj
 
 
-def _refusal(exc: WriteError) -> Response:
+def _refusal(exc: WriteError | UnknownField) -> Response:
+    """The answer to a refused write: an unknown field name refuses the whole call
+    (INVALID_FIELD), a refused record answers with its own code."""
+    if isinstance(exc, UnknownField):
+        return sf_error(400, "INVALID_FIELD", str(exc))
     return sf_error(400, exc.status_code, exc.message, exc.fields)
 
 
@@ -95,9 +101,7 @@ def create_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
             return obj
         try:
             new_id = org.insert(obj.name, body)
-        except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        except WriteError as exc:
+        except (UnknownField, WriteError) as exc:
             return _refusal(exc)
         state.mark_dirty()
     return json_response(201, {"id": new_id, "success": True, "errors": []})
@@ -121,9 +125,7 @@ def update_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
             return _refusal(_fault_error(hits[record["Id"]], record["Id"]))
         try:
             org.update(obj.name, record["Id"], body)
-        except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        except WriteError as exc:
+        except (UnknownField, WriteError) as exc:
             return _refusal(exc)
         state.mark_dirty()
     return empty(204)
@@ -162,6 +164,17 @@ def _external_field(org: MaicaOrg, obj: ObjectDef, name: str) -> str | Response:
     return fdef.name
 
 
+def _upsert_target(org: MaicaOrg, params: dict[str, str]) -> tuple[ObjectDef, str] | Response:
+    """The object and external id field an upsert URL names (an upsert of one or of many)."""
+    obj = _object_or_404(org, params["sobject"])
+    if isinstance(obj, Response):
+        return obj
+    ext = _external_field(org, obj, params["field"])
+    if isinstance(ext, Response):
+        return ext
+    return obj, ext
+
+
 def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
     body = _json_body(request)
     if not isinstance(body, dict):
@@ -170,12 +183,10 @@ def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
     state = app.state
     with state.lock:
         org = state.maica
-        obj = _object_or_404(org, params["sobject"])
-        if isinstance(obj, Response):
-            return obj
-        ext = _external_field(org, obj, params["field"])
-        if isinstance(ext, Response):
-            return ext
+        target = _upsert_target(org, params)
+        if isinstance(target, Response):
+            return target
+        obj, ext = target
         matches = org.by_external(obj.name, ext, value)
         if len(matches) > 1:
             urls = [f"/services/data/v{ctx.version}/sobjects/{obj.name}/{i}" for i in matches]
@@ -193,9 +204,7 @@ def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
                     values[ext] = value
                 new_id = org.insert(obj.name, values)
                 result = {"id": new_id, "success": True, "errors": [], "created": True}
-        except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        except WriteError as exc:
+        except (UnknownField, WriteError) as exc:
             return _refusal(exc)
         state.mark_dirty()
     return json_response(201 if result["created"] else 200, result)
@@ -285,9 +294,19 @@ def _results(items: list[Item], *, upsert: bool = False) -> Response:
     return json_response(200, out)
 
 
-def update_many(
-    app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
+#: what a collection call does to its typed records under the org lock; a refused record keeps
+#: its refusal on its item
+Apply = Callable[[MaicaOrg, list[Item]], None]
+#: the object the URL fixes (None: each record's ``attributes.type``) and the call's operation,
+#: or the answer that refuses the call
+Plan = tuple[ObjectDef | None, Apply] | Response
+
+
+def _write_collection(
+    app: SandboxApp, request: Request, plan: Callable[[MaicaOrg], Plan], *, upsert: bool = False
 ) -> Response:
+    """What every collection write does around its operation: read the records, type them under
+    the org lock, apply the operation, roll back on allOrNone, and answer one result a record."""
     parsed = _collection(request)
     if isinstance(parsed, Response):
         return parsed
@@ -295,80 +314,91 @@ def update_many(
     state = app.state
     with state.lock:
         org = state.maica
+        planned = plan(org)
+        if isinstance(planned, Response):
+            return planned
+        fixed, apply = planned
         try:
-            items = _typed_items(org, records, None)
+            items = _typed_items(org, records, fixed)
         except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        for item in items:
-            given = item.values.pop("Id", None) or item.values.pop("id", None)
-            item.record_id = normalize_id(str(given)) if given else None
-            item.key = item.record_id or ""
-            if item.error is None and not given:
-                item.error = WriteError("MISSING_ARGUMENT", "Id not specified in an update call")
-            elif item.error is None and item.record_id is None:
-                item.error = WriteError("MALFORMED_ID", f"malformed id {given}", ["Id"])
-        hits = app.maica.faults.take_records("composite", [i.key for i in items if i.key])
-        for item in items:
-            if item.error is not None or item.obj is None:
-                continue
-            if item.key in hits:
-                item.error = _fault_error(hits[item.key], item.key)
-                continue
-            record = org.get(item.obj.name, item.key)
-            if record is None:
-                item.error = WriteError(
-                    "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []
-                )
-                continue
-            item.before = dict(record)
-            try:
-                org.update(item.obj.name, item.key, item.values)
-            except WriteError as exc:
-                item.error = exc
-                item.before = None
+            return _refusal(exc)
+        apply(org, items)
         _finish(app, items, all_or_none)
-    return _results(items)
+    return _results(items, upsert=upsert)
+
+
+def update_many(
+    app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
+) -> Response:
+    return _write_collection(app, request, lambda org: (None, partial(_update_items, app)))
+
+
+def _update_items(app: SandboxApp, org: MaicaOrg, items: list[Item]) -> None:
+    for item in items:
+        given = item.values.pop("Id", None) or item.values.pop("id", None)
+        item.record_id = normalize_id(str(given)) if given else None
+        item.key = item.record_id or ""
+        if item.error is None and not given:
+            item.error = WriteError("MISSING_ARGUMENT", "Id not specified in an update call")
+        elif item.error is None and item.record_id is None:
+            item.error = WriteError("MALFORMED_ID", f"malformed id {given}", ["Id"])
+    hits = app.maica.faults.take_records("composite", [i.key for i in items if i.key])
+    for item in items:
+        if item.error is not None or item.obj is None:
+            continue
+        if item.key in hits:
+            item.error = _fault_error(hits[item.key], item.key)
+            continue
+        record = org.get(item.obj.name, item.key)
+        if record is None:
+            item.error = WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
+            continue
+        item.before = dict(record)
+        try:
+            org.update(item.obj.name, item.key, item.values)
+        except WriteError as exc:
+            item.error = exc
+            item.before = None
 
 
 def create_many(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
 ) -> Response:
-    parsed = _collection(request)
-    if isinstance(parsed, Response):
-        return parsed
-    all_or_none, records = parsed
-    state = app.state
-    with state.lock:
-        org = state.maica
+    return _write_collection(app, request, lambda org: (None, _create_items))
+
+
+def _create_items(org: MaicaOrg, items: list[Item]) -> None:
+    for item in items:
+        if item.error is not None or item.obj is None:
+            continue
+        if any(k.lower() == "id" for k in item.values):
+            item.error = WriteError(
+                "INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"]
+            )
+            continue
         try:
-            items = _typed_items(org, records, None)
-        except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        for item in items:
-            if item.error is not None or item.obj is None:
-                continue
-            if any(k.lower() == "id" for k in item.values):
-                item.error = WriteError(
-                    "INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"]
-                )
-                continue
-            try:
-                item.record_id = org.insert(item.obj.name, item.values)
-                item.created = True
-            except WriteError as exc:
-                item.error = exc
-        _finish(app, items, all_or_none)
-    return _results(items)
+            item.record_id = org.insert(item.obj.name, item.values)
+            item.created = True
+        except WriteError as exc:
+            item.error = exc
+
+
+def _ids_arg(request: Request, missing: str) -> list[str] | Response:
+    """The ``ids`` query argument of a collection call: the ids given, at most MAX_RECORDS."""
+    ids = [i for i in (request.arg("ids") or "").split(",") if i]
+    if not ids:
+        return sf_error(400, "MISSING_ARGUMENT", missing)
+    if len(ids) > MAX_RECORDS:
+        return sf_error(400, "EXCEEDED_ID_LIMIT", "record limit reached")
+    return ids
 
 
 def delete_many(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
 ) -> Response:
-    ids = [i for i in (request.arg("ids") or "").split(",") if i]
-    if not ids:
-        return sf_error(400, "MISSING_ARGUMENT", "ids parameter is required")
-    if len(ids) > MAX_RECORDS:
-        return sf_error(400, "EXCEEDED_ID_LIMIT", "record limit reached")
+    ids = _ids_arg(request, "ids parameter is required")
+    if isinstance(ids, Response):
+        return ids
     state = app.state
     out = []
     with state.lock:
@@ -391,12 +421,13 @@ def retrieve_many(
 ) -> Response:
     """``GET composite/sobjects/{O}?ids=a,b&fields=f,g``: the records in order (null when not
     found)."""
-    ids = [i for i in (request.arg("ids") or "").split(",") if i]
+    missing = "ids and fields parameters are required"
     names = [n.strip() for n in (request.arg("fields") or "").split(",") if n.strip()]
-    if not ids or not names:
-        return sf_error(400, "MISSING_ARGUMENT", "ids and fields parameters are required")
-    if len(ids) > MAX_RECORDS:
-        return sf_error(400, "EXCEEDED_ID_LIMIT", "record limit reached")
+    if not names:
+        return sf_error(400, "MISSING_ARGUMENT", missing)
+    ids = _ids_arg(request, missing)
+    if isinstance(ids, Response):
+        return ids
     state = app.state
     with state.lock:
         org = state.maica
@@ -423,75 +454,69 @@ def retrieve_many(
 def upsert_many(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
 ) -> Response:
-    parsed = _collection(request)
-    if isinstance(parsed, Response):
-        return parsed
-    all_or_none, records = parsed
-    state = app.state
-    with state.lock:
-        org = state.maica
-        obj = _object_or_404(org, params["sobject"])
-        if isinstance(obj, Response):
-            return obj
-        ext = _external_field(org, obj, params["field"])
-        if isinstance(ext, Response):
-            return ext
+    def plan(org: MaicaOrg) -> Plan:
+        target = _upsert_target(org, params)
+        if isinstance(target, Response):
+            return target
+        obj, ext = target
+        return obj, partial(_upsert_items, app, obj, ext)
+
+    return _write_collection(app, request, plan, upsert=True)
+
+
+def _upsert_items(
+    app: SandboxApp, obj: ObjectDef, ext: str, org: MaicaOrg, items: list[Item]
+) -> None:
+    seen: dict[str, list[Item]] = {}
+    for item in items:
+        if item.error is None and item.obj is not None and item.obj.name != obj.name:
+            item.error = WriteError(
+                "INVALID_TYPE", f"This operation only accepts records of type {obj.name}"
+            )
+        value = next((v for k, v in item.values.items() if k.lower() == ext.lower()), None)
+        if item.error is None and (value is None or value == ""):
+            item.error = WriteError("MISSING_ARGUMENT", f"{ext} not specified", [ext])
+        item.key = "" if value is None else str(value)
+        if item.key:
+            seen.setdefault(item.key, []).append(item)
+    for key, same in seen.items():
+        if len(same) > 1:
+            for item in same:
+                item.error = item.error or WriteError(
+                    "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {key}", [ext]
+                )
+    keys = [i.key for i in items if i.key]
+    matches = {i.key: org.by_external(obj.name, ext, i.key) for i in items if i.key}
+    hits = app.maica.faults.take_records(
+        "upsert", keys + [m for found in matches.values() for m in found]
+    )
+    for item in items:
+        if item.error is not None:
+            continue
+        found = matches[item.key]
+        hit = hits.get(item.key) or next((hits[m] for m in found if m in hits), None)
+        if hit is not None:
+            item.error = _fault_error(hit, found[0] if found else item.key)
+            continue
+        if len(found) > 1:
+            item.error = WriteError(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{ext}: more than one record found for external id field: {found}",
+                [ext],
+            )
+            continue
         try:
-            items = _typed_items(org, records, obj)
-        except UnknownField as exc:
-            return sf_error(400, "INVALID_FIELD", str(exc))
-        seen: dict[str, list[Item]] = {}
-        for item in items:
-            if item.error is None and item.obj is not None and item.obj.name != obj.name:
-                item.error = WriteError(
-                    "INVALID_TYPE", f"This operation only accepts records of type {obj.name}"
-                )
-            value = next((v for k, v in item.values.items() if k.lower() == ext.lower()), None)
-            if item.error is None and (value is None or value == ""):
-                item.error = WriteError("MISSING_ARGUMENT", f"{ext} not specified", [ext])
-            item.key = "" if value is None else str(value)
-            if item.key:
-                seen.setdefault(item.key, []).append(item)
-        for key, same in seen.items():
-            if len(same) > 1:
-                for item in same:
-                    item.error = item.error or WriteError(
-                        "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {key}", [ext]
-                    )
-        keys = [i.key for i in items if i.key]
-        matches = {i.key: org.by_external(obj.name, ext, i.key) for i in items if i.key}
-        hits = app.maica.faults.take_records(
-            "upsert", keys + [m for found in matches.values() for m in found]
-        )
-        for item in items:
-            if item.error is not None:
-                continue
-            found = matches[item.key]
-            hit = hits.get(item.key) or next((hits[m] for m in found if m in hits), None)
-            if hit is not None:
-                item.error = _fault_error(hit, found[0] if found else item.key)
-                continue
-            if len(found) > 1:
-                item.error = WriteError(
-                    "DUPLICATE_EXTERNAL_ID",
-                    f"{ext}: more than one record found for external id field: {found}",
-                    [ext],
-                )
-                continue
-            try:
-                if found:
-                    item.record_id = found[0]
-                    item.before = dict(org.tables[obj.name].records[found[0]])
-                    values = {k: v for k, v in item.values.items() if k.lower() != ext.lower()}
-                    org.update(obj.name, found[0], values)
-                else:
-                    values = dict(item.values)
-                    if ext == "Id":
-                        values = {k: v for k, v in values.items() if k.lower() != "id"}
-                    item.record_id = org.insert(obj.name, values)
-                    item.created = True
-            except WriteError as exc:
-                item.error = exc
-                item.before = None
-        _finish(app, items, all_or_none)
-    return _results(items, upsert=True)
+            if found:
+                item.record_id = found[0]
+                item.before = dict(org.tables[obj.name].records[found[0]])
+                values = {k: v for k, v in item.values.items() if k.lower() != ext.lower()}
+                org.update(obj.name, found[0], values)
+            else:
+                values = dict(item.values)
+                if ext == "Id":
+                    values = {k: v for k, v in values.items() if k.lower() != "id"}
+                item.record_id = org.insert(obj.name, values)
+                item.created = True
+        except WriteError as exc:
+            item.error = exc
+            item.before = None
