@@ -37,6 +37,11 @@ ELSEWHERE_MESSAGE = (
     "Sent to Xero by Maica's own sync (its Finance External ID was set there): linked, not sent "
     "again. Turn off Maica's own Xero flow while this program sends the invoices."
 )
+#: a link set ``changed`` with its sentence: (message, now, invoice id, tenant)
+_SET_CHANGED = (
+    "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
+    "WHERE invoice_id = ? AND tenant_id = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -272,8 +277,7 @@ class MaicaRecords(InvoiceImport):
                 [(xero_id, invoice_id) for invoice_id, xero_id in found],
             )
             conn.executemany(
-                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
-                "WHERE invoice_id = ? AND tenant_id = ?",
+                _SET_CHANGED,
                 [(message, now, invoice_id, tenant_id) for invoice_id, message in refused],
             )
 
@@ -301,18 +305,7 @@ class MaicaRecords(InvoiceImport):
                 "'')))) ORDER BY i.invoice_number",
                 (tenant_id,),
             ).fetchall()
-        return [
-            InvoiceWriteBack(
-                int(r["invoice_id"]),
-                r["invoice_number"],
-                r["sf_id"],
-                r["xero_invoice_id"],
-                r["xero_invoice_number"],
-                r["written_id"] or "",
-                float(r["read_empty_at"] or 0.0),
-            )
-            for r in rows
-        ]
+        return [_invoice_writeback(r) for r in rows]
 
     def writeback_taken(
         self, tenant_id: str, item: InvoiceWriteBack, finance_external_id: str, xero_number: str
@@ -331,16 +324,8 @@ class MaicaRecords(InvoiceImport):
         )
         now = time.time()
         with self.db.tx() as conn:
-            conn.execute(
-                "UPDATE maica_records SET finance_external_id = ?, xero_number_seen = ?, "
-                "changed_hands_at = COALESCE(changed_hands_at, ?) WHERE invoice_id = ?",
-                (finance_external_id, xero_number or None, now, item.invoice_id),
-            )
-            conn.execute(
-                "UPDATE xero_links SET state = 'changed', message = ?, updated_at = ? "
-                "WHERE invoice_id = ? AND tenant_id = ?",
-                (message, now, item.invoice_id, tenant_id),
-            )
+            _changed_hands(conn, item.invoice_id, finance_external_id, xero_number, now)
+            conn.execute(_SET_CHANGED, (message, now, item.invoice_id, tenant_id))
         return message
 
     def number_holders(self, numbers: Iterable[str]) -> dict[str, NumberHolder]:
@@ -414,23 +399,15 @@ class MaicaRecords(InvoiceImport):
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT l.invoice_id, i.invoice_number, COALESCE(m.sf_id, '') AS sf_id, "
-                "l.xero_invoice_id, COALESCE(l.xero_invoice_number, '') AS xero_invoice_number "
+                "l.xero_invoice_id, COALESCE(l.xero_invoice_number, '') AS xero_invoice_number, "
+                "'' AS written_id, 0 AS read_empty_at "
                 "FROM xero_links l LEFT JOIN maica_records m ON m.invoice_id = l.invoice_id "
                 "JOIN invoices i ON i.id = l.invoice_id WHERE l.tenant_id = ? "
                 "AND l.state = 'synced' AND l.xero_invoice_id IS NOT NULL "
                 "ORDER BY i.invoice_number",
                 (tenant_id,),
             ).fetchall()
-        return [
-            InvoiceWriteBack(
-                int(r["invoice_id"]),
-                r["invoice_number"],
-                r["sf_id"],
-                r["xero_invoice_id"],
-                r["xero_invoice_number"],
-            )
-            for r in rows
-        ]
+        return [_invoice_writeback(r) for r in rows]
 
     # -- writing back payments ------------------------------------------------------------
 
@@ -457,28 +434,8 @@ class MaicaRecords(InvoiceImport):
                 "ORDER BY w.date, w.xero_payment_id",
                 (tenant_id,),
             ).fetchall()
-        return [
-            PaymentWriteBack(
-                r["xero_payment_id"],
-                int(r["invoice_id"]),
-                r["invoice_number"],
-                r["sf_id"],
-                r["amount"],
-                r["date"],
-                True,
-            )
-            for r in current
-        ] + [
-            PaymentWriteBack(
-                r["xero_payment_id"],
-                int(r["invoice_id"]),
-                r["invoice_number"],
-                r["sf_id"],
-                r["amount"],
-                r["date"],
-                False,
-            )
-            for r in removed
+        return [_payment_writeback(r, included=True) for r in current] + [
+            _payment_writeback(r, included=False) for r in removed
         ]
 
     def record_payment_writeback(
@@ -544,6 +501,44 @@ class MaicaRecords(InvoiceImport):
             )
             for r in rows
         ]
+
+
+def _invoice_writeback(r: Any) -> InvoiceWriteBack:
+    """An invoice write-back from a row with its columns by name."""
+    return InvoiceWriteBack(
+        int(r["invoice_id"]),
+        r["invoice_number"],
+        r["sf_id"],
+        r["xero_invoice_id"],
+        r["xero_invoice_number"],
+        r["written_id"] or "",
+        float(r["read_empty_at"] or 0.0),
+    )
+
+
+def _payment_writeback(r: Any, *, included: bool) -> PaymentWriteBack:
+    """A payment write-back from a row with its columns by name."""
+    return PaymentWriteBack(
+        r["xero_payment_id"],
+        int(r["invoice_id"]),
+        r["invoice_number"],
+        r["sf_id"],
+        r["amount"],
+        r["date"],
+        included,
+    )
+
+
+def _changed_hands(
+    conn: Any, invoice_id: int, finance_external_id: str, xero_number: str, now: float
+) -> None:
+    """Remember that someone else wrote the record's Finance External ID (and the Xero number
+    seen with it); the first time it was seen stays."""
+    conn.execute(
+        "UPDATE maica_records SET finance_external_id = ?, xero_number_seen = ?, "
+        "changed_hands_at = COALESCE(changed_hands_at, ?) WHERE invoice_id = ?",
+        (finance_external_id, xero_number or None, now, invoice_id),
+    )
 
 
 def _renumber(conn: Any, records: Sequence[PulledRecord]) -> None:
@@ -642,11 +637,7 @@ def _link_elsewhere(
             (invoice_id, tenant_id),
         ).fetchone()
         first_time = row["finance_external_id"] != record.finance_external_id
-        conn.execute(
-            "UPDATE maica_records SET finance_external_id = ?, xero_number_seen = ?, "
-            "changed_hands_at = COALESCE(changed_hands_at, ?) WHERE invoice_id = ?",
-            (record.finance_external_id, record.xero_number or None, now, invoice_id),
-        )
+        _changed_hands(conn, invoice_id, record.finance_external_id, record.xero_number, now)
         if not tenant_id:
             continue
         relink = (
