@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,23 @@ if TYPE_CHECKING:
     from .service import Service
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _RunAsked:
+    """What Run Now was asked for, handed on as one to the steps of the run."""
+
+    flow: str | None
+    dry_run: bool
+    trigger: str
+    progress: Callable[[Progress], None] | None
+    cancel: threading.Event | None
+
+
+def _failed(result: SyncResult, sentence: str) -> None:
+    """The run ends ``failed``; its sentence follows whatever the run already said."""
+    result.state = RunState.FAILED
+    result.message = " ".join(p for p in (result.message, sentence) if p)
 
 
 class SyncService:
@@ -109,18 +127,12 @@ class SyncService:
             )
         service._tokens.current()  # NotConnected before any work
         settings = service.settings()
+        asked = _RunAsked(flow, dry_run, trigger, progress, cancel)
         if settings.source == "maica":
-            return self._run_maica(flow, dry_run, trigger, progress, cancel)
-        return self._engine(flow, trigger, dry_run, progress, cancel)
+            return self._run_maica(asked)
+        return self._engine(asked)
 
-    def _engine(
-        self,
-        flow: str | None,
-        trigger: str,
-        dry_run: bool,
-        progress: Callable[[Progress], None] | None,
-        cancel: threading.Event | None,
-    ) -> SyncResult:
+    def _engine(self, asked: _RunAsked) -> SyncResult:
         service = self._service
         tenant = service.active_tenant()
         settings = service.settings()
@@ -128,24 +140,17 @@ class SyncService:
             self._store,
             service._xero,
             settings,
-            get_flow(flow or settings.flow),
+            get_flow(asked.flow or settings.flow),
             tenant.tenant_id,
             tenant.tenant_name,
             service.paths.data_dir,
-            progress=progress,
-            cancel=cancel,
+            progress=asked.progress,
+            cancel=asked.cancel,
             home=service._settings_store,
         )
-        return engine.run(trigger=trigger, dry_run=dry_run)
+        return engine.run(trigger=asked.trigger, dry_run=asked.dry_run)
 
-    def _run_maica(
-        self,
-        flow: str | None,
-        dry_run: bool,
-        trigger: str,
-        progress: Callable[[Progress], None] | None,
-        cancel: threading.Event | None,
-    ) -> SyncResult:
+    def _run_maica(self, asked: _RunAsked) -> SyncResult:
         """The Maica org as the source: first the write-back a killed or stopped run left
         pending, then the pull, the engine, and the write-back of what it sent (a preview pulls
         but writes nothing to the org). A mapping with a missing required field refuses before
@@ -170,18 +175,12 @@ class SyncService:
                 "schedule or a terminal). Wait for it to finish, then try again."
             ) from None
         try:
-            return self._run_maica_locked(flow, dry_run, trigger, progress, cancel)
+            return self._run_maica_locked(asked)
         finally:
             lock.release()
 
-    def _run_maica_locked(
-        self,
-        flow: str | None,
-        dry_run: bool,
-        trigger: str,
-        progress: Callable[[Progress], None] | None,
-        cancel: threading.Event | None,
-    ) -> SyncResult:
+    def _run_maica_locked(self, asked: _RunAsked) -> SyncResult:
+        dry_run, cancel = asked.dry_run, asked.cancel
         maica = self._service.maica
         calls_before = maica.calls()
         # the org as it is now (a field made read-only or hidden since the last check refuses
@@ -196,7 +195,7 @@ class SyncService:
         pull_started = time.time()
         pulled = maica.pull_or_refuse()
         self._check_elsewhere()
-        result = self._engine(flow, trigger, dry_run, progress, cancel)
+        result = self._engine(asked)
         if not dry_run and not (cancel is not None and cancel.is_set()):
             try:
                 # what this run's pull just read empty is written without a second read
@@ -204,7 +203,6 @@ class SyncService:
             except MaicaXeroError as exc:
                 # the invoices are in Xero and linked: their write-back waits for the next run
                 log.warning("The write-back to the Maica org stopped: %s", exc.fact)
-                result.state = RunState.FAILED
                 said = exc.sentence
                 if isinstance(exc, SalesforceLimitExceeded):
                     usage = f" ({exc.used} of {exc.limit} calls)" if exc.used and exc.limit else ""
@@ -214,7 +212,7 @@ class SyncService:
                         "here, and the next run writes them back first (wait until the budget "
                         "renews, or ask a Salesforce administrator to raise it)."
                     )
-                result.message = " ".join(p for p in (result.message, said) if p)
+                _failed(result, said)
             else:
                 written += after.invoices
                 # what the first write-back refused was tried again just now: its answer stands
@@ -223,8 +221,7 @@ class SyncService:
         if refused:
             said = refused_sentence(refused)
             log.warning("%s", said)
-            result.state = RunState.FAILED
-            result.message = " ".join(p for p in (result.message, said) if p)
+            _failed(result, said)
         result.pulled = pulled.pulled
         result.written_back = written
         result.maica_calls = maica.calls() - calls_before
