@@ -40,12 +40,9 @@ OPTIONAL_COLUMNS = (
     "tracking_2",
     "currency",
 )
-#: Every column, in the order a Maica export (and the shipped sample) has them.
-EXPORT_COLUMNS = (
-    *REQUIRED_COLUMNS[:7],
-    "ndis_number",
-    "bill_to_name",
-    "bill_to_email",
+#: The columns that say what one line is (its support item, service, price and coding), in the
+#: export's order; a Maica pull names the line's own record when one of them is wrong.
+LINE_COLUMNS = (
     "support_item_number",
     "support_item_name",
     "line_description",
@@ -54,6 +51,14 @@ EXPORT_COLUMNS = (
     "unit_price",
     "account_code",
     "tax_type",
+)
+#: Every column, in the order a Maica export (and the shipped sample) has them.
+EXPORT_COLUMNS = (
+    *REQUIRED_COLUMNS[:7],
+    "ndis_number",
+    "bill_to_name",
+    "bill_to_email",
+    *LINE_COLUMNS,
     "tracking_1",
     "tracking_2",
     "currency",

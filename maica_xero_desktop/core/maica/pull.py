@@ -49,6 +49,7 @@ from typing import Any
 
 from simple_salesforce.api import Salesforce
 
+from ..import_format import LINE_COLUMNS
 from ..importing import parse_export, stored_numbers
 from ..models import Invoice
 from ..store import Store
@@ -57,7 +58,6 @@ from ..store.maica import ElsewhereRecord, NumberHolder, PulledRecord
 from ..totals import CENT, Pricing
 from .fields import LINES_KEY, Mapping
 from .records import (
-    LINE_COLUMNS,
     Rows,
     csv_records,
     export_csv,

@@ -18,20 +18,6 @@ from ..import_format import EXPORT_COLUMNS
 from ..store.maica import PulledRecord
 from .fields import LINES_KEY, Mapping
 
-#: the columns of a line in the export the rows imitate (a problem there names the line's Id)
-LINE_COLUMNS = frozenset(
-    {
-        "support_item_number",
-        "support_item_name",
-        "line_description",
-        "service_date",
-        "quantity",
-        "unit_price",
-        "account_code",
-        "tax_type",
-    }
-)
-
 #: Xero's tax rate names as Maica's support items may hold them → the TaxType codes
 TAX_LABELS = {
     "gst free income": "EXEMPTOUTPUT",
