@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..routes import Handler, Router
 from ..web import Request, Response, json_response
-from .org import UnknownField, WriteError
+from .org import MaicaOrg, UnknownField, WriteError
 from .runtime import fault_from_spec
+from .schema import ObjectDef
 from .values import normalize_id
 
 if TYPE_CHECKING:
@@ -19,13 +20,19 @@ if TYPE_CHECKING:
 MAX_GENERATE = 200_000
 
 
+def _object(org: MaicaOrg, sobject: str) -> ObjectDef:
+    """The org's object of that name; a control naming another is refused."""
+    obj = org.object(sobject)
+    if obj is None:
+        raise ValueError(f"the Maica org has no object {sobject!r}")
+    return obj
+
+
 def records(app: SandboxApp, sobject: str) -> dict[str, Any]:
     state = app.state
     with state.lock:
         org = state.maica
-        obj = org.object(sobject)
-        if obj is None:
-            raise ValueError(f"the Maica org has no object {sobject!r}")
+        obj = _object(org, sobject)
         rows = [dict(r) for r in org.tables[obj.name].records.values()]
         return {"sobject": obj.name, "records": rows}
 
@@ -38,9 +45,7 @@ def upsert_records(app: SandboxApp, sobject: str, rows: list[dict[str, Any]]) ->
     state = app.state
     with state.lock:
         org = state.maica
-        obj = org.object(sobject)
-        if obj is None:
-            raise ValueError(f"the Maica org has no object {sobject!r}")
+        obj = _object(org, sobject)
         ids: list[str] = []
         for row in rows:
             values = {k: v for k, v in row.items() if k not in ("Id", "attributes")}
@@ -85,9 +90,7 @@ def set_fields(
     state = app.state
     with state.lock:
         org = state.maica
-        obj = org.object(sobject)
-        if obj is None:
-            raise ValueError(f"the Maica org has no object {sobject!r}")
+        obj = _object(org, sobject)
 
         def canonical(names: list[str]) -> list[str]:
             found = []
@@ -133,6 +136,12 @@ def add_fault(app: SandboxApp, spec: dict[str, Any]) -> dict[str, Any]:
     return {"faults": app.maica.faults.to_json()}
 
 
+def _not_negative(value: int, what: str) -> int:
+    if int(value) < 0:
+        raise ValueError(f"{what} must not be negative")
+    return int(value)
+
+
 def set_limits(
     app: SandboxApp, daily: int | None = None, used: int | None = None
 ) -> dict[str, Any]:
@@ -140,13 +149,9 @@ def set_limits(
     with state.lock:
         auth = state.maica_auth
         if daily is not None:
-            if int(daily) < 0:
-                raise ValueError("daily must not be negative")
-            auth.daily = int(daily)
+            auth.daily = _not_negative(daily, "daily")
         if used is not None:
-            if int(used) < 0:
-                raise ValueError("used must not be negative")
-            auth.used = int(used)
+            auth.used = _not_negative(used, "used")
         state.save()
         return {"daily": auth.daily, "used": auth.used}
 
@@ -212,6 +217,15 @@ def _body(request: Request) -> dict[str, Any]:
     return data
 
 
+def _known_body(request: Request, keys: set[str], what: str) -> dict[str, Any]:
+    """The JSON object of a control that takes only these ``keys`` (others refused as ``what``)."""
+    body = _body(request)
+    unknown = set(body) - keys
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(sorted(unknown))}")
+    return body
+
+
 def _wrap(operation: Callable[[SandboxApp, Request], dict[str, Any]]) -> Handler:
     def handler(app: SandboxApp, request: Request, params: dict[str, str]) -> Response:
         try:
@@ -237,20 +251,14 @@ def _post_records(app: SandboxApp, request: Request) -> dict[str, Any]:
 
 
 def _fields(app: SandboxApp, request: Request) -> dict[str, Any]:
-    body = _body(request)
-    unknown = set(body) - {"sobject", "hide", "show", "readonly"}
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    body = _known_body(request, {"sobject", "hide", "show", "readonly"}, "keys")
     return set_fields(
         app, str(body["sobject"]), body.get("hide"), body.get("show"), body.get("readonly")
     )
 
 
 def _limits(app: SandboxApp, request: Request) -> dict[str, Any]:
-    body = _body(request)
-    unknown = set(body) - {"daily", "used"}
-    if unknown:
-        raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
+    body = _known_body(request, {"daily", "used"}, "limits")
     return set_limits(app, body.get("daily"), body.get("used"))
 
 
