@@ -17,7 +17,7 @@ from ..web import Request, Response, empty, json_response
 from .engine import Plan, plan
 from .org import USER_ID, Record
 from .rest import V
-from .runtime import Context, rest, sf_error
+from .runtime import Context, json_body, rest, sf_error
 from .schema import BULK_JOB_PREFIX
 from .soql import SoqlError, parse
 from .values import sf_datetime
@@ -87,10 +87,7 @@ def _invalid_job(message: str) -> Response:
 
 
 def create(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    try:
-        body = request.json()
-    except ValueError:
-        body = None
+    body = json_body(request)
     if not isinstance(body, dict):
         return sf_error(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
     operation = body.get("operation")
@@ -160,10 +157,7 @@ def abort(app: SandboxApp, request: Request, params: dict[str, str], ctx: Contex
         job = _job(app, params["job_id"])
         if isinstance(job, Response):
             return job
-        try:
-            body = request.json()
-        except ValueError:
-            body = None
+        body = json_body(request)
         if not isinstance(body, dict) or body.get("state") != "Aborted":
             return _invalid_job("a query job can only be set to Aborted")
         if job.state == "JobComplete":

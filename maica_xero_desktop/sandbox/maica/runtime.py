@@ -67,6 +67,15 @@ def sf_error(status: int, code: str, message: str, fields: list[str] | None = No
     return json_response(status, [item])
 
 
+def json_body(request: Request) -> Any:
+    """The request's body parsed as JSON, or None when it is not JSON (each caller answers that
+    as Salesforce does for its endpoint)."""
+    try:
+        return request.json()
+    except ValueError:
+        return None
+
+
 #: the longest message a fault may carry (a test's hostile text; Salesforce's own are short)
 MAX_MESSAGE = 100_000
 

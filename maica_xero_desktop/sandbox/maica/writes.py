@@ -15,7 +15,7 @@ from ..routes import Router
 from ..web import Request, Response, empty, json_response
 from .org import MaicaOrg, Record, UnknownField, WriteError
 from .rest import RECORD_ID, SOBJECT, V, record_json
-from .runtime import Context, fault_message, rest, sf_error
+from .runtime import Context, fault_message, json_body, rest, sf_error
 from .schema import ObjectDef
 from .values import normalize_id
 
@@ -60,13 +60,6 @@ def _fault_error(hit: tuple[str, str | None], key: str) -> WriteError:
     return WriteError(code, fault_message(code, key, message), [])
 
 
-def _json_body(request: Request) -> Any:
-    try:
-        return request.json()
-    except ValueError:
-        return None
-
-
 def _parse_error(message: str = "Unexpected character in the request body") -> Response:
     return sf_error(400, "JSON_PARSER_ERROR", message)
 
@@ -90,7 +83,7 @@ def _refusal(exc: WriteError | UnknownField) -> Response:
 
 
 def create_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    body = _json_body(request)
+    body = json_body(request)
     if not isinstance(body, dict):
         return _parse_error()
     state = app.state
@@ -108,7 +101,7 @@ def create_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
 
 
 def update_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    body = _json_body(request)
+    body = json_body(request)
     if not isinstance(body, dict):
         return _parse_error()
     state = app.state
@@ -176,7 +169,7 @@ def _upsert_target(org: MaicaOrg, params: dict[str, str]) -> tuple[ObjectDef, st
 
 
 def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    body = _json_body(request)
+    body = json_body(request)
     if not isinstance(body, dict):
         return _parse_error()
     value = unquote(params["value"])
@@ -229,7 +222,7 @@ class Item:
 
 
 def _collection(request: Request) -> tuple[bool, list[Any]] | Response:
-    body = _json_body(request)
+    body = json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         return _parse_error("The request body must be an object with a records list")
     records: list[Any] = body["records"]
