@@ -32,7 +32,7 @@ from ..secrets import MaicaTokens
 from ..textsafe import printable
 from .auth import API_VERSION, MaicaSignIn
 from .text import outside
-from .transport import Meter, mount_instance
+from .transport import Meter, mount_instance, unreachable
 
 __all__ = ["MaicaSession", "salesforce_error"]
 
@@ -109,14 +109,7 @@ class MaicaSession:
             raise salesforce_error(exc, self._meter.usage) from None
         except requests.RequestException as exc:
             log.info("A request to the Maica org failed: %s", type(exc).__name__)
-            if isinstance(exc, requests.Timeout):
-                sentence = "The Maica org did not answer in time."
-            else:
-                sentence = "The Maica org could not be reached."
-            raise SalesforceUnavailable(
-                f"{sentence} Check the internet connection and try again.",
-                detail=type(exc).__name__,
-            ) from None
+            raise unreachable(exc, "Check the internet connection and try again.") from None
 
 
 def _errors(exc: SimpleSalesforceError) -> list[dict[str, Any]]:

@@ -160,13 +160,8 @@ class MaicaHttp:
             )
         except requests.RequestException as exc:
             log.info("%s %s failed: %s", method, _where(url), redact(type(exc).__name__))
-            if isinstance(exc, requests.Timeout):
-                sentence = "The Maica org did not answer in time."
-            else:
-                sentence = "The Maica org could not be reached."
-            raise SalesforceUnavailable(
-                f"{sentence} Check the internet connection and the login address, then try again.",
-                detail=type(exc).__name__,
+            raise unreachable(
+                exc, "Check the internet connection and the login address, then try again."
             ) from None
 
     def get_json(self, url: str, access_token: str) -> Any:
@@ -189,6 +184,16 @@ class MaicaHttp:
             return response.json()
         except ValueError:
             return None
+
+
+def unreachable(exc: requests.RequestException, advice: str) -> SalesforceUnavailable:
+    """A request to the Maica org that failed on the network, as the error users read: that the
+    org did not answer in time or could not be reached, then ``advice``."""
+    if isinstance(exc, requests.Timeout):
+        sentence = "The Maica org did not answer in time."
+    else:
+        sentence = "The Maica org could not be reached."
+    return SalesforceUnavailable(f"{sentence} {advice}", detail=type(exc).__name__)
 
 
 def _where(url: str) -> str:
