@@ -22,6 +22,7 @@ from maica_xero_desktop.core.maica_service import (
     MaicaPullRejected,
 )
 from maica_xero_desktop.core.service import Service, internals
+from maica_xero_desktop.core.store import InvoiceRow
 from maica_xero_desktop.core.sync import SyncBusy
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import (
@@ -45,6 +46,17 @@ def _xero_by_number(sandbox: Sandbox, tenant: str) -> dict[str, dict[str, Any]]:
         assert number not in found, f"{number} twice in Xero"
         found[number] = invoice
     return found
+
+
+def _sent_and_paid(service: Service, xero_env: Sandbox) -> tuple[str, InvoiceRow]:
+    """The Maica org ready, a run sent its invoices, and one of them paid 10.00 in Xero: the
+    tenant and that invoice."""
+    maica_ready(service)
+    service.sync.run()
+    tenant = service.settings().active_tenant_id
+    row = next(r for r in service.sync.invoices() if r.state == "synced")
+    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    return tenant, row
 
 
 def _written(sandbox: Sandbox, tenant: str) -> dict[str, tuple[str, str]]:
@@ -90,11 +102,7 @@ def test_sync_sends_maica_invoices_and_writes_back(service: Service, xero_env: S
 def test_a_payment_is_upserted_once_and_a_removed_one_switched_off(
     service: Service, xero_env: Sandbox
 ) -> None:
-    maica_ready(service)
-    service.sync.run()
-    tenant = service.settings().active_tenant_id
-    row = next(r for r in service.sync.invoices() if r.state == "synced")
-    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    tenant, row = _sent_and_paid(service, xero_env)
     in_xero = next(i for i in xero_env.invoices(tenant) if i["InvoiceID"] == row.xero_invoice_id)
     payment_id = str(in_xero["PaymentIDs"][0])
     # Salesforce acts on the upsert but the answer is lost: the journal does not know
@@ -282,11 +290,7 @@ def test_a_field_made_read_only_since_the_last_check_refuses_the_next_run(
 def test_export_updates_writes_import_ready_formula_safe_files(
     service: Service, xero_env: Sandbox, tmp_path: Path
 ) -> None:
-    maica_ready(service)
-    service.sync.run()
-    tenant = service.settings().active_tenant_id
-    row = next(r for r in service.sync.invoices() if r.state == "synced")
-    xero_env.pay("10.00", invoice_id=row.xero_invoice_id, tenant_id=tenant)
+    _, row = _sent_and_paid(service, xero_env)
     service.sync.refresh_payments()
     target = tmp_path / "updates.csv"
     result = service.maica.export_updates(target)
