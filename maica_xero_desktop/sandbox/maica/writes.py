@@ -82,46 +82,53 @@ def _refusal(exc: WriteError | UnknownField) -> Response:
 # -- single records --------------------------------------------------------------------------
 
 
-def create_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
+#: a single-record write's own step under the org lock: the org, the object the URL names and
+#: the JSON body in, its answer out; an UnknownField or WriteError it raises is the refusal
+OneWrite = Callable[[MaicaOrg, ObjectDef, dict[str, Any]], Response]
+
+
+def _write_one(app: SandboxApp, request: Request, sobject: str, write: OneWrite) -> Response:
+    """What a create, update or upsert of one record does around its own step: read the JSON
+    object, find the object under the org lock, answer a refused write, and save the org after a
+    step that succeeded (a 2xx answer)."""
     body = json_body(request)
     if not isinstance(body, dict):
         return _parse_error()
     state = app.state
     with state.lock:
         org = state.maica
-        obj = _object_or_404(org, params["sobject"])
+        obj = _object_or_404(org, sobject)
         if isinstance(obj, Response):
             return obj
         try:
-            new_id = org.insert(obj.name, body)
+            response = write(org, obj, body)
         except (UnknownField, WriteError) as exc:
             return _refusal(exc)
-        state.mark_dirty()
-    return json_response(201, {"id": new_id, "success": True, "errors": []})
+        if response.status < 300:
+            state.mark_dirty()
+    return response
+
+
+def create_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
+    def create(org: MaicaOrg, obj: ObjectDef, body: dict[str, Any]) -> Response:
+        new_id = org.insert(obj.name, body)
+        return json_response(201, {"id": new_id, "success": True, "errors": []})
+
+    return _write_one(app, request, params["sobject"], create)
 
 
 def update_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    body = json_body(request)
-    if not isinstance(body, dict):
-        return _parse_error()
-    state = app.state
-    with state.lock:
-        org = state.maica
-        obj = _object_or_404(org, params["sobject"])
-        if isinstance(obj, Response):
-            return obj
+    def update(org: MaicaOrg, obj: ObjectDef, body: dict[str, Any]) -> Response:
         record = org.get(obj.name, params["record_id"])
         if record is None:
             return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
         hits = app.maica.faults.take_records("record", [record["Id"]])
         if hits:
             return _refusal(_fault_error(hits[record["Id"]], record["Id"]))
-        try:
-            org.update(obj.name, record["Id"], body)
-        except (UnknownField, WriteError) as exc:
-            return _refusal(exc)
-        state.mark_dirty()
-    return empty(204)
+        org.update(obj.name, record["Id"], body)
+        return empty(204)
+
+    return _write_one(app, request, params["sobject"], update)
 
 
 def delete_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
@@ -157,29 +164,13 @@ def _external_field(org: MaicaOrg, obj: ObjectDef, name: str) -> str | Response:
     return fdef.name
 
 
-def _upsert_target(org: MaicaOrg, params: dict[str, str]) -> tuple[ObjectDef, str] | Response:
-    """The object and external id field an upsert URL names (an upsert of one or of many)."""
-    obj = _object_or_404(org, params["sobject"])
-    if isinstance(obj, Response):
-        return obj
-    ext = _external_field(org, obj, params["field"])
-    if isinstance(ext, Response):
-        return ext
-    return obj, ext
-
-
 def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: Context) -> Response:
-    body = json_body(request)
-    if not isinstance(body, dict):
-        return _parse_error()
     value = unquote(params["value"])
-    state = app.state
-    with state.lock:
-        org = state.maica
-        target = _upsert_target(org, params)
-        if isinstance(target, Response):
-            return target
-        obj, ext = target
+
+    def upsert(org: MaicaOrg, obj: ObjectDef, body: dict[str, Any]) -> Response:
+        ext = _external_field(org, obj, params["field"])
+        if isinstance(ext, Response):
+            return ext
         matches = org.by_external(obj.name, ext, value)
         if len(matches) > 1:
             urls = [f"/services/data/v{ctx.version}/sobjects/{obj.name}/{i}" for i in matches]
@@ -188,19 +179,17 @@ def upsert_one(app: SandboxApp, request: Request, params: dict[str, str], ctx: C
         if hits:
             return _refusal(_fault_error(next(iter(hits.values())), value))
         values = {k: v for k, v in body.items() if k.lower() != ext.lower()}
-        try:
-            if matches:
-                org.update(obj.name, matches[0], values)
-                result = {"id": matches[0], "success": True, "errors": [], "created": False}
-            else:
-                if ext != "Id":
-                    values[ext] = value
-                new_id = org.insert(obj.name, values)
-                result = {"id": new_id, "success": True, "errors": [], "created": True}
-        except (UnknownField, WriteError) as exc:
-            return _refusal(exc)
-        state.mark_dirty()
-    return json_response(201 if result["created"] else 200, result)
+        if matches:
+            org.update(obj.name, matches[0], values)
+            return json_response(
+                200, {"id": matches[0], "success": True, "errors": [], "created": False}
+            )
+        if ext != "Id":
+            values[ext] = value
+        new_id = org.insert(obj.name, values)
+        return json_response(201, {"id": new_id, "success": True, "errors": [], "created": True})
+
+    return _write_one(app, request, params["sobject"], upsert)
 
 
 # -- collections -----------------------------------------------------------------------------
@@ -448,10 +437,12 @@ def upsert_many(
     app: SandboxApp, request: Request, params: dict[str, str], ctx: Context
 ) -> Response:
     def plan(org: MaicaOrg) -> Plan:
-        target = _upsert_target(org, params)
-        if isinstance(target, Response):
-            return target
-        obj, ext = target
+        obj = _object_or_404(org, params["sobject"])
+        if isinstance(obj, Response):
+            return obj
+        ext = _external_field(org, obj, params["field"])
+        if isinstance(ext, Response):
+            return ext
         return obj, partial(_upsert_items, app, obj, ext)
 
     return _write_collection(app, request, plan, upsert=True)
