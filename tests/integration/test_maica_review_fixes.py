@@ -87,6 +87,17 @@ def make(
     return invoice_id
 
 
+def _refuse_write_back(sandbox: Sandbox, *record_ids: str, count: int = 1) -> None:
+    """A validation rule in Maica refuses the write-back (a collection update) of these records,
+    the next ``count`` times."""
+    sandbox.maica_add_fault(
+        error="FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        endpoint="composite",
+        count=count,
+        record_ids=list(record_ids),
+    )
+
+
 def _only(service: Service, number: str) -> Any:
     [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
     return row
@@ -131,10 +142,7 @@ def test_a_changed_link_is_never_written_back(service: Service, xero_env: Sandbo
     """Review #1: an invoice whose Maica content no longer matches what Xero has."""
     maica_ready(service)
     sf_id = make(xero_env, "INV-C001")
-    xero_env.maica_add_fault(
-        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
-        record_ids=[sf_id],
-    )  # fmt: skip
+    _refuse_write_back(xero_env, sf_id)
     service.sync.run()
     assert _only(service, "INV-C001").state == "synced"
     assert not invoices(xero_env)["INV-C001"].get(FEI)
@@ -152,10 +160,7 @@ def test_a_write_back_refusal_fails_the_run_with_its_sentence(
     """Review #3: the run ends failed, says which invoice and why, and the history keeps it."""
     maica_ready(service)
     sf_id = make(xero_env, "INV-R006")
-    xero_env.maica_add_fault(
-        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=5,
-        record_ids=[sf_id],
-    )  # fmt: skip
+    _refuse_write_back(xero_env, sf_id, count=5)
     result = service.sync.run()
     assert result.state == "failed"
     assert result.exit_code != 0
@@ -175,10 +180,7 @@ def test_a_finance_external_id_someone_else_wrote_is_never_overwritten(
     """Review #4: Maica's own sync wrote its id while this product's write-back waited."""
     maica_ready(service)
     sf_id = make(xero_env, "INV-W001")
-    xero_env.maica_add_fault(
-        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
-        record_ids=[sf_id],
-    )  # fmt: skip
+    _refuse_write_back(xero_env, sf_id)
     first = service.sync.run()
     assert first.state == "failed"
     ours = _only(service, "INV-W001").xero_invoice_id
@@ -387,10 +389,7 @@ def test_a_record_renumbered_after_it_was_sent_is_refused_and_before_is_followed
     numbers = {r.invoice_number for r in service.sync.invoices()}
     assert "INV-N002" in numbers
     assert "INV-N001" not in numbers
-    xero_env.maica_add_fault(
-        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
-        record_ids=[early],
-    )  # fmt: skip
+    _refuse_write_back(xero_env, early)
     service.sync.run()  # in Xero as INV-N002; its write-back refused
     xero_env.maica_upsert_records(INVOICE, [{"Id": early, "Name": "INV-N003"}])
     refused = service.maica.pull()
@@ -423,10 +422,7 @@ def test_a_write_back_right_after_its_pull_does_not_read_the_records_again(
     that waited (here: a refusal) reads its records first, as review #4 asks."""
     maica_ready(service)
     first, second = make(xero_env, "INV-F001"), make(xero_env, "INV-F002")
-    xero_env.maica_add_fault(
-        error="FIELD_CUSTOM_VALIDATION_EXCEPTION", endpoint="composite", count=1,
-        record_ids=[first, second],
-    )  # fmt: skip
+    _refuse_write_back(xero_env, first, second)
     service.sync.run()
     assert not invoices(xero_env)["INV-F001"].get(FEI)
 
