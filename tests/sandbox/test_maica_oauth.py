@@ -91,33 +91,31 @@ def test_redirect_uri_must_match_at_the_token_endpoint(maica_sandbox: Sandbox) -
     assert refused.json()["error"] == "redirect_uri_mismatch"
 
 
+def _answer_consent(sb: Sandbox, page: requests.Response, action: str) -> requests.Response:
+    """The consent page's form sent back with ``action`` (allow or deny)."""
+    consent = re.search(r'name="consent_id" value="([^"]+)"', page.text)
+    assert consent
+    return requests.post(
+        f"{sb.base_url}/services/oauth2/authorize",
+        data={"consent_id": consent.group(1), "action": action},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
 def test_consent_page_allow_and_deny() -> None:
     with Sandbox(SandboxConfig(port=0, auto_consent=False)) as sb:
         client = Org(sb)
         page, verifier = client.authorize(state="s1")
         assert page.status_code == 200
-        consent = re.search(r'name="consent_id" value="([^"]+)"', page.text)
-        assert consent
-        allowed = requests.post(
-            f"{sb.base_url}/services/oauth2/authorize",
-            data={"consent_id": consent.group(1), "action": "allow"},
-            allow_redirects=False,
-            timeout=TIMEOUT,
-        )
+        allowed = _answer_consent(sb, page, "allow")
         assert allowed.status_code == 302
         back = query_of(allowed.headers["Location"])
         assert back["state"] == "s1"
         assert allowed.headers["Location"].startswith(REDIRECT)
         assert client.exchange(back["code"], verifier).status_code == 200
         page, _ = client.authorize(state="s2")
-        consent = re.search(r'name="consent_id" value="([^"]+)"', page.text)
-        assert consent
-        denied = requests.post(
-            f"{sb.base_url}/services/oauth2/authorize",
-            data={"consent_id": consent.group(1), "action": "deny"},
-            allow_redirects=False,
-            timeout=TIMEOUT,
-        )
+        denied = _answer_consent(sb, page, "deny")
         assert query_of(denied.headers["Location"]) == {
             "error": "access_denied",
             "error_description": "end-user denied authorization",
