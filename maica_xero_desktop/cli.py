@@ -455,8 +455,9 @@ def _sync_summary(result: SyncResult) -> str:
         if n
     ]
     calls = _plural(result.api_calls, "Xero call")
+    failed = " failed" if result.state == "failed" else ""  # the message below says why
     text = (
-        f"Sync of {result.tenant_name} with flow {result.flow}: {', '.join(counts)}; "
+        f"Sync of {result.tenant_name} with flow {result.flow}{failed}: {', '.join(counts)}; "
         f"{calls} in {result.duration_s:.1f} s."
     )
     if result.pulled or result.written_back or result.maica_calls:

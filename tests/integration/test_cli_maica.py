@@ -311,3 +311,27 @@ def test_json_commands_that_cannot_run_print_the_sentence_as_json(
         assert document["error"] == done.stderr.strip()
         assert document["exit_code"] == 2
         assert "Traceback" not in done.stderr
+
+
+def test_a_write_back_stopped_by_the_limit_is_a_failed_sync_with_its_sentence(
+    cli_env: dict[str, str],
+) -> None:
+    _connect(cli_env, "maica", "connect")
+    assert _cli("maica", "confirm", env=cli_env).returncode == 0
+    assert _cli("config", "set", "source", "maica", env=cli_env).returncode == 0
+    assert _cli("enable", env=cli_env).returncode == 0
+    _connect(cli_env, "connect")
+    assert _cli("use", DEMO, env=cli_env).returncode == 0
+    # the invoices reach Xero; writing their ids back finds the org's daily budget spent
+    fault = {"error": "REQUEST_LIMIT_EXCEEDED", "endpoint": "composite", "count": 20}
+    faults = f"{cli_env['MAICA_XERO_SF_LOGIN_URL']}/_sandbox/maica/faults"
+    requests.post(faults, json=fault, timeout=10).raise_for_status()
+    done = _cli("sync", env=cli_env)
+    assert done.returncode != 0, done.stdout
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"Sync of {DEMO} with flow authorised failed: "), first
+    (run,) = _json("history", env=cli_env)
+    assert run["state"] == "failed"
+    assert run["message"]
+    assert run["message"].split(".")[0] in done.stdout  # the sentence, said after the counts
+    assert "Traceback" not in done.stderr
