@@ -576,6 +576,11 @@ def cmd_payments(service: Service, args: argparse.Namespace) -> int:
         _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
         return 0
     _out(f"Payments refreshed from Xero: {_plural(changed, 'invoice')} changed.")
+    if changed and service.settings().source == "maica":
+        _out(
+            "With the Maica org as the source, the payments are written to it as Payment "
+            "records at once; maica-xero maica write-back shows (and retries) any still waiting."
+        )
     return 0
 
 

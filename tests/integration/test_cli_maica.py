@@ -327,7 +327,7 @@ def test_a_write_back_stopped_by_the_limit_is_a_failed_sync_with_its_sentence(
     faults = f"{cli_env['MAICA_XERO_SF_LOGIN_URL']}/_sandbox/maica/faults"
     requests.post(faults, json=fault, timeout=10).raise_for_status()
     done = _cli("sync", env=cli_env)
-    assert done.returncode != 0, done.stdout
+    assert done.returncode == 2, done.stdout
     first = done.stdout.splitlines()[0]
     assert first.startswith(f"Sync of {DEMO} with flow authorised failed: "), first
     (run,) = _json("history", env=cli_env)
