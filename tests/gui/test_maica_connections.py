@@ -375,13 +375,20 @@ def test_the_mapping_details_dialog_by_keyboard_and_at_1024x700(
     assert dialog.confirm_button.text() == "Con&firm field names"
     assert dialog.close_button.isDefault()
     assert not dialog.confirm_button.isDefault()
-    order: list[QWidget] = []
-    widget: QWidget = dialog.table
-    for _ in range(3):
-        order.append(widget)
-        widget = widget.nextInFocusChain()
-        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or not widget.isVisible():
-            widget = widget.nextInFocusChain()
+
+    def next_stop(widget: QWidget) -> QWidget:
+        """Where Tab goes from ``widget``: the next visible widget that takes Tab focus."""
+        following = widget.nextInFocusChain()
+        while following is not None and (
+            not following.focusPolicy() & Qt.FocusPolicy.TabFocus or not following.isVisible()
+        ):
+            following = following.nextInFocusChain()
+        assert following is not None
+        return following
+
+    order: list[QWidget] = [dialog.table]
+    for _ in range(2):
+        order.append(next_stop(order[-1]))
     assert order == [dialog.table, dialog.confirm_button, dialog.close_button]
 
     dialog.activateWindow()
