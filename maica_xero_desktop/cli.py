@@ -455,8 +455,9 @@ def _sync_summary(result: SyncResult) -> str:
         if n
     ]
     calls = _plural(result.api_calls, "Xero call")
+    failed = " failed" if result.state == "failed" else ""  # the message below says why
     text = (
-        f"Sync of {result.tenant_name} with flow {result.flow}: {', '.join(counts)}; "
+        f"Sync of {result.tenant_name} with flow {result.flow}{failed}: {', '.join(counts)}; "
         f"{calls} in {result.duration_s:.1f} s."
     )
     if result.pulled or result.written_back or result.maica_calls:
@@ -575,6 +576,11 @@ def cmd_payments(service: Service, args: argparse.Namespace) -> int:
         _out("No invoice has been sent to Xero yet, so there are no payments to refresh.")
         return 0
     _out(f"Payments refreshed from Xero: {_plural(changed, 'invoice')} changed.")
+    if changed and service.settings().source == "maica":
+        _out(
+            "With the Maica org as the source, the payments are written to it as Payment "
+            "records at once; maica-xero maica write-back shows (and retries) any still waiting."
+        )
     return 0
 
 
@@ -696,7 +702,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("connect", cmd_connect, "sign in to Xero in the browser and list the organisations")
     p.add_argument("--no-browser", action="store_true", help="only print the address to open")
     p.add_argument(
-        "--timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, help="seconds to wait"
+        "--timeout",
+        type=cli_maica.timeout_arg,
+        default=DEFAULT_CONNECT_TIMEOUT_S,
+        help=f"seconds to wait ({cli_maica.MIN_TIMEOUT_S}-{cli_maica.MAX_TIMEOUT_S}, default "
+        f"{DEFAULT_CONNECT_TIMEOUT_S:g})",
     )
     p = add("connections", cmd_connections, "list the connected Xero organisations")
     p.add_argument("--json", action="store_true")
@@ -785,6 +795,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MaicaXeroError as exc:
         log.info("Command failed: %s", exc.sentence)
         _err(say(exc))
+        if getattr(args, "json", False):
+            _json(refusal_json(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         _err("Cancelled.")
@@ -804,6 +816,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return problem.exit_code
     except Exception:
         return _unexpected()
+
+
+def refusal_json(error: MaicaXeroError) -> dict[str, Any]:
+    """What a ``--json`` command prints on standard output when it could not run (the same
+    sentence goes to standard error): ``{"error": sentence, "remedy": kind or null,
+    "exit_code": 2}`` — no key of the command's own answer, so a script tells the two apart by
+    ``error``."""
+    return {
+        "error": say(error),
+        "remedy": error.remedy.value if error.remedy is not None else None,
+        "exit_code": error.exit_code,
+    }
 
 
 def _drop_file_log() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,6 +41,25 @@ STATE_WORDS = {
     "not_readable": "NOT READABLE",
     "not_writable": "NOT WRITABLE",
 }
+
+
+#: how long a sign-in may wait for the browser (``connect`` and ``maica connect --timeout``)
+MIN_TIMEOUT_S, MAX_TIMEOUT_S = 10, 3600
+
+
+def timeout_arg(text: str) -> float:
+    """``--timeout``: seconds from 10 to 3600 (argparse refuses anything else in a sentence)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and MIN_TIMEOUT_S <= value <= MAX_TIMEOUT_S):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a usable wait: give the seconds to wait for the sign-in, from "
+            f"{MIN_TIMEOUT_S} to {MAX_TIMEOUT_S} (the default is "
+            f"{DEFAULT_CONNECT_TIMEOUT_S:g})"
+        )
+    return value
 
 
 def _out(text: object = "") -> None:
@@ -213,13 +233,14 @@ def _changes(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key, value = key.strip(), value.strip()
-        if not sep or "." not in key or not value:
+        if not sep or "." not in key:
             raise ConfigurationError(
                 f"{pair!r} is not OBJECT.ROLE=API_NAME (for example "
-                "invoice.xero_invoice_number=maica_cc__Xero_Invoice_No__c): maica-xero maica "
+                "invoice.xero_invoice_number=maica_cc__Xero_Invoice_No__c, or "
+                "invoice.xero_invoice_number= to go back to the default): maica-xero maica "
                 "check lists the objects and roles."
             )
-        changes[key] = value
+        changes[key] = value  # "" puts the role back to its default (or the name by label)
     return changes
 
 
@@ -230,6 +251,9 @@ def cmd_confirm(service: Service, args: argparse.Namespace) -> int:
         _json(check.to_json())
         return 0 if check.ok else 1
     print_check(check)
+    reset = sorted(key for key, value in changes.items() if not value)
+    if reset:
+        _out(f"Back to the default (or the name found by label): {', '.join(reset)}.")
     if check.ok and not check.unconfirmed:
         _out("The field names are confirmed and saved.")
     return 0 if check.ok else 1
@@ -340,7 +364,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: 
     )
     q.add_argument("--no-browser", action="store_true", help="only print the address to open")
     q.add_argument(
-        "--timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT_S, help="seconds to wait"
+        "--timeout",
+        type=timeout_arg,
+        default=DEFAULT_CONNECT_TIMEOUT_S,
+        help=f"seconds to wait ({MIN_TIMEOUT_S}-{MAX_TIMEOUT_S}, default "
+        f"{DEFAULT_CONNECT_TIMEOUT_S:g})",
     )
     q = add_maica("status", cmd_status, "the Maica org's sign-in, namespace and mapping state")
     q.add_argument("--json", action="store_true")
@@ -355,7 +383,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: 
         "--set",
         action="append",
         metavar="OBJECT.ROLE=API_NAME",
-        help="use this API name for a mapped field (repeatable)",
+        help="use this API name for a mapped field (repeatable); OBJECT.ROLE= (empty) goes back "
+        "to the default",
     )
     q.add_argument("--json", action="store_true")
     q = add_maica("pull", cmd_pull, "read the invoices to send from the Maica org into the store")

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import urllib.request
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import keyring
@@ -158,6 +159,14 @@ def maica_payments(context: DemoContext) -> list[dict[str, object]]:
     return list(context.sandbox.maica_records(PAYMENT_OBJECT))
 
 
+def _money(value: object) -> str:
+    """An amount as the org holds it (a JSON number) with two decimals: 50.0 → "50.00"."""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
 def payment_lines(records: list[dict[str, object]]) -> list[str]:
     """Each Payment record in a line: its name, amount, date, the Xero PaymentID it carries."""
     fields = ("Payment_Amount__c", "Payment_Date__c", "Finance_External_ID__c", "Paid__c")
@@ -165,9 +174,9 @@ def payment_lines(records: list[dict[str, object]]) -> list[str]:
     for record in records:
         values = {f: record.get(f"maica_cc__{f}") for f in fields}
         lines.append(
-            f"{record.get('Name')}: {values['Payment_Amount__c']} on "
+            f"{record.get('Name')}: {_money(values['Payment_Amount__c'])} on "
             f"{str(values['Payment_Date__c'] or '')[:10]}, Xero PaymentID "
-            f"{values['Finance_External_ID__c']}, paid {values['Paid__c']}"
+            f"{values['Finance_External_ID__c']}, paid: {'yes' if values['Paid__c'] else 'no'}"
         )
     return lines
 

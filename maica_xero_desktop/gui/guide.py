@@ -73,14 +73,33 @@ def next_steps(status: Status, maica: MaicaStatus | None = None) -> dict[str, st
             "Runs need a Xero organisation: connect and choose one under Active Connections "
             "(Ctrl+2). Imported invoices stay listed below."
         )
-    if maica is not None and maica.source == "maica" and not maica.connected:
+    if (
+        maica is not None
+        and maica.source == "maica"
+        and (not maica.connected or maica.needs_reconnect)
+    ):
         to_do = (
             "Reconnect to the Maica org: press “Reconnect to Maica…”."
             if maica.needs_reconnect
             else "The invoices come from the Maica org: press “Connect to Maica…”."
         )
         steps[CONNECTIONS] = f"{steps[CONNECTIONS]} {to_do}" if CONNECTIONS in steps else to_do
+    elif maica is not None and maica.needs_reconnect:
+        to_do = (
+            "The Maica org no longer accepts this computer's sign-in: press “Reconnect to Maica…”."
+        )
+        steps[CONNECTIONS] = f"{steps[CONNECTIONS]} {to_do}" if CONNECTIONS in steps else to_do
+    elif maica is not None and maica.connected and maica.mapping_ok is False:
+        to_do = MAICA_MAPPING_STEP
+        steps[CONNECTIONS] = f"{steps[CONNECTIONS]} {to_do}" if CONNECTIONS in steps else to_do
     return steps
+
+
+#: the Connections page's next step while the Maica org's field mapping needs the administrator
+MAICA_MAPPING_STEP = (
+    "The Maica field mapping needs you: press “Mapping details…” to confirm the names found by "
+    "label or see what is missing."
+)
 
 
 #: (what to do, where) in the order a first run takes

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import MaicaXeroError
 from ..core.service import Service
-from ..core.states import RunOutcome
+from ..core.states import RunOutcome, RunState
 from ..core.store import Outcome, RunRecord
 from ..core.textsafe import printable
 from .panel import Panel
@@ -110,6 +110,10 @@ class HistoryPanel(Panel, QWidget):
         self.retry_button.setToolTip("Put every failed invoice back in the queue and run now")
         self.outcome_message = StatusLine()
         self.outcome_message.setAccessibleName("Message of the selected outcome")
+        # the selected run's own message: why it stopped (a write-back Maica refused, the daily
+        # limit), what it left out
+        self.run_message = StatusLine()
+        self.run_message.setAccessibleName("Message of the selected run")
         self.status = StatusLine()
         tools = QHBoxLayout()
         tools.addWidget(filter_label)
@@ -123,8 +127,13 @@ class HistoryPanel(Panel, QWidget):
         right_layout.addWidget(self.results_table, 1)
         right_layout.addWidget(self.outcome_message)  # the selected message in full
         # the runs above their outcomes: every column of both reads at full width
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.runs_table, 1)
+        top_layout.addWidget(self.run_message)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.runs_table)
+        splitter.addWidget(top)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -171,13 +180,27 @@ class HistoryPanel(Panel, QWidget):
         else:
             self.results.set_rows([])
             self.status.show_message(NO_RUNS, "info")
+        self._show_run_message(self.selected_run())
 
     def selected_run(self) -> RunRecord | None:
         rows = self.runs_table.selectionModel().selectedRows()
         return self.runs.row(rows[0].row()) if rows else None
 
     def _run_selected(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._show_run_message(self.selected_run())
         self.load_results()
+
+    def _show_run_message(self, run: RunRecord | None) -> None:
+        if run is None or not run.message:
+            self.run_message.clear_message()
+            return
+        if run.state == RunState.FAILED:
+            text, kind = f"This run failed: {run.message}", "error"
+        elif run.state == RunState.CANCELLED:
+            text, kind = f"This run was cancelled: {run.message}", "warning"
+        else:
+            text, kind = run.message, "info"
+        self.run_message.show_message(printable(text), kind)
 
     def load_results(self) -> None:
         self._results_asked += 1

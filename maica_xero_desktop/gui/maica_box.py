@@ -126,6 +126,7 @@ class MaicaOrgBox(Panel, QGroupBox):
         self.settings_button.setCheckable(True)
         head = QHBoxLayout()  # the state, and (not connected) the buttons that sign in
         head.addWidget(self.summary, 1)
+        head.addWidget(self.reconnect_line, 1)  # in place of the summary: the buttons stay right
         head.addWidget(self.connect_button)
         head.addWidget(self.settings_button)
         buttons = QHBoxLayout()  # the mapping's state, then what to do about it
@@ -160,7 +161,6 @@ class MaicaOrgBox(Panel, QGroupBox):
         layout.setContentsMargins(9, 5, 9, 5)  # a slim frame: the page stays within 800 pixels
         layout.setSpacing(4)
         layout.addLayout(head)
-        layout.addWidget(self.reconnect_line)
         layout.addWidget(self.setup)
         layout.addWidget(self.details)
         layout.addLayout(buttons)
@@ -258,8 +258,14 @@ class MaicaOrgBox(Panel, QGroupBox):
             self.settings_button.setToolTip("No consumer key is saved yet: enter it here")
         self.flow_note.setVisible(connected)
         unconfirmed = bool(self.check and self.check.unconfirmed)
+        reconnect = bool(maica and maica.needs_reconnect)
+        self.check_button.setToolTip(
+            "Reconnect to the Maica org first: it no longer accepts this computer's sign-in"
+            if reconnect
+            else "Describe the Maica objects again and check every field"
+        )
         if not self.runner.is_busy("maica"):
-            self.check_button.setEnabled(connected and idle)
+            self.check_button.setEnabled(connected and idle and not reconnect)
             self.details_button.setEnabled(connected and idle)
             self.confirm_button.setEnabled(connected and idle and unconfirmed)
         self.mapping_label.setVisible(connected)

@@ -108,6 +108,12 @@ class MappingDialog(QDialog):
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.ActionRole)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        assert close is not None
+        self.close_button: QPushButton = close
+        # Enter closes (a confirmation is always a deliberate press of its own button)
+        self.confirm_button.setAutoDefault(False)
+        self.close_button.setDefault(True)
         buttons.rejected.connect(self.reject)
         self.confirm_button.clicked.connect(self.confirm)
         layout = QVBoxLayout(self)
@@ -116,6 +122,9 @@ class MappingDialog(QDialog):
         layout.addWidget(self.changed_hands)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        # the table, then Confirm, then Close
+        QWidget.setTabOrder(self.table, self.confirm_button)
+        QWidget.setTabOrder(self.confirm_button, self.close_button)
         fit_size(self, 1200, 560)
         self.show_check(check)
 

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
@@ -106,6 +107,45 @@ class ScreenshotTour(QObject):
         def confirm_names() -> None:
             if maica.dialog is not None:
                 maica.dialog.confirm_button.click()
+
+        hidden = {"sobject": "maica_cc__Invoice__c", "field": "maica_cc__Xero_Invoice_No__c"}
+
+        def break_mapping() -> None:
+            _close_dialogs()
+            # field-level security takes the Xero number field from the API user
+            self.context.sandbox.maica_fields(hidden["sobject"], hide=[hidden["field"]])
+            maica.check_button.click()
+
+        def mapping_broken() -> bool:
+            return maica.check is not None and bool(maica.check.problems()) and self._idle()
+
+        def mend_mapping() -> None:
+            self.context.sandbox.maica_fields(hidden["sobject"], show=[hidden["field"]])
+            maica.check_button.click()
+
+        def mapping_mended() -> bool:
+            return maica.check is not None and maica.check.ok and self._idle()
+
+        def refuse_maica_sign_in() -> None:
+            def refused(s: Any) -> None:
+                s.sf_needs_reconnect = True
+                s.sf_needs_reconnect_reason = "The Maica org refused the saved sign-in."
+
+            w.service.update_settings(refused)
+            w.hub.refresh()
+
+        def reconnect_maica() -> None:
+            maica.connect_button.click()
+
+        def maica_reconnected() -> bool:
+            status = w.hub.maica
+            return (
+                status is not None
+                and status.connected
+                and not status.needs_reconnect
+                and maica.check is not None
+                and self._idle()
+            )
 
         def use_demo_company() -> None:
             _close_dialogs()
@@ -283,11 +323,19 @@ class ScreenshotTour(QObject):
             ),
             Step("01c-maica-mapping-details", maica_details, maica_dialog_shown, screen=True),
             Step(
-                "maica-names-confirmed",
+                "01d-maica-names-confirmed",
                 confirm_names,
                 lambda: maica.check is not None and not maica.check.unconfirmed and self._idle(),
-                save=False,
+                screen=True,
             ),
+            Step("01e-maica-mapping-problem", break_mapping, mapping_broken),
+            Step("maica-mapping-mended", mend_mapping, mapping_mended, save=False),
+            Step(
+                "01f-maica-needs-reconnecting",
+                refuse_maica_sign_in,
+                lambda: maica.reconnect_line.isVisible() and self._idle(),
+            ),
+            Step("maica-reconnected", reconnect_maica, maica_reconnected, save=False),
             Step("02a-connecting", connect_and_use, lambda: panel.table.rowCount() > 0),
             Step(
                 "demo-company-used",
@@ -301,10 +349,9 @@ class ScreenshotTour(QObject):
                 lambda: self._finished_runs > runs_before and self._idle(),
             ),
             Step(
-                "file-source",
+                "02c-source-switched-to-the-file",
                 back_to_the_file,
                 lambda: w.hub.source == "file" and self._idle(),
-                save=False,
             ),
             Step(
                 "02-connected-organisation-selected",

@@ -104,7 +104,7 @@ def summary(result: SyncResult) -> tuple[str, str]:
     if result.state == RunState.CANCELLED:
         return f"Run cancelled. {counts}{tail}", "warning"
     if result.state == RunState.FAILED:
-        return f"The run stopped. {counts}{tail}", "error"
+        return f"The run failed. {counts}{tail}", "error"
     if result.dry_run:
         return f"Preview: {counts}{tail}", "info"
     if result.complete:

@@ -100,6 +100,10 @@ def test_demo_runs_the_whole_product_offline(qtbot: QtBot, demo: DemoContext) ->
     records = demo.sandbox.maica_records(PAYMENT_OBJECT)
     assert len(records) == 1
     assert records[0]["maica_cc__Finance_External_ID__c"]
+    amount = f"{float(records[0]['maica_cc__Payment_Amount__c']):,.2f}"
+    said = window.webhooks.message.text()
+    assert f"{records[0]['Name']}: {amount} on " in said  # money with two decimals
+    assert said.endswith("paid: yes")
     window.close()
 
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from maica_xero_desktop.core.settings import Settings
 from maica_xero_desktop.gui import widgets
-from maica_xero_desktop.gui.guide import MAICA_STEP
+from maica_xero_desktop.gui.guide import MAICA_MAPPING_STEP, MAICA_STEP
 from maica_xero_desktop.gui.maica_box import (
     FLOW_NOTE,
     MAICA_OWN_FLOW,
@@ -107,6 +107,8 @@ def test_connect_check_confirm_and_choose_the_maica_source(
     assert box.confirm_button.isVisible()
     assert box.mapping.kind == "warning"
     assert "to confirm" in box.mapping.text()
+    page = window.pages[1]  # Active Connections
+    qtbot.waitUntil(lambda: MAICA_MAPPING_STEP in page.hint.text(), timeout=WAIT_MS)
 
     box.confirm_button.click()  # opens the details, with "Confirm field names"
     qtbot.waitUntil(lambda: box.dialog is not None and box.dialog.isVisible(), timeout=WAIT_MS)
@@ -128,6 +130,7 @@ def test_connect_check_confirm_and_choose_the_maica_source(
     assert "confirmed" in dialog.message.text()
     assert not box.confirm_button.isVisible()
     assert box.mapping.kind == "ok"
+    qtbot.waitUntil(lambda: MAICA_MAPPING_STEP not in page.hint.text(), timeout=WAIT_MS)
     dialog.close()
 
     # the source: the Maica org can be chosen now, and the section names it
@@ -217,6 +220,17 @@ def test_needs_reconnecting_and_disconnect(
     assert "needs reconnecting" in box.reconnect_line.text()
     assert box.connect_button.isVisible()
     assert box.connect_button.text() == "Reconnect to &Maica…"
+    # on one row: the sentence, then the buttons (kept at their size, on the right)
+    middle = box.reconnect_line.geometry().center().y()
+    assert abs(middle - box.connect_button.geometry().center().y()) < box.connect_button.height()
+    assert box.connect_button.x() > box.reconnect_line.x()
+    assert box.connect_button.width() < box.width() // 3
+    # checking the mapping waits for the sign-in, and says so
+    assert not box.check_button.isEnabled()
+    assert box.check_button.toolTip().startswith("Reconnect to the Maica org first")
+    assert box.details_button.isEnabled()  # the last check can still be read
+    hint = window.pages[1].hint.text()
+    assert "press “Reconnect to Maica…”" in hint
 
     box.connect_button.click()  # reconnecting clears it
     qtbot.waitUntil(
@@ -225,6 +239,8 @@ def test_needs_reconnecting_and_disconnect(
     )
     idle(qtbot, window)
     assert not box.reconnect_line.isVisible()
+    assert box.check_button.isEnabled()
+    assert "Reconnect to Maica" not in window.pages[1].hint.text()
 
     asked: list[str] = []
 
@@ -337,3 +353,52 @@ def test_without_a_consumer_key_the_fields_open_and_a_typed_key_is_used(
     idle(qtbot, window)
     assert window.service.config_get("sf-client-id") == key
     assert box.client_id.text() == ""  # saved, not kept in the field
+
+
+def test_the_mapping_details_dialog_by_keyboard_and_at_1024x700(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """A title; the table, Confirm and Close reached with Tab; Enter on the table does not
+    confirm (Close is the default button); Escape closes; it fits a 1024x700 screen."""
+    enable(qtbot, window)
+    connect_maica(qtbot, window)
+    box = window.connections.maica
+    window.resize(1024, 700)
+    box.details_button.click()
+    qtbot.waitUntil(lambda: box.dialog is not None and box.dialog.isVisible(), timeout=WAIT_MS)
+    dialog = box.dialog
+    assert dialog is not None
+    assert dialog.windowTitle() == "Maica field mapping"
+    assert dialog.width() <= 1024
+    assert dialog.height() <= 700
+    assert dialog.confirm_button.isVisible()
+    assert dialog.confirm_button.text() == "Con&firm field names"
+    assert dialog.close_button.isDefault()
+    assert not dialog.confirm_button.isDefault()
+
+    def next_stop(widget: QWidget) -> QWidget:
+        """Where Tab goes from ``widget``: the next visible widget that takes Tab focus."""
+        following = widget.nextInFocusChain()
+        while following is not None and (
+            not following.focusPolicy() & Qt.FocusPolicy.TabFocus or not following.isVisible()
+        ):
+            following = following.nextInFocusChain()
+        assert following is not None
+        return following
+
+    order: list[QWidget] = [dialog.table]
+    for _ in range(2):
+        order.append(next_stop(order[-1]))
+    assert order == [dialog.table, dialog.confirm_button, dialog.close_button]
+
+    dialog.activateWindow()
+    dialog.table.setFocus()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    assert not dialog.isVisible()  # Enter: Close, the default — never a silent confirmation
+    idle(qtbot, window)
+    assert box.check is not None
+    assert box.check.unconfirmed
+    box.details_button.click()
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()

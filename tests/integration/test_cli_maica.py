@@ -166,6 +166,23 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert bad_pair.returncode == 2
     assert "OBJECT.ROLE=API_NAME" in bad_pair.stderr
 
+    # another field for a role, then an empty value: back to the default (the name by label)
+    other = "maica_cc__Finance_External_ID__c"
+    moved = _json("maica", "confirm", "--set", f"invoice.xero_invoice_number={other}", env=cli_env)
+    by_key = {f"{f['object']}.{f['role']}": f for f in moved["fields"]}
+    assert by_key["invoice.xero_invoice_number"]["api_name"] == other
+    back = _cli("maica", "confirm", "--set", "invoice.xero_invoice_number=", env=cli_env)
+    assert back.returncode in (0, 1), back.stderr
+    assert "Back to the default (or the name found by label): invoice.xero_invoice_number." in (
+        back.stdout
+    )
+    assert "Traceback" not in back.stderr
+    assert _cli("maica", "confirm", env=cli_env).returncode == 0
+    check = _json("maica", "check", env=cli_env)
+    by_key = {f"{f['object']}.{f['role']}": f for f in check["fields"]}
+    assert by_key["invoice.xero_invoice_number"]["api_name"] == "maica_cc__Xero_Invoice_No__c"
+    assert check["ok"] is True
+
     # a field the API user can no longer see (field-level security): check says which, exit 1
     fields = f"{cli_env['MAICA_XERO_SF_LOGIN_URL']}/_sandbox/maica/fields"
     hidden = {"sobject": "maica_cc__Invoice__c", "hide": ["maica_cc__Xero_Invoice_No__c"]}
@@ -229,6 +246,16 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "maica-xero maica connect" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # with --json, a refusal before the run is also a JSON object: the sentence under "error"
+    refused = _cli("sync", "--json", env=cli_env)
+    assert refused.returncode == 2
+    document = json.loads(refused.stdout)
+    assert document == {
+        "error": refused.stderr.strip(),
+        "remedy": "connect_maica",
+        "exit_code": 2,
+    }
+    assert "maica-xero maica connect" in document["error"]
 
 
 def test_maica_errors_are_sentences(cli_env: dict[str, str]) -> None:
@@ -241,7 +268,7 @@ def test_maica_errors_are_sentences(cli_env: dict[str, str]) -> None:
     assert nothing.returncode == 0, nothing.stderr
     assert "Nothing to write back" in nothing.stdout
     no_key = {**cli_env, "MAICA_XERO_SF_CLIENT_ID": ""}
-    refused = _cli("maica", "connect", "--no-browser", "--timeout", "2", env=no_key)
+    refused = _cli("maica", "connect", "--no-browser", "--timeout", "10", env=no_key)
     assert refused.returncode == 2
     assert "sf-client-id" in refused.stderr
 
@@ -253,3 +280,58 @@ def test_help_lists_the_maica_commands(cli_env: dict[str, str]) -> None:
     maica = _cli("maica", "--help", env=cli_env)
     for command in ("connect", "status", "check", "confirm", "pull", "write-back", "disconnect"):
         assert command in maica.stdout
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "9", "nan", "inf", "1e308", "3601", "soon"])
+def test_a_timeout_outside_10_to_3600_seconds_is_refused(
+    cli_env: dict[str, str], value: str
+) -> None:
+    for command in (("maica", "connect"), ("connect",)):
+        done = _cli(*command, "--no-browser", f"--timeout={value}", env=cli_env, timeout=30)
+        assert done.returncode == 2, done.stdout
+        assert (
+            f"argument --timeout: {value!r} is not a usable wait: give the seconds to wait for "
+            "the sign-in, from 10 to 3600 (the default is 300)"
+        ) in done.stderr
+        assert "Waiting up to" not in done.stderr
+        assert "http" not in done.stdout
+        assert "Traceback" not in done.stderr
+
+
+def test_json_commands_that_cannot_run_print_the_sentence_as_json(
+    cli_env: dict[str, str],
+) -> None:
+    """Off: ``sync --json`` and ``connections --json`` refuse before any run, with exit 2, the
+    sentence on standard error and ``{error, remedy, exit_code}`` on standard output."""
+    for args in (("sync",), ("connections",), ("maica", "pull")):
+        done = _cli(*args, "--json", env=cli_env)
+        assert done.returncode == 2, done.stdout
+        document = json.loads(done.stdout)
+        assert set(document) == {"error", "remedy", "exit_code"}
+        assert document["error"] == done.stderr.strip()
+        assert document["exit_code"] == 2
+        assert "Traceback" not in done.stderr
+
+
+def test_a_write_back_stopped_by_the_limit_is_a_failed_sync_with_its_sentence(
+    cli_env: dict[str, str],
+) -> None:
+    _connect(cli_env, "maica", "connect")
+    assert _cli("maica", "confirm", env=cli_env).returncode == 0
+    assert _cli("config", "set", "source", "maica", env=cli_env).returncode == 0
+    assert _cli("enable", env=cli_env).returncode == 0
+    _connect(cli_env, "connect")
+    assert _cli("use", DEMO, env=cli_env).returncode == 0
+    # the invoices reach Xero; writing their ids back finds the org's daily budget spent
+    fault = {"error": "REQUEST_LIMIT_EXCEEDED", "endpoint": "composite", "count": 20}
+    faults = f"{cli_env['MAICA_XERO_SF_LOGIN_URL']}/_sandbox/maica/faults"
+    requests.post(faults, json=fault, timeout=10).raise_for_status()
+    done = _cli("sync", env=cli_env)
+    assert done.returncode == 2, done.stdout
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"Sync of {DEMO} with flow authorised failed: "), first
+    (run,) = _json("history", env=cli_env)
+    assert run["state"] == "failed"
+    assert run["message"]
+    assert run["message"].split(".")[0] in done.stdout  # the sentence, said after the counts
+    assert "Traceback" not in done.stderr

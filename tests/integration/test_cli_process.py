@@ -153,7 +153,7 @@ def test_connect_no_browser_end_to_end(
 def test_no_keyring_backend_is_one_sentence(cli_env: dict[str, str]) -> None:
     cli_env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     assert _cli("enable", env=cli_env).returncode == 0
-    result = _cli("connect", "--no-browser", "--timeout", "2", env=cli_env)
+    result = _cli("connect", "--no-browser", "--timeout", "10", env=cli_env)
     assert result.returncode == 2
     assert "No secure system keyring is available" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

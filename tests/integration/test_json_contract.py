@@ -106,3 +106,24 @@ def test_the_cli_prints_the_core_models_own_shape(
     assert (
         _json(capsys, "connections", "--cached") == connected.connections(refresh=False).to_json()
     )
+
+
+#: what any ``--json`` command prints on standard output when it cannot run (exit 2)
+REFUSAL = {"error", "remedy", "exit_code"}
+
+
+def test_a_json_command_that_cannot_run_prints_the_refusal_object(
+    connected: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No organisation chosen: ``sync --json`` does not run; its sentence goes to standard error
+    and, as JSON, to standard output — with none of the run's own keys."""
+    code = main(["sync", "--json"])
+    captured = capsys.readouterr()
+    assert code == 2
+    document = json.loads(captured.out)
+    assert set(document) == REFUSAL
+    assert not set(document) & SYNC
+    assert document["error"] == captured.err.strip()
+    assert document["error"].startswith("No Xero organisation is selected.")
+    assert document["remedy"] == "choose_organisation"
+    assert document["exit_code"] == 2
