@@ -417,15 +417,16 @@ class LoopbackReceiver:
             self.close()
 
     def _timeout_error(self, timeout: float) -> AuthorizationError:
+        waited = f"{timeout:g} second{'' if timeout == 1 else 's'}"
         if self._mismatches:
             return AuthorizationError(
-                f"No valid sign-in reply arrived within {timeout:g} seconds: a reply came back "
+                f"No valid sign-in reply arrived within {waited}: a reply came back "
                 "that did not match this sign-in (state mismatch), possibly from an older browser "
                 "tab. Connect again and finish the sign-in in the newest tab."
             )
         advice = self.words.timeout_advice.replace("{redirect_uri}", self.redirect_uri)
         return AuthorizationError(
-            f"No reply came back from {self.words.source} within {timeout:g} seconds. {advice}"
+            f"No reply came back from {self.words.source} within {waited}. {advice}"
         )
 
     def close(self) -> None:

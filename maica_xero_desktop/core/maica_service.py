@@ -226,12 +226,15 @@ class MaicaService:
         changed = tuple(self._store.changed_hands())
         said = sentence(mapping)
         if changed and not mapping.missing_required():
-            count = f"{len(changed)} invoice{'s' if len(changed) > 1 else ''}"
+            if len(changed) == 1:
+                read = f"1 invoice this program read ({changed[0]}) was"
+            else:
+                read = f"{len(changed)} invoices this program read (first {changed[0]}) were"
             said = " ".join(
                 part
                 for part in (
                     said,
-                    f"{count} this program read (first {changed[0]}) were then sent to Xero by "
+                    f"{read} then sent to Xero by "
                     "Maica's own sync: turn off the flow 'Maica - Xero Invoice Sync Scheduled "
                     "Flow' in Maica while this program sends the invoices.",
                 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -84,11 +83,6 @@ def test_a_write_back_stopped_by_the_daily_limit_shows_as_a_failed_run(
     _history_says_failed(qtbot, window, result.message)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refusal of single records on the write-back still ends the run 'finished' until "
-    "helper M3's change (h-m3: the run ends failed with the sentence) is merged",
-)
 def test_a_write_back_refused_by_a_validation_rule_shows_as_a_failed_run(
     qtbot: QtBot, window: MainWindow, sandbox: Sandbox
 ) -> None:

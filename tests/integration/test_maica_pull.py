@@ -239,6 +239,7 @@ def test_an_invoice_maicas_own_sync_took_is_linked_not_sent(
     check = service.maica.check()
     assert check.changed_hands == (number,)
     assert "Maica's own sync" in check.sentence
+    assert f"1 invoice this program read ({number}) was then sent" in check.sentence
     [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
     assert row.state == "synced"
     assert row.xero_invoice_id == "5b6c7d8e-0000-4000-8000-000000000001"

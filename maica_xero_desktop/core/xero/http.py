@@ -173,7 +173,8 @@ class XeroHttp:
     def _too_slow(self, method: str, url: str) -> AnswerTooSlow:
         log.warning("%s %s: no complete answer within %gs.", method, url, self.deadline)
         return AnswerTooSlow(
-            f"Xero's answer did not arrive within {self.deadline:g} seconds. Check the "
+            f"Xero's answer did not arrive within {self.deadline:g} "
+            f"second{'' if self.deadline == 1 else 's'}. Check the "
             "internet connection and try again.",
             detail="answer too slow",
         )
