@@ -277,7 +277,7 @@ def pull_sentence(result: PullResult) -> str:
 
 
 def cmd_pull(service: Service, args: argparse.Namespace) -> int:
-    result = service.maica.pull()
+    result = service.maica.pull(full=args.full)
     if args.json:
         _json(result.to_json())
         return 1 if result.errors else 0
@@ -334,6 +334,8 @@ def cmd_export_updates(service: Service, args: argparse.Namespace) -> int:
     )
     for name in result.files:
         _out(f"  {name}")
+    if result.note:
+        _out(result.note)
     return 0
 
 
@@ -388,6 +390,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: 
     )
     q.add_argument("--json", action="store_true")
     q = add_maica("pull", cmd_pull, "read the invoices to send from the Maica org into the store")
+    q.add_argument(
+        "--full",
+        action="store_true",
+        help="read every invoice to send again, not only those changed since the last pull",
+    )
     q.add_argument("--json", action="store_true")
     q = add_maica(
         "write-back", cmd_write_back, "write Xero ids, numbers and payments back to the Maica org"

@@ -211,6 +211,12 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     invoices = _records(cli_env, INVOICE)
     linked = [r for r in invoices if r.get("maica_cc__Finance_External_ID__c")]
     assert len(linked) >= sync["created"]
+    # nothing changed since: an incremental pull reads only what still waits here; --full reads
+    # every invoice to send again (those left in Maica with an empty Finance External ID)
+    again = _json("maica", "pull", env=cli_env)
+    full = _json("maica", "pull", "--full", env=cli_env)
+    assert full["pulled"] == sync["pulled"] - sync["created"]
+    assert again["new"] == full["new"] == 0
     assert all(r.get("maica_cc__Xero_Invoice_No__c") for r in linked)
 
     again = _json("maica", "pull", env=cli_env)
