@@ -201,20 +201,31 @@ class MaicaService:
         namespace, describes, queryable = described
         mapping = resolve(namespace, describes, merged, queryable)
         by_key = {c.key: c for c in mapping.checks}
+        for check in mapping.checks:
+            # one field for two roles (the Xero number over the Xero id would lose every link)
+            serving = check.suggestion.partition(" already serves ")[2].partition(":")[0]
+            if serving and (check.key in changes or serving in changes):
+                obj = mapping.objects.get(check.object, check.object)
+                raise ConfigurationError(
+                    f"The field {check.api_name} on {obj} would serve both {serving} and "
+                    f"{check.key} (it already serves {serving}; each field serves one role): "
+                    "nothing was saved; choose one of the fields the mapping check lists.",
+                    remedy=Remedy.CHECK_MAICA_MAPPING,
+                )
         for key, name in changes.items():
-            check = by_key.get(key)
-            if not name or check is None or check.state not in (MISSING, WRONG_TYPE):
+            changed = by_key.get(key)
+            if not name or changed is None or changed.state not in (MISSING, WRONG_TYPE):
                 continue
             obj = mapping.objects.get(key.split(".", 1)[0], key.split(".", 1)[0])
             if key == LINES_KEY:
                 fact = f"The Maica invoice object has no child relationship {name} to its lines"
-            elif check.state == MISSING:
+            elif changed.state == MISSING:
                 fact = f"The Maica org has no field {name} on {obj} that the API user can see"
             else:
                 role = ROLE_BY_KEY[key]
                 fact = (
                     f"The field {name} on {obj} cannot serve as {key} "
-                    f"({outside(check.suggestion, 160)}; a {role.label} field is needed)"
+                    f"({outside(changed.suggestion, 160)}; a {role.label} field is needed)"
                 )
             raise ConfigurationError(
                 f"{fact}: nothing was saved; choose one of the fields the mapping check lists.",

@@ -166,11 +166,14 @@ def test_maica_org_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert bad_pair.returncode == 2
     assert "OBJECT.ROLE=API_NAME" in bad_pair.stderr
 
-    # another field for a role, then an empty value: back to the default (the name by label)
+    # a field that already serves another role is refused (the Xero number would overwrite the
+    # Xero id); an empty value puts a role back to the default (the name found by label)
     other = "maica_cc__Finance_External_ID__c"
-    moved = _json("maica", "confirm", "--set", f"invoice.xero_invoice_number={other}", env=cli_env)
-    by_key = {f"{f['object']}.{f['role']}": f for f in moved["fields"]}
-    assert by_key["invoice.xero_invoice_number"]["api_name"] == other
+    moved = _cli("maica", "confirm", "--set", f"invoice.xero_invoice_number={other}", env=cli_env)
+    assert moved.returncode == 2
+    assert "would serve both invoice.finance_external_id and invoice.xero_invoice_number" in (
+        moved.stderr
+    )
     back = _cli("maica", "confirm", "--set", "invoice.xero_invoice_number=", env=cli_env)
     assert back.returncode in (0, 1), back.stderr
     assert "Back to the default (or the name found by label): invoice.xero_invoice_number." in (

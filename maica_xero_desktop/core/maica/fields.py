@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .text import api_name as _api_name
@@ -243,6 +243,7 @@ def resolve(
                 unconfirmed=unsure,
             )
         )
+    checks = _one_role_per_field(checks, names, relations, unconfirmed)
     checks.append(_lines_check(describes, objects, names, confirmed, unconfirmed))
     if checks[-1].state == FOUND:
         names[LINES_KEY] = checks[-1].api_name
@@ -256,6 +257,45 @@ def resolve(
         source_values=source_values,
         fields=by_object,
     )
+
+
+def _one_role_per_field(
+    checks: list[FieldCheck],
+    names: dict[str, str],
+    relations: dict[str, str],
+    unconfirmed: set[str],
+) -> list[FieldCheck]:
+    """Each field of an object serves one role: a second role mapped to a field that already
+    serves one (an administrator's ``--set invoice.xero_invoice_number=…Finance_External_ID__c``
+    would write the Xero number over the Xero id and lose every link) is not usable — the role
+    listed first (the invoice number, then the Finance External ID, …) keeps the field."""
+    serving: dict[tuple[str, str], str] = {}
+    kept: list[FieldCheck] = []
+    for check in checks:
+        if check.state != FOUND or not check.api_name:
+            kept.append(check)
+            continue
+        place = (check.object, check.api_name.casefold())
+        first = serving.get(place)
+        if first is None:
+            serving[place] = check.key
+            kept.append(check)
+            continue
+        names.pop(check.key, None)
+        relations.pop(check.key, None)
+        unconfirmed.discard(check.key)
+        kept.append(
+            replace(
+                check,
+                state=MISSING,
+                unconfirmed=False,
+                suggestion=(
+                    f"{check.api_name} already serves {first}: each field serves one role, so "
+                    "name another field for this one"
+                ),
+            )
+        )
+    return kept
 
 
 def _choose(
