@@ -55,3 +55,30 @@ def test_a_hand_edited_mapping_with_one_field_for_two_roles_refuses_the_sync(
     with pytest.raises(MaicaXeroError, match="xero_invoice_number"):
         service.sync.run()
     assert not any(r.get(FEI) for r in invoices(xero_env).values() if r.get(XERO_NO))
+
+
+def test_a_full_pull_still_sees_invoices_that_maicas_own_sync_sent(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """Review 2, P2-E: ``maica pull --full`` skipped the changed-hands check and moved the mark
+    past it, so an invoice Maica's own sync had sent was sent to Xero a second time."""
+    maica_ready(service)
+    service.maica.pull()
+    waiting = [r for r in service.sync.invoices() if r.state == "pending"]
+    number = waiting[0].invoice_number
+    sf_id = invoices(xero_env)[number]["Id"]
+    # Maica's own sync sends it and writes its Xero id
+    theirs = "5b6c7d8e-0000-4000-8000-00000000e2e2"
+    xero_env.maica_upsert_records(f"{NS}__Invoice__c", [{"Id": sf_id, FEI: theirs}])
+    xero_env.advance_clock(20 * 60)
+
+    result = service.maica.pull(full=True)
+
+    assert result.linked_elsewhere == 1
+    assert number in service.maica.check().changed_hands
+    tenant = service.settings().active_tenant_id
+    service.sync.run()
+    sent = [i for i in xero_env.invoices(tenant) if i["InvoiceNumber"] == number]
+    assert sent == []  # never sent by this program: Maica's own sync has it
+    [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
+    assert row.state != "pending"

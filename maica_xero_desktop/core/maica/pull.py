@@ -134,7 +134,10 @@ class Puller:
         fresh: set[str] = set()
         if mark:  # the unsent ones again: their support items or participant may have changed
             records, fresh = self._unsent(queries, records)
-        elsewhere = self._elsewhere(queries) if mark else []
+        # invoices whose Finance External ID someone else wrote since the stored mark: looked for
+        # on a full pull too, which would otherwise move the mark past them (and send them again)
+        since_mark = queries if mark else Queries(self.mapping, stored_mark, self.since)
+        elsewhere = self._elsewhere(since_mark) if stored_mark else []
         rows, unchanged, new_mark, errors = self._rows(records, stored_mark, fresh)
         invoices, problems = self._check(rows)
         errors += problems
