@@ -322,6 +322,21 @@ class MaicaService:
             return ""
         return identity.org_id or identity.instance_url
 
+    def _same_org(self) -> str:
+        """The connected org, refused when the store holds invoices read from another one: their
+        Salesforce Ids mean nothing there, and a write-back by Id would land on other records."""
+        org = self._org()
+        others = [o for o in self._store.maica_orgs() if o != org]
+        if org and others:
+            raise ConfigurationError(
+                f"This computer's invoice store holds invoices read from another Maica org "
+                f"({others[0]}), not from the one connected now ({org}): nothing was read or "
+                "written. Connect the org those invoices came from, or use a separate home for "
+                "this org (MAICA_XERO_HOME).",
+                remedy=Remedy.CONNECT_MAICA,
+            )
+        return org
+
     def pull(self, *, bulk: bool | None = None, full: bool = False) -> PullResult:
         """Read the invoices to send from the Maica org (incremental by SystemModstamp) into the
         store: all of them, or nothing when any is bad (each reported with its Salesforce Id in
@@ -336,7 +351,7 @@ class MaicaService:
                 self._service._maica_session,
                 self._store,
                 mapping,
-                self._org(),
+                self._same_org(),
                 tenant,
                 bulk_threshold=threshold,
                 full=full,
@@ -381,6 +396,7 @@ class MaicaService:
         if not tenant:
             return WriteBackResult(0, 0)
         mapping = self.require_mapping()
+        self._same_org()
         return WriteBack(
             self._service._maica_session, self._store, mapping, tenant, fresh_since=fresh_since
         ).run()

@@ -1,12 +1,13 @@
 """The second outside review's findings on the Maica org, each against the offline org over
-HTTP: one field never serves two roles, ..."""
+HTTP: one field never serves two roles, a full pull still sees invoices Maica's own sync sent,
+and the store never mixes two orgs."""
 
 from __future__ import annotations
 
 import pytest
 
 from maica_xero_desktop.core.errors import ConfigurationError, MaicaXeroError
-from maica_xero_desktop.core.service import Service
+from maica_xero_desktop.core.service import Service, internals
 from maica_xero_desktop.sandbox import Sandbox
 from tests.integration.maica_support import FEI, NS, XERO_NO, invoices, maica_ready
 
@@ -82,3 +83,18 @@ def test_a_full_pull_still_sees_invoices_that_maicas_own_sync_sent(
     assert sent == []  # never sent by this program: Maica's own sync has it
     [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
     assert row.state != "pending"
+
+
+def test_invoices_read_from_another_org_are_never_pulled_over_nor_written_back_by_id(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """Review 2, P2-J: the store is one org's: Salesforce Ids from another org would make a
+    write-back by Id land on other records."""
+    maica_ready(service)
+    service.sync.run()
+    store = internals(service).store
+    with store.db.tx() as conn:  # as if these had been read from another org first
+        conn.execute("UPDATE maica_records SET org = '00D5g00000OTHERORG'")
+    for step in (service.maica.pull, service.maica.write_back, service.sync.run):
+        with pytest.raises(ConfigurationError, match="another Maica org \\(00D5g00000OTHERORG\\)"):
+            step()

@@ -144,6 +144,16 @@ class MaicaRecords(InvoiceImport):
             ).fetchone()
         return str(row[0]) if row else ""
 
+    def maica_orgs(self) -> list[str]:
+        """The orgs (Salesforce org Ids) the stored invoices were read from."""
+        with self.db.read() as conn:
+            return [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT DISTINCT org FROM maica_records WHERE org != '' ORDER BY org"
+                )
+            ]
+
     def maica_records(self) -> dict[str, tuple[int, str, str]]:
         """Every pulled invoice: Salesforce Id → (invoice id, invoice number, SystemModstamp)."""
         with self.db.read() as conn:
