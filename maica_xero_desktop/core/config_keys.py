@@ -173,9 +173,17 @@ def _since(text: str) -> str:
     if value.lower() in ("", "off", "none"):
         return ""
     try:
-        return date.fromisoformat(value).isoformat() if len(value) == 10 else _bad_since()
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
+        day = None
+    if day is None:
         return _bad_since()
+    if day > date.today():
+        raise ConfigurationError(
+            f"{day.isoformat()} is in the future, so no Maica invoice would be read: give the "
+            "date of the oldest invoice to send (YYYY-MM-DD), or 'off'."
+        )
+    return day.isoformat()
 
 
 def _bad_since() -> str:

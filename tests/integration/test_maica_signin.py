@@ -225,6 +225,15 @@ def test_a_real_login_host_over_http_is_refused_before_anything(
     monkeypatch.setenv("MAICA_XERO_SF_LOGIN_URL", "http://my-org.my.salesforce.com")
     with pytest.raises(ConfigurationError, match="https only"):
         maica.signin.connect(lambda url: pytest.fail("no URL"), timeout=5)
+    # a path, query or fragment would make a broken authorization URL: refused the same way
+    for url in (
+        "https://login.salesforce.com?next=1",
+        "https://login.salesforce.com/#x",
+        "https://acme.my.salesforce.com/services/oauth2",
+    ):
+        monkeypatch.setenv("MAICA_XERO_SF_LOGIN_URL", url)
+        with pytest.raises(ConfigurationError, match="My Domain"):
+            maica.signin.connect(lambda url: pytest.fail("no URL"), timeout=5)
     assert xero_env.maica_stats()["calls"] == before
 
 

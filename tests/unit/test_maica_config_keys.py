@@ -89,3 +89,12 @@ def test_the_earliest_invoice_date_is_a_date_or_off() -> None:
     for bad in ("2026-7-1", "01/07/2026", "2026-02-30", "2026-07-01T00:00:00", "'; DELETE"):
         with pytest.raises(ConfigurationError, match="YYYY-MM-DD"):
             key.parse(bad)
+
+
+def test_an_earliest_invoice_date_in_the_future_is_refused() -> None:
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(ConfigurationError, match="in the future"):
+        lookup("maica-since").parse(tomorrow)
+    assert lookup("maica-since").parse(date.today().isoformat()) == date.today().isoformat()

@@ -36,6 +36,7 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError as SimpleSalesforceError
 
 from .. import redact
+from ..config_keys import lookup
 from ..errors import (
     AuthorizationError,
     ConfigurationError,
@@ -287,7 +288,10 @@ class MaicaSignIn:
         settings = self._settings_store.load()
         client_id = self._require_client_id(settings)
         base = (login_url or "").strip().rstrip("/") or self.login_url(settings)
+        # the environment's or --login-url's address, checked as `config set sf-login-url` checks
+        # the setting (no path, query, fragment or credentials; https, or http to loopback)
         check_transport(base, service="The Maica login")
+        base = lookup("sf-login-url").parse(base)
         self._secrets.check_backend()  # fail before the browser opens, not after the sign-in
         oauth = self._client(base, client_id)
         state = new_state()
