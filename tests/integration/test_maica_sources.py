@@ -203,6 +203,9 @@ def test_with_the_source_file_an_invoice_read_from_the_org_is_not_sent(
     assert {n for n, row in rows.items() if row[2:] == ("not_eligible", FROM_ORG)} == pulled
     assert rows["INV-Z900"][2] == "synced"
     assert not invoices(xero_env)["INV-Z001"].get(FEI)
+    # a look that does not know the source (choosing the flow) keeps the source's marks
+    service.set_flow(service.settings().flow)
+    assert _rows(service)["INV-Z001"][2:] == ("not_eligible", FROM_ORG)
 
     # back to the Maica org as the source: they are sent, and written back
     service.config_set("source", "maica")
