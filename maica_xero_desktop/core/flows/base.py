@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -115,6 +115,36 @@ def not_eligible_reason(flow_name: str, invoice: Invoice) -> str:
     if invoice.status == "Cancelled":
         return "Cancelled in Maica: never sent."
     return f"Not sent by the {flow_name} flow: status {invoice.status}."
+
+
+#: how the reason of an invoice read from the Maica org, left alone with the source ``file``,
+#: begins (the source, not the flow, decides it)
+FROM_MAICA_ORG = "Read from the Maica org: choose the Maica org as the source to send it"
+#: how the reason of an invoice read from the Maica org dated before ``maica-since`` begins
+BEFORE_MAICA_SINCE = "Dated before the earliest invoice date to read, maica-since"
+#: the reasons the source decides (kept as they are by a look that does not know the source)
+SOURCE_REASONS = (FROM_MAICA_ORG, BEFORE_MAICA_SINCE)
+
+
+def source_reason(source: str, since: date | None, invoice: Invoice, from_maica_org: bool) -> str:
+    """Why the source leaves an unsent invoice alone ("" when it does not).
+
+    With the source ``file`` an invoice read from the Maica org is never sent: the org's
+    changes since the pull would not be read and no write-back would follow. With the Maica org
+    as the source, one dated before ``maica-since`` is not sent (the setting filters what a
+    pull reads; this keeps out those the store already holds). A file-imported invoice is
+    never held back here, whatever the source.
+    """
+    if not from_maica_org:
+        return ""
+    if source == "file":
+        return f"{FROM_MAICA_ORG}."
+    if source == "maica" and since is not None and invoice.invoice_date < since:
+        return (
+            f"{BEFORE_MAICA_SINCE} {since.isoformat()}: not sent. Set maica-since to "
+            f"{invoice.invoice_date.isoformat()} or earlier (or off) to send it."
+        )
+    return ""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A re-import never changes what Xero holds: an invoice already sent that comes back with other
 content (or cancelled) is marked ``changed`` with what to do in Xero; a status change of a sent
-invoice adds a note only where Xero asks for something.
+invoice adds a note only where Xero asks for something. A file never replaces an invoice read
+from the Maica org (the org is its source): such a file is refused as a whole, naming them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..import_format import ImportRejected, RowError
 from ..models import Invoice, Line
 from ..states import LinkState
 from ..totals import Pricing
@@ -40,6 +42,38 @@ UNAPPROVED_IN_MAICA = (
     "Back to Entered in Maica after it was sent to Xero: this program does not change it in "
     "Xero; check the invoice there."
 )
+
+
+#: how many of the invoices read from the Maica org a refused file's sentence names
+NAMED = 5
+
+
+class HeldByMaicaOrg(ImportRejected):
+    """A file that would replace invoices read from the Maica org: nothing of it is imported."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        self.numbers = tuple(numbers)
+        super().__init__([RowError(0, "", held_sentence(self.numbers))])
+
+
+def held_sentence(numbers: Sequence[str]) -> str:
+    """ "INV-1 comes from the Maica org …" for the file's rows that would replace invoices read
+    from the org (the first few named, then how many more)."""
+    shown = list(numbers[:NAMED])
+    more = len(numbers) - len(shown)
+    if more:
+        named = f"{', '.join(shown)} and {more} more"
+    elif len(shown) > 1:
+        named = f"{', '.join(shown[:-1])} and {shown[-1]}"
+    else:
+        named = shown[0]
+    one = len(numbers) == 1
+    return (
+        f"{named} {'comes' if one else 'come'} from the Maica org, which is "
+        f"{'its' if one else 'their'} source, and a file must not replace "
+        f"{'it' if one else 'them'}: import only invoices the Maica org does not hold, or "
+        f"change {'it' if one else 'them'} in Maica and sync with the Maica org as the source"
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,38 @@ def _sent_link(link: Any, fingerprint: str, old_status: str, status: str) -> tup
     return LinkState.SYNCED, ""
 
 
+def _kept_status(sent: bool, old_status: str, status: str) -> str:
+    """The status stored for a re-imported invoice: between the payment statuses of one sent
+    to Xero, Xero's payments decide it (the stored one stays), not the export."""
+    if sent and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
+        return old_status
+    return status
+
+
+def _held_by_maica_org(conn: Any, invoices: Sequence[Invoice]) -> list[str]:
+    """The numbers of the file's invoices that would replace an invoice read from the Maica org
+    (other content or another status; the same one changes nothing and is let through)."""
+    pulled = {
+        row["invoice_number"]: row
+        for row in conn.execute(
+            "SELECT i.id, i.invoice_number, i.fingerprint, i.status, EXISTS (SELECT 1 FROM "
+            "xero_links l WHERE l.invoice_id = i.id AND l.state IN ('synced', 'changed')) AS sent "
+            "FROM invoices i JOIN maica_records m ON m.invoice_id = i.id"
+        )
+    }
+    if not pulled:
+        return []
+    held: list[str] = []
+    for invoice in invoices:
+        row = pulled.get(invoice.invoice_number)
+        if row is None:
+            continue
+        status = _kept_status(bool(row["sent"]), row["status"], invoice.status)
+        if sync_fingerprint(invoice) != row["fingerprint"] or status != row["status"]:
+            held.append(invoice.invoice_number)
+    return held
+
+
 def invoice_total(invoice: Invoice, pricing: Pricing | None = None) -> Decimal:
     """The total Xero computes for the invoice (GST included) — see :mod:`..totals`."""
     return (pricing or Pricing()).totals(invoice).total
@@ -102,8 +168,15 @@ class InvoiceImport:
         a Maica status change is applied and, when it asks for something in Xero, said on the row.
         Between the payment statuses (Not Paid, Partially Paid, Fully Paid) of a sent invoice Xero
         is the record — the payments refresh sets them — so the export's stale one is ignored.
+
+        An invoice read from the Maica org (it has a ``maica_records`` row) is never replaced:
+        a file with other content (or another status) for one is refused as a whole
+        (:class:`HeldByMaicaOrg`), in the same transaction, and nothing is stored.
         """
         with self.db.tx() as conn:
+            held = _held_by_maica_org(conn, invoices)
+            if held:
+                raise HeldByMaicaOrg(held)
             return self.apply_import_in(conn, invoices)
 
     def apply_import_in(self, conn: Any, invoices: Sequence[Invoice]) -> ImportSummary:
@@ -130,9 +203,7 @@ class InvoiceImport:
                 "FROM xero_links WHERE invoice_id = ? AND state IN ('synced', 'changed')",
                 (invoice_id,),
             ).fetchall()
-            status = invoice.status
-            if links and old_status in PAYMENT_STATUSES and status in PAYMENT_STATUSES:
-                status = old_status  # Xero's payments decide it, not the export
+            status = _kept_status(bool(links), old_status, invoice.status)
             if fingerprint == old_fingerprint and status == old_status:
                 counts["unchanged"] += 1
                 continue

@@ -59,6 +59,8 @@ class StoredInvoice:
     xero_invoice_id: str | None
     xero_invoice_number: str | None
     synced_fingerprint: str | None
+    #: the Salesforce record it was read from ("" when imported from a file)
+    sf_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,9 +145,10 @@ class InvoiceStore(InvoiceImport):
             heads = conn.execute(
                 "SELECT i.*, p.name AS participant_name, p.ndis_number, p.bill_to_name, "  # noqa: S608
                 "p.bill_to_email, l.state, l.message, l.xero_invoice_id, l.xero_invoice_number, "
-                "l.synced_fingerprint FROM invoices i "
+                "l.synced_fingerprint, m.sf_id AS maica_sf_id FROM invoices i "
                 "JOIN participants p ON p.participant_id = i.participant_id "
                 "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ? "
+                "LEFT JOIN maica_records m ON m.invoice_id = i.id "
                 f"{where} ORDER BY i.id",
                 params,
             ).fetchall()
@@ -164,6 +167,7 @@ class InvoiceStore(InvoiceImport):
                 xero_invoice_id=row["xero_invoice_id"],
                 xero_invoice_number=row["xero_invoice_number"],
                 synced_fingerprint=row["synced_fingerprint"],
+                sf_id=row["maica_sf_id"] or "",
             )
             for row in heads
         ]

@@ -38,7 +38,7 @@ from ..textsafe import printable
 from ..totals import EXCLUSIVE, Totals, difference_note, line_amount_type, payload_totals
 from ..xero.client import XeroClient
 from .contacts import ContactResolver, ContactResult, Participant
-from .eligibility import Eligibility, not_eligible_sentence
+from .eligibility import Eligibility, SourceRule, not_eligible_sentence
 from .payments import payment_state, start_mark
 from .preflight import OrgSettings, approval_refusal, check
 from .reconcile import Reconciler, recheck_conflicts, reconcile_open_batches, waiting_sentence
@@ -280,7 +280,11 @@ class SyncEngine:
         ``selected`` (those plus every invoice the run has already settled by a lookup),
         ``skipped`` (already in Xero) and the not-eligible counts."""
         settled = set(self._counted)
-        eligibility = Eligibility(self.flow.name)
+        # the source first: read from the Maica org with the source `file`, or dated before
+        # maica-since with the Maica org as the source, an invoice is not eligible
+        eligibility = Eligibility(
+            self.flow.name, SourceRule.of(self.settings.source, self.settings.maica_since)
+        )
         chosen: list[int] = []
         skipped = 0
         for chunk in chunks(self.store.invoice_ids(), CHUNK):
