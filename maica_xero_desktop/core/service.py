@@ -46,7 +46,6 @@ from .settings import CALLBACK_PATH, Settings, SettingsStore
 from .states import TenantState, TokenState
 from .store import InvoiceRow, Store, SupportItem
 from .sync.eligibility import Eligibility
-from .sync.eligibility import refresh as refresh_eligibility
 from .sync.recovery import describe as describe_store
 from .sync_service import SyncService
 from .tokens import EXPIRY_MARGIN_S, TokenManager, renewal_notice
@@ -218,7 +217,10 @@ class Service:
         def change(s: Settings) -> None:
             setattr(s, key.field, parsed)
 
-        return key.show(self._settings_store.update(change))
+        shown = key.show(self._settings_store.update(change))
+        if key.field in ("source", "maica_since"):
+            self.refresh_eligibility()  # what the source holds back shows at once, not next run
+        return shown
 
     def set_flow(self, name: str) -> str:
         flow = get_flow(name)
@@ -573,16 +575,9 @@ class Service:
         return self._store.pricing(s.active_tenant_id, amount_type, s.default_tax_type)
 
     def refresh_eligibility(self) -> Eligibility:
-        """Mark the invoices the chosen flow does not send (and un-mark those it now sends)."""
-        s = self.settings()
-        try:
-            flow = get_flow(s.flow)
-        except ConfigurationError as exc:  # a plug-in flow that is gone: the next run says so
-            log.info("Invoices not re-checked for the flow: %s", exc.sentence)  # noted already
-            return Eligibility(s.flow)
-        if not s.active_tenant_id:
-            return Eligibility(s.flow)
-        return refresh_eligibility(self._store, s.active_tenant_id, flow)
+        """Mark the invoices the chosen flow and the source do not send (and un-mark those they
+        now send): see :meth:`SyncService.refresh_eligibility`."""
+        return self.sync.refresh_eligibility()
 
     # -- the invoice list in a given organisation (the window: also the last one used) -------
 

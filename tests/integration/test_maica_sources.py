@@ -68,11 +68,11 @@ def test_a_file_with_the_number_of_an_invoice_read_from_the_org_is_refused_as_a_
     maica_ready(service)
     make(xero_env, "INV-Y001", participant="Adam Smith")
     assert not service.maica.pull().errors
-    before = _rows(service)
-    assert before["INV-Y001"][0] == "Adam Smith"
     export, other = _export(tmp_path, {"INV-Y002": "Not Paid", "INV-Y001": "Not Paid"})
     assert other != "Adam Smith"
-    service.config_set("source", source)
+    service.config_set("source", source)  # the source's marks show at once
+    before = _rows(service)
+    assert before["INV-Y001"][0] == "Adam Smith"
 
     with pytest.raises(ImportRejected) as refused:
         service.sync.import_file(export)
@@ -215,3 +215,19 @@ def test_with_the_source_file_an_invoice_read_from_the_org_is_not_sent(
     assert "INV-Z001" in _sent_numbers(xero_env, service)
     assert invoices(xero_env)["INV-Z001"].get(FEI)
     assert _rows(service)["INV-Z001"][2] == "synced"
+
+
+def test_choosing_the_source_marks_the_invoices_at_once(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """What the source holds back shows as soon as it is chosen, not only after the next run."""
+    maica_ready(service)
+    assert not service.maica.pull().errors
+    number = next(n for n, row in _rows(service).items() if row[2] == "pending")
+    service.config_set("source", "file")
+    assert _rows(service)[number][2:] == (
+        "not_eligible",
+        "Read from the Maica org: choose the Maica org as the source to send it.",
+    )
+    service.config_set("source", "maica")
+    assert _rows(service)[number][2] == "pending"
