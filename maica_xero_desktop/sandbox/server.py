@@ -189,6 +189,13 @@ class Sandbox:
         ids: list[str] = maica_controls.upsert_records(self.app, sobject, records)["ids"]
         return ids
 
+    def maica_delete(self, sobject: str, record_id: str) -> None:
+        """Delete a record as a user in Maica would (an invoice's lines and payments with it)."""
+        state = self.app.state
+        with state.lock:
+            state.maica.delete(sobject, record_id)
+            state.mark_dirty()
+
     def maica_generate(self, invoices: int, lines_per_invoice: int = 3) -> dict[str, Any]:
         """``invoices`` more invoices (Not Paid, no Finance External ID) with their lines."""
         return maica_controls.generate(self.app, invoices, lines_per_invoice)

@@ -98,3 +98,26 @@ def test_invoices_read_from_another_org_are_never_pulled_over_nor_written_back_b
     for step in (service.maica.pull, service.maica.write_back, service.sync.run):
         with pytest.raises(ConfigurationError, match="another Maica org \\(00D5g00000OTHERORG\\)"):
             step()
+
+
+def test_an_invoice_deleted_in_maica_after_the_pull_is_never_sent(
+    service: Service, xero_env: Sandbox
+) -> None:
+    """Review 2, P2-F: a pulled invoice deleted in Maica before it was sent."""
+    maica_ready(service)
+    service.config_set("flow", "draft")  # Entered invoices are sent too: all of them wait here
+    assert not service.maica.pull().errors
+    waiting = sorted(r.invoice_number for r in service.sync.invoices() if r.state == "pending")
+    number = waiting[0]
+    xero_env.maica_delete(f"{NS}__Invoice__c", str(invoices(xero_env)[number]["Id"]))
+
+    result = service.sync.run()
+
+    tenant = service.settings().active_tenant_id
+    sent = {i["InvoiceNumber"] for i in xero_env.invoices(tenant)}
+    assert number not in sent
+    assert set(waiting) - {number} <= sent
+    [row] = [r for r in service.sync.invoices() if r.invoice_number == number]
+    assert row.state == "not_eligible"
+    assert row.message.startswith("No longer in the Maica org (deleted there")
+    assert "no longer in the Maica org" in result.message

@@ -122,11 +122,15 @@ def not_eligible_reason(flow_name: str, invoice: Invoice) -> str:
 FROM_MAICA_ORG = "Read from the Maica org: choose the Maica org as the source to send it"
 #: how the reason of an invoice read from the Maica org dated before ``maica-since`` begins
 BEFORE_MAICA_SINCE = "Dated before the earliest invoice date to read, maica-since"
+#: how the reason of an invoice no longer in the Maica org begins
+GONE_FROM_MAICA = "No longer in the Maica org"
 #: the reasons the source decides (kept as they are by a look that does not know the source)
-SOURCE_REASONS = (FROM_MAICA_ORG, BEFORE_MAICA_SINCE)
+SOURCE_REASONS = (FROM_MAICA_ORG, BEFORE_MAICA_SINCE, GONE_FROM_MAICA)
 
 
-def source_reason(source: str, since: date | None, invoice: Invoice, from_maica_org: bool) -> str:
+def source_reason(
+    source: str, since: date | None, invoice: Invoice, from_maica_org: bool, gone: bool = False
+) -> str:
     """Why the source leaves an unsent invoice alone ("" when it does not).
 
     With the source ``file`` an invoice read from the Maica org is never sent: the org's
@@ -137,6 +141,11 @@ def source_reason(source: str, since: date | None, invoice: Invoice, from_maica_
     """
     if not from_maica_org:
         return ""
+    if gone:  # deleted in Maica after it was read (or hidden from the API user): never sent
+        return (
+            f"{GONE_FROM_MAICA} (deleted there, or hidden from the API user): not sent. If it "
+            "was deleted by mistake, restore it in Maica; the next pull reads it again."
+        )
     if source == "file":
         return f"{FROM_MAICA_ORG}."
     if source == "maica" and since is not None and invoice.invoice_date < since:

@@ -190,7 +190,28 @@ class Puller:
         for start in range(0, len(wanted), IDS_PER_QUERY):
             chunk = wanted[start : start + IDS_PER_QUERY]
             more += self.runner.run(_reader(queries.invoices_by_id(chunk), self.mapping))
+        found = {record_id(r.get("Id")) for r in more}
+        missing = [i for i in wanted if record_id(i) not in found]
+        if missing:  # deleted in Maica, or its Finance External ID set (the elsewhere check's)
+            self._mark_gone(queries, missing)
         return records + more, set(waiting)
+
+    def _mark_gone(self, queries: Queries, missing: list[str]) -> None:
+        """Of the waiting invoices the re-read did not bring, those no longer in the org at all
+        (deleted, or hidden from the API user) are marked, so they are never sent."""
+        present: set[str] = set()
+        for start in range(0, len(missing), IDS_PER_QUERY):
+            chunk = missing[start : start + IDS_PER_QUERY]
+            present |= {
+                record_id(r.get("Id")) for r in self.runner.run(_ids(queries.ids_present(chunk)))
+            }
+        gone = [i for i in missing if record_id(i) not in present]
+        if gone and self.store.mark_maica_gone(gone):
+            log.warning(
+                "%d invoice(s) read from the Maica org are no longer there (deleted, or hidden "
+                "from the API user): they are not sent.",
+                len(gone),
+            )
 
     # -- reading
 
@@ -566,3 +587,10 @@ def _rest(sf: Salesforce, soql: str, mapping: Mapping) -> Iterator[dict[str, Any
                 children.extend(more.get("records") or [])
             record[key] = {"totalSize": len(children), "done": True, "records": children}
         yield record
+
+
+def _ids(soql: str) -> Callable[[Salesforce], list[dict[str, Any]]]:
+    def read(sf: Salesforce) -> list[dict[str, Any]]:
+        return [r for r in sf.query_all_iter(soql) if isinstance(r, dict)]
+
+    return read

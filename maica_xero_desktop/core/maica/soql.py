@@ -158,6 +158,12 @@ class Queries:
             f"WHERE {where} AND Id IN ({listed}) ORDER BY SystemModstamp, Id"
         )
 
+    def ids_present(self, ids: list[str]) -> str:
+        """Which of these invoices (at most :data:`IDS_PER_QUERY`, Ids the store keeps, checked
+        well-formed) are still in the org, whatever their fields."""
+        listed = ", ".join(f"'{i}'" for i in ids)
+        return f"SELECT Id FROM {self.invoice_object} WHERE Id IN ({listed})"  # noqa: S608
+
     def bulk_invoices(self) -> str:
         return (
             f"SELECT {', '.join(self.invoice_fields())} FROM {self.invoice_object} "  # noqa: S608

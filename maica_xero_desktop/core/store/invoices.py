@@ -61,6 +61,8 @@ class StoredInvoice:
     synced_fingerprint: str | None
     #: the Salesforce record it was read from ("" when imported from a file)
     sf_id: str = ""
+    #: a pull found that record no longer in the Maica org (deleted, or hidden from the API user)
+    maica_gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ class InvoiceStore(InvoiceImport):
             heads = conn.execute(
                 "SELECT i.*, p.name AS participant_name, p.ndis_number, p.bill_to_name, "  # noqa: S608
                 "p.bill_to_email, l.state, l.message, l.xero_invoice_id, l.xero_invoice_number, "
-                "l.synced_fingerprint, m.sf_id AS maica_sf_id FROM invoices i "
+                "l.synced_fingerprint, m.sf_id AS maica_sf_id, m.gone_at AS maica_gone_at "
+                "FROM invoices i "
                 "JOIN participants p ON p.participant_id = i.participant_id "
                 "LEFT JOIN xero_links l ON l.invoice_id = i.id AND l.tenant_id = ? "
                 "LEFT JOIN maica_records m ON m.invoice_id = i.id "
@@ -168,6 +171,7 @@ class InvoiceStore(InvoiceImport):
                 xero_invoice_number=row["xero_invoice_number"],
                 synced_fingerprint=row["synced_fingerprint"],
                 sf_id=row["maica_sf_id"] or "",
+                maica_gone=row["maica_gone_at"] is not None,
             )
             for row in heads
         ]

@@ -154,6 +154,21 @@ class MaicaRecords(InvoiceImport):
                 )
             ]
 
+    def mark_maica_gone(self, sf_ids: Sequence[str]) -> int:
+        """Pulled, unsent invoices no longer in the Maica org (deleted there, or hidden from the
+        API user): never sent while so; returns how many were newly marked."""
+        if not sf_ids:
+            return 0
+        now = time.time()
+        with self.db.tx() as conn:
+            return sum(
+                conn.execute(
+                    "UPDATE maica_records SET gone_at = ? WHERE sf_id = ? AND gone_at IS NULL",
+                    (now, sf_id),
+                ).rowcount
+                for sf_id in sf_ids
+            )
+
     def maica_records(self) -> dict[str, tuple[int, str, str]]:
         """Every pulled invoice: Salesforce Id → (invoice id, invoice number, SystemModstamp)."""
         with self.db.read() as conn:
@@ -203,7 +218,8 @@ class MaicaRecords(InvoiceImport):
                 "INSERT INTO maica_records (invoice_id, sf_id, org, system_modstamp, pulled_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (invoice_id) DO UPDATE SET "
                 "sf_id = excluded.sf_id, org = excluded.org, "
-                "system_modstamp = excluded.system_modstamp, pulled_at = excluded.pulled_at",
+                "system_modstamp = excluded.system_modstamp, pulled_at = excluded.pulled_at, "
+                "gone_at = NULL",
                 [
                     (ids[r.sf_id], r.sf_id, org, r.system_modstamp, now)
                     for r in records

@@ -294,4 +294,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE maica_records ADD COLUMN xero_checked TEXT;
     """,
+    # 9: when a pull found a pulled, unsent invoice no longer in the Maica org (deleted, or hidden
+    # from the API user): it is not sent while 'gone_at' is set; read again, it is cleared.
+    """
+    ALTER TABLE maica_records ADD COLUMN gone_at REAL;
+    """,
 )

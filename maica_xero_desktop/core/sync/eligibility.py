@@ -29,6 +29,7 @@ CHUNK = 500
 #: how the invoices the source leaves alone are counted in the run's sentence
 FROM_MAICA_ORG_COUNT = "read from the Maica org"
 BEFORE_SINCE_COUNT = "dated before maica-since"
+GONE_COUNT = "no longer in the Maica org"
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,21 @@ class Eligibility:
                 return False  # the source's mark: only a look that knows the source changes it
         else:
             reason = source_reason(
-                self.rule.source, self.rule.since, stored.invoice, bool(stored.sf_id)
+                self.rule.source,
+                self.rule.since,
+                stored.invoice,
+                bool(stored.sf_id),
+                gone=stored.maica_gone,
             )
             if reason:
                 if stored.state in UNSENT_STATES:
                     self.not_eligible[stored.id] = reason
-                    self.statuses[
-                        FROM_MAICA_ORG_COUNT if self.rule.source == "file" else BEFORE_SINCE_COUNT
-                    ] += 1
+                    if stored.maica_gone:
+                        self.statuses[GONE_COUNT] += 1
+                    elif self.rule.source == "file":
+                        self.statuses[FROM_MAICA_ORG_COUNT] += 1
+                    else:
+                        self.statuses[BEFORE_SINCE_COUNT] += 1
                 return False
         if flow.selects(stored.invoice):
             if stored.state == LinkState.NOT_ELIGIBLE:
