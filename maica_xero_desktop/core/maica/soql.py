@@ -31,6 +31,12 @@ def _literal(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def id_list(ids: list[str]) -> str:
+    """Record Ids as the list of a SOQL ``IN (...)``: only Ids checked well-formed
+    (:func:`~.text.record_id`) reach a query, so quoting them is all it takes."""
+    return ", ".join(f"'{i}'" for i in ids)
+
+
 def soql_datetime(stamp: str) -> str:
     """A SystemModstamp as Salesforce returns it (2026-11-27T09:00:00.000+0000 over REST,
     2026-11-27T09:00:00.000Z in a bulk CSV) as one canonical SOQL datetime literal
@@ -151,18 +157,16 @@ class Queries:
         ones read again, since a change to their support items or participant does not touch
         their own stamp. Still only those with an empty Finance External ID."""
         lines = f"(SELECT {', '.join(self.line_fields())} FROM {self._n(LINES_KEY)} ORDER BY Name)"  # noqa: S608
-        listed = ", ".join(f"'{i}'" for i in ids)
         where = f"{self._n('invoice.finance_external_id')} = null"
         return (
             f"SELECT {', '.join(self.invoice_fields())}, {lines} FROM {self.invoice_object} "  # noqa: S608
-            f"WHERE {where} AND Id IN ({listed}) ORDER BY SystemModstamp, Id"
+            f"WHERE {where} AND Id IN ({id_list(ids)}) ORDER BY SystemModstamp, Id"
         )
 
     def ids_present(self, ids: list[str]) -> str:
         """Which of these invoices (at most :data:`IDS_PER_QUERY`, Ids the store keeps, checked
         well-formed) are still in the org, whatever their fields."""
-        listed = ", ".join(f"'{i}'" for i in ids)
-        return f"SELECT Id FROM {self.invoice_object} WHERE Id IN ({listed})"  # noqa: S608
+        return f"SELECT Id FROM {self.invoice_object} WHERE Id IN ({id_list(ids)})"  # noqa: S608
 
     def bulk_invoices(self) -> str:
         return (

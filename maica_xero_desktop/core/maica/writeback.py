@@ -39,6 +39,7 @@ from ..store import Store
 from ..store.maica import InvoiceWriteBack, PaymentWriteBack
 from .fields import Mapping
 from .runner import Runner
+from .soql import id_list
 from .text import outside, record_id
 from .views import WriteBackError, WriteBackResult
 
@@ -149,16 +150,12 @@ class WriteBack:
         are not read again: the pull's answer is seconds to minutes old, and reading them would
         double the calls of a write-back (2 N/200 calls instead of N/200). A write-back that waited
         (a refusal, the daily limit, a killed process) reads every record first."""
-        fresh = [
-            item
-            for item in chunk
-            if self.fresh_since is not None and item.read_empty_at >= self.fresh_since
-        ]
-        if len(fresh) == len(chunk):
-            return chunk
-        checked = self._read_and_keep([i for i in chunk if i not in fresh], failed)
-        kept = {id(i) for i in (*fresh, *checked)}
-        return [i for i in chunk if id(i) in kept]
+        since = self.fresh_since
+        fresh = [i for i in chunk if since is not None and i.read_empty_at >= since]
+        stale = [i for i in chunk if i not in fresh]
+        # the order does not matter: each record's answer is matched to it by position in the
+        # list sent, which is this one
+        return fresh + (self._read_and_keep(stale, failed) if stale else [])
 
     def _read_and_keep(
         self, chunk: list[InvoiceWriteBack], failed: list[WriteBackError]
@@ -169,8 +166,8 @@ class WriteBack:
             m.name("invoice.xero_invoice_number") if m.has("invoice.xero_invoice_number") else ""
         )
         fields = ", ".join(["Id", fei, *([number] if number else [])])
-        ids = ", ".join(f"'{i.sf_id}'" for i in chunk if record_id(i.sf_id))
-        soql = f"SELECT {fields} FROM {m.objects['invoice']} WHERE Id IN ({ids})"  # noqa: S608
+        ids = [i.sf_id for i in chunk if record_id(i.sf_id)]
+        soql = f"SELECT {fields} FROM {m.objects['invoice']} WHERE Id IN ({id_list(ids)})"  # noqa: S608
         found = self.runner.run(lambda sf: list(sf.query_all_iter(soql))) if ids else []
         current = {record_id(r.get("Id")): r for r in found if isinstance(r, dict)}
         keep: list[InvoiceWriteBack] = []
