@@ -203,7 +203,7 @@ class MaicaService:
         by_key = {c.key: c for c in mapping.checks}
         for check in mapping.checks:
             # one field for two roles (the Xero number over the Xero id would lose every link)
-            serving = check.suggestion.partition(" already serves ")[2].partition(":")[0]
+            serving = mapping.shared.get(check.key, "")
             if serving and (check.key in changes or serving in changes):
                 obj = mapping.objects.get(check.object, check.object)
                 raise ConfigurationError(

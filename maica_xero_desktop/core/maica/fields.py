@@ -149,6 +149,8 @@ class Mapping:
     #: roles whose name was found by its label and not confirmed
     unconfirmed: frozenset[str]
     checks: tuple[FieldCheck, ...]
+    #: roles left unusable because their field already serves another role: key → that role
+    shared: dict[str, str] = field(default_factory=dict, compare=False)
     #: payment.source's picklist values (to write "Xero" only when it exists)
     source_values: frozenset[str] = frozenset()
     #: per object, every field's name → its describe entry (for the pull's types)
@@ -243,7 +245,8 @@ def resolve(
                 unconfirmed=unsure,
             )
         )
-    checks = _one_role_per_field(checks, names, relations, unconfirmed)
+    shared: dict[str, str] = {}
+    checks = _one_role_per_field(checks, names, relations, unconfirmed, shared)
     checks.append(_lines_check(describes, objects, names, confirmed, unconfirmed))
     if checks[-1].state == FOUND:
         names[LINES_KEY] = checks[-1].api_name
@@ -256,6 +259,7 @@ def resolve(
         checks=tuple(checks),
         source_values=source_values,
         fields=by_object,
+        shared=shared,
     )
 
 
@@ -264,11 +268,13 @@ def _one_role_per_field(
     names: dict[str, str],
     relations: dict[str, str],
     unconfirmed: set[str],
+    shared: dict[str, str],
 ) -> list[FieldCheck]:
     """Each field of an object serves one role: a second role mapped to a field that already
     serves one (an administrator's ``--set invoice.xero_invoice_number=…Finance_External_ID__c``
     would write the Xero number over the Xero id and lose every link) is not usable — the role
-    listed first (the invoice number, then the Finance External ID, …) keeps the field."""
+    listed first (the invoice number, then the Finance External ID, …) keeps the field. The
+    roles left out are noted in ``shared`` (key → the role that keeps the field)."""
     serving: dict[tuple[str, str], str] = {}
     kept: list[FieldCheck] = []
     for check in checks:
@@ -284,6 +290,7 @@ def _one_role_per_field(
         names.pop(check.key, None)
         relations.pop(check.key, None)
         unconfirmed.discard(check.key)
+        shared[check.key] = first
         kept.append(
             replace(
                 check,
