@@ -18,6 +18,8 @@ import pytest
 import requests
 from keyring.backend import KeyringBackend
 
+from tests.support.cli import run_cli, served_sandbox
+
 pytestmark = pytest.mark.secret_service
 
 DEMO = "Demo Company (AU)"
@@ -28,15 +30,7 @@ PAYMENT = "maica_cc__Payment__c"
 
 
 def _cli(*args: str, env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maica_xero_desktop", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, env=env, timeout=timeout)
 
 
 def _json(*args: str, env: dict[str, str], codes: tuple[int, ...] = (0,)) -> Any:
@@ -47,27 +41,12 @@ def _json(*args: str, env: dict[str, str], codes: tuple[int, ...] = (0,)) -> Any
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[dict[str, str]]:
+def served() -> Iterator[dict[str, str]]:
     """``sandbox serve`` in its own process: the ``export NAME=value`` lines it prints, up to
     its ``#`` line (the Xero lines, then the Maica org's)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "maica_xero_desktop", "sandbox", "serve", "--auto-consent"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    env: dict[str, str] = {}
-    for _ in range(20):
-        line = proc.stdout.readline().strip()
-        if line.startswith("#") or not line:
-            break
-        name, _, value = line.removeprefix("export ").partition("=")
-        env[name] = value
-    assert {"MAICA_XERO_SF_LOGIN_URL", "MAICA_XERO_SF_CLIENT_ID"} <= set(env), env
-    yield env
-    proc.terminate()
-    proc.communicate(timeout=10)
+    with served_sandbox() as (_lines, env):
+        assert {"MAICA_XERO_SF_LOGIN_URL", "MAICA_XERO_SF_CLIENT_ID"} <= set(env), env
+        yield env
 
 
 @pytest.fixture

@@ -15,55 +15,32 @@ import requests
 from keyring.backend import KeyringBackend
 
 from maica_xero_desktop.core.secrets import SecretStore
+from tests.support.cli import run_cli, served_sandbox
 
 pytestmark = pytest.mark.secret_service
 
 
 def _cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maica_xero_desktop", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, env=env, timeout=timeout)
 
 
 @pytest.fixture
 def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "maica_xero_desktop",
-            "sandbox",
-            "serve",
-            "--auto-consent",
-            "--state",
-            str(tmp_path / "sandbox-state.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines = [proc.stdout.readline().strip() for _ in range(7)]
-    assert all(line.startswith("export MAICA_XERO_") for line in lines[:6])
-    assert lines[6].startswith("# Leave this running; paste the lines above into another terminal")
-    env_lines = dict(line.removeprefix("export ").split("=", 1) for line in lines[:6])
-    # the Xero lines, then the Maica org's (issue 13)
-    assert list(env_lines)[4:] == ["MAICA_XERO_SF_LOGIN_URL", "MAICA_XERO_SF_CLIENT_ID"]
-    assert sorted(env_lines)[:4] == [
-        "MAICA_XERO_API_URL",
-        "MAICA_XERO_CLIENT_ID",
-        "MAICA_XERO_IDENTITY_URL",
-        "MAICA_XERO_LOGIN_URL",
-    ]
-    yield env_lines
-    proc.terminate()
-    proc.communicate(timeout=10)
+    with served_sandbox("--state", str(tmp_path / "sandbox-state.json")) as (lines, env_lines):
+        assert len(lines) == 7
+        assert all(line.startswith("export MAICA_XERO_") for line in lines[:6])
+        assert lines[6].startswith(
+            "# Leave this running; paste the lines above into another terminal"
+        )
+        # the Xero lines, then the Maica org's (issue 13)
+        assert list(env_lines)[4:] == ["MAICA_XERO_SF_LOGIN_URL", "MAICA_XERO_SF_CLIENT_ID"]
+        assert sorted(env_lines)[:4] == [
+            "MAICA_XERO_API_URL",
+            "MAICA_XERO_CLIENT_ID",
+            "MAICA_XERO_IDENTITY_URL",
+            "MAICA_XERO_LOGIN_URL",
+        ]
+        yield env_lines
 
 
 @pytest.fixture
